@@ -1,0 +1,136 @@
+// Builds the one typed settings object: environment > config/<NODE_ENV>.json >
+// config/default.json > built-in defaults. Invalid input throws a ConfigError whose
+// message is one line naming the setting.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { settings, type SettingName, type Settings } from './settings.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface Config {
+  env: Settings['NODE_ENV'];
+  port: number;
+  host: string;
+  issuer: string;
+  database: { url: string; poolSize: number; timeoutMs: number };
+  secrets: { cookieKeys: string[]; codeEncryptionKey: Buffer; keystoreEncryptionKey: Buffer };
+  trustProxy: boolean;
+  logLevel: Settings['LOG_LEVEL'];
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  passwords: { minLength: number };
+  codes: { activationTtl: number; schoolYearStart: string; renewalTtl: number; resetLinkTtl: number };
+  throttle: { maxFailures: number; maxFailuresPerIp: number; window: number };
+  ttl: {
+    authorizationCode: number;
+    accessToken: number;
+    idToken: number;
+    clientCredentials: number;
+    refreshToken: number;
+    session: number;
+    rememberMe: number;
+    interaction: number;
+    grant: number;
+  };
+  admin: { audience: string; issuer: string; clientId: string; clientSecret: string };
+  mail: { smtpUrl?: string; from: string; dir: string };
+  demo: boolean;
+  purgeInterval: number;
+  /** Raw validated settings, for documentation and diagnostics. */
+  settings: Settings;
+}
+
+type Source = Record<string, unknown>;
+
+function readJson(path: string): Source {
+  if (!existsSync(path)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Source;
+  } catch (err) {
+    throw new ConfigError(`${path}: invalid JSON (${(err as Error).message})`);
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding default.json and <NODE_ENV>.json. */
+  configDir?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const dir = options.configDir ?? env.CONFIG_DIR ?? join(process.cwd(), 'config');
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const files = { ...readJson(join(dir, 'default.json')), ...readJson(join(dir, `${nodeEnv}.json`)) };
+
+  const values = {} as Record<SettingName, unknown>;
+  for (const key of Object.keys(files)) {
+    if (!(key in settings) && !key.startsWith('$')) throw new ConfigError(`${key}: unknown setting in ${dir}`);
+  }
+  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : (files[name] ?? ('default' in setting ? setting.default : undefined));
+    const result = setting.schema.safeParse(raw);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ConfigError(`${name}: ${issue?.message ?? 'invalid value'}`);
+    }
+    values[name] = result.data;
+  }
+  const s = values as Settings;
+  const config = toConfig(s);
+  if (s.NODE_ENV === 'production') assertProductionReady(s, env, files);
+  return config;
+}
+
+function toConfig(s: Settings): Config {
+  const issuer = s.ISSUER.replace(/\/+$/, '');
+  return {
+    env: s.NODE_ENV,
+    port: s.PORT,
+    host: s.HOST,
+    issuer,
+    database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE, timeoutMs: s.DATABASE_TIMEOUT_MS },
+    secrets: { cookieKeys: s.COOKIE_KEYS, codeEncryptionKey: s.CODE_ENCRYPTION_KEY, keystoreEncryptionKey: s.KEYSTORE_ENCRYPTION_KEY },
+    trustProxy: s.TRUST_PROXY,
+    logLevel: s.LOG_LEVEL,
+    argon2: { memoryCost: s.ARGON2_MEMORY_KIB, timeCost: s.ARGON2_TIME_COST, parallelism: s.ARGON2_PARALLELISM },
+    passwords: { minLength: s.PASSWORD_MIN_LENGTH },
+    codes: { activationTtl: s.ACTIVATION_CODE_TTL, schoolYearStart: s.SCHOOL_YEAR_START, renewalTtl: s.RENEWAL_CODE_TTL, resetLinkTtl: s.RESET_LINK_TTL },
+    throttle: { maxFailures: s.LOGIN_MAX_FAILURES, maxFailuresPerIp: s.LOGIN_MAX_FAILURES_PER_IP, window: s.LOGIN_WINDOW },
+    ttl: {
+      authorizationCode: s.AUTHORIZATION_CODE_TTL,
+      accessToken: s.ACCESS_TOKEN_TTL,
+      idToken: s.ID_TOKEN_TTL,
+      clientCredentials: s.CLIENT_CREDENTIALS_TTL,
+      refreshToken: s.REFRESH_TOKEN_TTL,
+      session: s.SESSION_TTL,
+      rememberMe: s.REMEMBER_ME_TTL,
+      interaction: s.INTERACTION_TTL,
+      grant: s.GRANT_TTL,
+    },
+    admin: {
+      audience: s.ADMIN_API_AUDIENCE ?? `${issuer}/admin/api`,
+      issuer: (s.ADMIN_ISSUER ?? issuer).replace(/\/+$/, ''),
+      clientId: s.ADMIN_CLIENT_ID,
+      clientSecret: s.ADMIN_CLIENT_SECRET,
+    },
+    mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
+    demo: s.DEMO && s.NODE_ENV !== 'production',
+    purgeInterval: s.PURGE_INTERVAL,
+    settings: s,
+  };
+}
+
+function assertProductionReady(s: Settings, env: NodeJS.ProcessEnv, files: Source): void {
+  if (!s.ISSUER.startsWith('https://')) throw new ConfigError('ISSUER: must be an https:// URL in production');
+  for (const [name, setting] of Object.entries(settings) as [SettingName, { devSecret?: boolean; default?: unknown }][]) {
+    if (!setting.devSecret) continue;
+    const given = env[name] ?? files[name];
+    if (given === undefined || given === '' || given === setting.default || String(given).includes('dev-only')) {
+      throw new ConfigError(`${name}: the development default cannot be used in production; set a secret value`);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+export * from './account.js';
+export * from './audit-event.js';
+export * from './membership.js';
+export * from './oidc-artifact.js';
+export * from './oidc-client.js';
+export * from './one-time-code.js';
+export * from './password-reset-token.js';
+export * from './relative-link.js';
+export * from './role-assignment.js';
+export * from './school-class.js';
+export * from './signing-key.js';
+export * from './structure.js';
+export * from './throttle-entry.js';
+
+import { Account } from './account.js';
+import { AuditEvent } from './audit-event.js';
+import { Membership } from './membership.js';
+import { OidcArtifact } from './oidc-artifact.js';
+import { OidcClient } from './oidc-client.js';
+import { OneTimeCode } from './one-time-code.js';
+import { PasswordResetToken } from './password-reset-token.js';
+import { RelativeLink } from './relative-link.js';
+import { RoleAssignment } from './role-assignment.js';
+import { SchoolClass } from './school-class.js';
+import { SigningKey } from './signing-key.js';
+import { Structure } from './structure.js';
+import { ThrottleEntry } from './throttle-entry.js';
+
+export const entities = [
+  Account, AuditEvent, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
+  RelativeLink, RoleAssignment, SchoolClass, SigningKey, Structure, ThrottleEntry,
+];

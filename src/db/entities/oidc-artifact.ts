@@ -1,0 +1,21 @@
+import { Entity, Index, PrimaryColumn } from 'typeorm';
+import { nullableDateColumn, stringColumn, textColumn, uuidColumn } from './columns.js';
+
+/** Every oidc-provider model (Session, Grant, AccessToken, …) in one table. */
+@Entity('oidc_artifacts')
+@Index('idx_oidc_grant', ['grantId'])
+@Index('idx_oidc_uid', ['uid'])
+@Index('idx_oidc_user_code', ['userCode'])
+@Index('idx_oidc_account', ['accountId'])
+@Index('idx_oidc_expires', ['expiresAt'])
+export class OidcArtifact {
+  @PrimaryColumn({ type: 'varchar', length: 32 }) model!: string;
+  @PrimaryColumn({ type: 'varchar', length: 255 }) id!: string;
+  @textColumn() payload!: string;
+  @stringColumn(255, { nullable: true }) grantId!: string | null;
+  @stringColumn(255, { nullable: true }) uid!: string | null;
+  @stringColumn(255, { nullable: true }) userCode!: string | null;
+  @uuidColumn({ nullable: true }) accountId!: string | null;
+  @nullableDateColumn() expiresAt!: Date | null;
+  @nullableDateColumn() consumedAt!: Date | null;
+}

@@ -1,0 +1,87 @@
+// Opening, migrating and closing the database, and running transactions.
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Config } from '../config/index.js';
+import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
+
+export * from './data-source.js';
+
+/** The database could not be reached or prepared; the message is one line for operators. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export class Database {
+  readonly kind: 'sqlite' | 'mysql';
+  /** SQLite has one connection: transactions must not interleave, so they queue here. */
+  private sqliteQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dataSource: DataSource, url: string) {
+    this.kind = parseDatabaseUrl(url).kind;
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Runs `work` in one transaction: everything it writes lands, or nothing does. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return this.dataSource.transaction(work);
+    const run = this.sqliteQueue.then(() => this.dataSource.transaction(work));
+    this.sqliteQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
+  /** True when the database answers a trivial query. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (the server and `migrate` do; tests of migrations don't). */
+  migrate?: boolean;
+}
+
+export async function openDatabase(database: Config['database'], options: OpenOptions = {}): Promise<Database> {
+  const target = parseDatabaseUrl(database.url);
+  if (target.kind === 'sqlite' && target.path !== ':memory:') {
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    mkdirSync(dirname(target.path), { recursive: true });
+  }
+  const dataSource = createDataSource(database);
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    throw new DatabaseUnavailableError(`cannot open the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
+  }
+  const db = new Database(dataSource, database.url);
+  if (options.migrate ?? true) {
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } catch (err) {
+      await db.close();
+      throw new DatabaseUnavailableError(`cannot migrate the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
+    }
+  }
+  return db;
+}
+
+function oneLine(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const message = (e.message ?? String(err)).split('\n')[0] ?? '';
+  return e.code && !message.includes(e.code) ? `${e.code} ${message}` : message;
+}

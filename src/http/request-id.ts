@@ -1,0 +1,21 @@
+// A request id on every request (taken from X-Request-Id when a proxy set one), echoed in
+// the response and carried by every log line of the request.
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+
+export function requestContext(logger: Logger) {
+  return async function requestId(ctx: Context, next: Next): Promise<void> {
+    const given = ctx.get('x-request-id');
+    const reqId = /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    ctx.state.reqId = reqId;
+    ctx.set('X-Request-Id', reqId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.debug({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    }
+  };
+}

@@ -1,0 +1,97 @@
+// The composition root: config → database → domain services → provider → Koa apps.
+// The only place that wires them together.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import serve from 'koa-static';
+import type { Config } from './config/index.js';
+import { openDatabase, type Database } from './db/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { errorHandler } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { requestContext } from './http/request-id.js';
+import { securityHeaders } from './http/security.js';
+import { createNunjucks, PUBLIC_DIR, viewsMiddleware } from './http/views.js';
+import { createDomain, type Domain } from './domain/index.js';
+import { createOidc, type Oidc } from './oidc/index.js';
+import { interactionRoutes } from './interactions/index.js';
+import { createAdminApp } from './admin/index.js';
+
+export interface EntIdpServer {
+  config: Config;
+  db: Database;
+  domain: Domain;
+  oidc: Oidc;
+  logger: Logger;
+  app: Koa;
+  /** Starts listening; resolves with the base URL actually bound. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** An already opened database (tests); otherwise one is opened and migrated from config. */
+  db?: Database;
+}
+
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<EntIdpServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = options.db ?? (await openDatabase(config.database));
+  const domain = createDomain({ config, db, logger });
+  const oidc = await createOidc({ config, db, domain, logger });
+  const nunjucks = createNunjucks();
+
+  const app = new Koa();
+  // Same keys as the provider's cookies: interaction cookies set through the outer app must
+  // be signed with them, or the provider cannot find the interaction session.
+  app.keys = config.secrets.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.silent = true;
+  app.use(requestContext(logger));
+  app.use(securityHeaders(config.issuer.startsWith('https://')));
+  app.use(viewsMiddleware(nunjucks));
+  app.use(errorHandler(logger));
+  app.use(healthRoutes(db));
+  app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
+  app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
+  app.use(interactionRoutes({ config, domain, oidc, logger }));
+  // Last: oidc-provider answers its own routes and ends the request there.
+  app.use(oidc.middleware);
+
+  let server: Server | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+  return {
+    config, db, domain, oidc, logger, app,
+    async listen(port = config.port, host = config.host) {
+      server = createHttpServer(app.callback());
+      server.keepAliveTimeout = 5_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      if (config.purgeInterval > 0) {
+        purgeTimer = setInterval(() => void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed')), config.purgeInterval * 1000);
+        purgeTimer.unref();
+      }
+      const { port: bound } = server.address() as AddressInfo;
+      return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
+    },
+    async close() {
+      if (purgeTimer) clearInterval(purgeTimer);
+      if (server) {
+        const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        // In-flight requests get a moment to finish; then the remaining sockets are cut.
+        const force = setTimeout(() => server!.closeAllConnections(), 3_000);
+        force.unref();
+        await closing;
+        clearTimeout(force);
+      }
+      await oidc.close();
+      if (!options.db) await db.close();
+    },
+  };
+}
