@@ -1,8 +1,33 @@
 // The domain: plain services over the database, no HTTP. The only code that writes
-// accounts, codes, passwords, throttling state and audit events.
+// accounts, codes, passwords, throttling state and audit events. Every write runs in
+// `db.transaction` and records its audit event in it; services taking an EntityManager run
+// inside the caller's transaction (and never open one of their own: on SQLite transactions
+// queue, so a nested one would wait for ever).
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { createAccounts, type Accounts } from './accounts.js';
+import { createAudit, type Audit } from './audit.js';
+import { createCodes, type Codes } from './codes/index.js';
+import { createLogin, type Login } from './login/index.js';
+import { createMail, type Mail } from './mail.js';
+import { createMaintenance, type Maintenance } from './maintenance.js';
+import { createPasswords, type Passwords } from './passwords/index.js';
+import { createRecovery, type Recovery } from './recovery.js';
+import { createSessions, type Sessions } from './sessions.js';
+import { createThrottle, type Throttle } from './throttle.js';
+
+export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
+export { normalizeLogin } from './accounts.js';
+export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
+export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
+export type { AuthenticateInput, AuthenticateResult, CompleteCodeInput, CompleteCodeResult, Login } from './login/index.js';
+export type { Mail, MailMessage, SentMail } from './mail.js';
+export type { Maintenance, PurgeCounts } from './maintenance.js';
+export type { Passwords, VerifyResult } from './passwords/index.js';
+export type { ChildResetResult, CompleteResetResult, Recovery } from './recovery.js';
+export type { Sessions } from './sessions.js';
+export type { Throttle, ThrottleCheck } from './throttle.js';
 
 export interface DomainDeps {
   config: Config;
@@ -11,12 +36,29 @@ export interface DomainDeps {
 }
 
 export interface Domain extends DomainDeps {
-  maintenance: { purgeExpired(): Promise<void> };
+  accounts: Accounts;
+  audit: Audit;
+  codes: Codes;
+  login: Login;
+  mail: Mail;
+  maintenance: Maintenance;
+  passwords: Passwords;
+  recovery: Recovery;
+  sessions: Sessions;
+  throttle: Throttle;
 }
 
 export function createDomain(deps: DomainDeps): Domain {
-  return {
-    ...deps,
-    maintenance: { purgeExpired: async () => undefined },
-  };
+  const { config, db, logger } = deps;
+  const accounts = createAccounts(db);
+  const audit = createAudit(db, logger);
+  const passwords = createPasswords(config);
+  const codes = createCodes({ config, db, audit });
+  const sessions = createSessions();
+  const throttle = createThrottle({ config, db });
+  const mail = createMail({ config, logger });
+  const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
+  const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
+  const maintenance = createMaintenance(db);
+  return { ...deps, accounts, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
 }

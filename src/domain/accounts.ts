@@ -1,0 +1,70 @@
+// Read helpers over accounts for the provider (findAccount, claims) and the login pages.
+import type { Database } from '../db/index.js';
+import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../db/entities/index.js';
+
+/** How identifiants are compared: trimmed, lowercase (stored lowercase). */
+export function normalizeLogin(login: string): string {
+  return login.normalize('NFC').trim().toLowerCase();
+}
+
+export interface ChildSummary {
+  id: string;
+  firstName: string;
+  lastName: string;
+  login: string;
+}
+
+export interface AccountClaims {
+  account: Account;
+  structure: Structure | null;
+  classes: SchoolClass[];
+  /** Students linked to this account as their relative. */
+  children: ChildSummary[];
+}
+
+export interface Accounts {
+  findById(id: string): Promise<Account | null>;
+  findByLogin(login: string): Promise<Account | null>;
+  /** Everything the ID token / userinfo claims need, in four queries; null when unknown. */
+  claimsFor(accountId: string): Promise<AccountClaims | null>;
+}
+
+export function createAccounts(db: Database): Accounts {
+  const repo = () => db.manager.getRepository(Account);
+  return {
+    findById: (id) => repo().findOne({ where: { id } }),
+    async findByLogin(login) {
+      const normalized = normalizeLogin(login);
+      if (!normalized || normalized.length > 100) return null;
+      return repo().findOne({ where: { login: normalized } });
+    },
+    async claimsFor(accountId) {
+      const account = await repo().findOne({ where: { id: accountId } });
+      if (!account) return null;
+      const [structure, classes, children] = await Promise.all([
+        account.structureId ? db.manager.findOne(Structure, { where: { id: account.structureId } }) : Promise.resolve(null),
+        db.manager
+          .createQueryBuilder(SchoolClass, 'c')
+          .innerJoin(Membership, 'm', 'm.classId = c.id')
+          .where('m.accountId = :accountId', { accountId })
+          .orderBy('c.name', 'ASC')
+          .getMany(),
+        db.manager
+          .createQueryBuilder(Account, 's')
+          .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
+          .where('r.relativeId = :accountId', { accountId })
+          .select(['s.id', 's.firstName', 's.lastName', 's.login'])
+          .orderBy('s.lastName', 'ASC')
+          .addOrderBy('s.firstName', 'ASC')
+          .getMany(),
+      ]);
+      return {
+        account,
+        structure,
+        classes,
+        children: children.map(({ id, firstName, lastName, login }) => ({ id, firstName, lastName, login })),
+      };
+    },
+  };
+}
+

@@ -1,0 +1,110 @@
+// The audit trail: who did what to whom, when, from where, with which outcome. Events are
+// written with the transaction's manager, so they land exactly when the change they describe
+// does. A code, password, secret or token never reaches an event: such keys are stripped.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/index.js';
+import { AuditEvent } from '../db/entities/index.js';
+import type { Logger } from '../logger.js';
+
+export type AuditOutcome = 'success' | 'failure' | 'throttled' | 'blocked' | 'refused';
+
+export interface AuditInput {
+  actorId?: string | null;
+  /** e.g. login.password, login.code, code.generate, password.set_from_code */
+  action: string;
+  targetId?: string | null;
+  classId?: string | null;
+  ip?: string | null;
+  outcome: AuditOutcome;
+  /** Non-secret context (client id, reason, …). */
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorId: string | null;
+  action: string;
+  targetId: string | null;
+  classId: string | null;
+  ip: string | null;
+  outcome: string;
+  detail: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+export interface Audit {
+  record(manager: EntityManager, input: AuditInput): Promise<void>;
+  /**
+   * Newest first: events about the class itself and about its members and their relatives.
+   * `before` pages backwards (events strictly older than it).
+   */
+  listForClass(classId: string, options?: { limit?: number; before?: Date }): Promise<AuditEntry[]>;
+}
+
+/** Key names that could carry a secret, compared lowercase without `_` and `-`. */
+const SECRET_KEY = /(password|passwd|secret|token|code|hash|confirmation|cookie|authorization)$/;
+const SAFE_KEYS = new Set(['codeid', 'codekind']);
+
+const isSecretKey = (key: string): boolean => {
+  const k = key.toLowerCase().replace(/[-_]/g, '');
+  return !SAFE_KEYS.has(k) && SECRET_KEY.test(k);
+};
+
+/** A copy of `detail` without secret-looking keys (at any depth), and the names removed. */
+export function scrubDetail(detail: Record<string, unknown>): { clean: Record<string, unknown>; removed: string[] } {
+  const removed: string[] = [];
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (isSecretKey(key)) removed.push(key);
+      else if (v !== undefined) out[key] = walk(v);
+    }
+    return out;
+  };
+  return { clean: walk(detail) as Record<string, unknown>, removed };
+}
+
+export function createAudit(db: Database, logger: Logger): Audit {
+  return {
+    async record(manager, input) {
+      let detail: string | null = null;
+      if (input.detail) {
+        const { clean, removed } = scrubDetail(input.detail);
+        if (removed.length) logger.warn({ action: input.action, removedKeys: removed }, 'audit detail keys that may hold secrets were dropped');
+        detail = Object.keys(clean).length ? JSON.stringify(clean) : null;
+      }
+      await manager.insert(AuditEvent, {
+        id: randomUUID(),
+        actorId: input.actorId ?? null,
+        action: input.action,
+        targetId: input.targetId ?? null,
+        classId: input.classId ?? null,
+        ip: input.ip ? input.ip.slice(0, 64) : null,
+        outcome: input.outcome,
+        detail,
+        createdAt: new Date(),
+      });
+    },
+
+    async listForClass(classId, options = {}) {
+      const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+      const query = db.manager
+        .createQueryBuilder(AuditEvent, 'e')
+        .where(
+          `(e.classId = :classId
+            OR e.targetId IN (SELECT m.accountId FROM memberships m WHERE m.classId = :classId)
+            OR e.targetId IN (SELECT r.relativeId FROM relative_links r JOIN memberships s ON s.accountId = r.studentId WHERE s.classId = :classId))`,
+          { classId },
+        )
+        .orderBy('e.createdAt', 'DESC')
+        .addOrderBy('e.id', 'DESC')
+        .limit(limit);
+      if (options.before) query.andWhere('e.createdAt < :before', { before: options.before });
+      const rows = await query.getMany();
+      return rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null }));
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// « CONNEXION »: identifiant + what was typed in the password field.
+//
+//   throttle check ─ refused ─▶ throttled
+//        │
+//   find account ─ unknown ─▶ dummy verify ─▶ failure recorded ─▶ invalid
+//        │
+//   strategies in order (password, then live code) ─ none ─▶ failure recorded ─▶ invalid
+//        │
+//   account blocked? ─ yes ─▶ blocked   (only said once the secret was right)
+//        │
+//   success: throttle reset; password: rehash if needed + lastLoginAt ─▶ password
+//                            code: ─▶ code (the set-password page, not a sign-in)
+//
+// Every attempt is audited (login.password / login.code); the typed identifiant only when it
+// matched no account, the secret never.
+import type { Database } from '../../db/index.js';
+import { Account, type CodeKind } from '../../db/entities/index.js';
+import { normalizeLogin, type Accounts } from '../accounts.js';
+import type { Audit, AuditOutcome } from '../audit.js';
+import type { Passwords } from '../passwords/index.js';
+import type { Throttle } from '../throttle.js';
+import { firstMatch, type CredentialStrategy } from './strategies.js';
+
+export interface AuthenticateInput {
+  login: string;
+  secret: string;
+  ip: string;
+  clientId?: string | null;
+}
+
+export type AuthenticateResult =
+  | { outcome: 'password'; account: Account }
+  | { outcome: 'code'; account: Account; codeId: string; codeKind: CodeKind }
+  | { outcome: 'invalid' }
+  | { outcome: 'blocked' }
+  | { outcome: 'throttled'; retryAfterSeconds: number };
+
+export interface AuthenticateDeps {
+  db: Database;
+  accounts: Accounts;
+  audit: Audit;
+  passwords: Passwords;
+  throttle: Throttle;
+  strategies: readonly CredentialStrategy[];
+}
+
+/** Longest identifiant kept in an audit event when it matched no account. */
+const TYPED_LOGIN_MAX = 100;
+
+export function createAuthenticate(deps: AuthenticateDeps): (input: AuthenticateInput) => Promise<AuthenticateResult> {
+  const { db, accounts, audit, passwords, throttle, strategies } = deps;
+
+  const record = (
+    action: 'login.password' | 'login.code',
+    outcome: AuditOutcome,
+    account: Account | null,
+    input: AuthenticateInput,
+    login: string,
+    extra: Record<string, unknown> = {},
+  ) =>
+    db.transaction((manager) =>
+      audit.record(manager, {
+        actorId: account?.id ?? null,
+        action,
+        targetId: account?.id ?? null,
+        ip: input.ip,
+        outcome,
+        detail: { clientId: input.clientId ?? null, ...(account ? {} : { typedLogin: login.slice(0, TYPED_LOGIN_MAX) }), ...extra },
+      }),
+    );
+
+  return async function authenticate(input) {
+    const login = normalizeLogin(input.login);
+
+    const gate = await throttle.check(login, input.ip);
+    if (!gate.allowed) {
+      const account = await accounts.findByLogin(login);
+      await record('login.password', 'throttled', account, input, login, { retryAfterSeconds: gate.retryAfterSeconds });
+      return { outcome: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
+    }
+
+    const account = await accounts.findByLogin(login);
+    if (!account) {
+      await passwords.dummyVerify(input.secret);
+      await throttle.recordFailure(login, input.ip);
+      await record('login.password', 'failure', null, input, login);
+      return { outcome: 'invalid' };
+    }
+
+    const match = await firstMatch(strategies, account, input.secret);
+    if (!match) {
+      await throttle.recordFailure(login, input.ip);
+      await record('login.password', 'failure', account, input, login);
+      return { outcome: 'invalid' };
+    }
+    const action = match.strategy === 'password' ? 'login.password' : 'login.code';
+    if (account.blockedAt) {
+      await record(action, 'blocked', account, input, login);
+      return { outcome: 'blocked' };
+    }
+    await throttle.recordSuccess(login, input.ip);
+
+    if (match.strategy === 'code') {
+      await record(action, 'success', account, input, login, { codeKind: match.codeKind, codeId: match.codeId });
+      return { outcome: 'code', account, codeId: match.codeId, codeKind: match.codeKind };
+    }
+
+    // argon2 runs before the transaction; the stored hash is replaced only if unchanged since.
+    const newHash = match.needsRehash ? await passwords.hash(input.secret) : null;
+    const now = new Date();
+    await db.transaction(async (manager) => {
+      await manager.update(Account, { id: account.id }, { lastLoginAt: now });
+      if (newHash) {
+        await manager
+          .createQueryBuilder()
+          .update(Account)
+          .set({ passwordHash: newHash, updatedAt: now })
+          .where('id = :id AND passwordHash = :old', { id: account.id, old: account.passwordHash })
+          .execute();
+      }
+      await audit.record(manager, {
+        actorId: account.id,
+        action,
+        targetId: account.id,
+        ip: input.ip,
+        outcome: 'success',
+        detail: { clientId: input.clientId ?? null, ...(newHash ? { rehashed: true } : {}) },
+      });
+    });
+    return { outcome: 'password', account: { ...account, lastLoginAt: now, passwordHash: newHash ?? account.passwordHash } };
+  };
+}

@@ -1,0 +1,40 @@
+// Signing in with identifiant + password or one-time code, and choosing a password from a code.
+import type { Database } from '../../db/index.js';
+import type { Accounts } from '../accounts.js';
+import type { Audit } from '../audit.js';
+import type { Codes } from '../codes/index.js';
+import type { Passwords } from '../passwords/index.js';
+import type { Sessions } from '../sessions.js';
+import type { Throttle } from '../throttle.js';
+import { createAuthenticate, type AuthenticateInput, type AuthenticateResult } from './authenticate.js';
+import { createCompleteCode, type CompleteCodeInput, type CompleteCodeResult } from './complete-code.js';
+import { codeStrategy, passwordStrategy } from './strategies.js';
+
+export type { AuthenticateInput, AuthenticateResult } from './authenticate.js';
+export type { CompleteCodeInput, CompleteCodeResult } from './complete-code.js';
+export { CODE_USED_MESSAGE } from './complete-code.js';
+export { MISMATCH_MESSAGE } from './new-password.js';
+export type { CredentialStrategy, StrategyMatch } from './strategies.js';
+
+export interface Login {
+  authenticate(input: AuthenticateInput): Promise<AuthenticateResult>;
+  completeCode(input: CompleteCodeInput): Promise<CompleteCodeResult>;
+}
+
+export interface LoginDeps {
+  db: Database;
+  accounts: Accounts;
+  audit: Audit;
+  codes: Codes;
+  passwords: Passwords;
+  sessions: Sessions;
+  throttle: Throttle;
+}
+
+export function createLogin(deps: LoginDeps): Login {
+  const strategies = [passwordStrategy(deps.passwords), codeStrategy(deps.codes)];
+  return {
+    authenticate: createAuthenticate({ ...deps, strategies }),
+    completeCode: createCompleteCode(deps),
+  };
+}

@@ -1,0 +1,52 @@
+// The credentials a user may type in the « Mot de passe » field, as strategies behind one
+// small interface, tried in order: the account's password, then its live one-time code.
+import type { Account, CodeKind } from '../../db/entities/index.js';
+import type { Codes } from '../codes/index.js';
+import type { Passwords } from '../passwords/index.js';
+
+export type StrategyMatch =
+  | { strategy: 'password'; needsRehash: boolean }
+  | { strategy: 'code'; codeId: string; codeKind: CodeKind };
+
+export interface CredentialStrategy {
+  readonly name: StrategyMatch['strategy'];
+  /** The match when `secret` is this account's credential of this kind, otherwise null. */
+  verify(account: Account, secret: string): Promise<StrategyMatch | null>;
+}
+
+/**
+ * Accounts without a password still pay for one argon2 verification, so the response time
+ * does not tell whether an account was activated.
+ */
+export function passwordStrategy(passwords: Passwords): CredentialStrategy {
+  return {
+    name: 'password',
+    async verify(account, secret) {
+      if (!account.passwordHash) {
+        await passwords.dummyVerify(secret);
+        return null;
+      }
+      const result = await passwords.verify(account.passwordHash, secret);
+      return result.ok ? { strategy: 'password', needsRehash: result.needsRehash } : null;
+    },
+  };
+}
+
+export function codeStrategy(codes: Codes): CredentialStrategy {
+  return {
+    name: 'code',
+    async verify(account, secret) {
+      const match = await codes.matchLive(account.id, secret);
+      return match ? { strategy: 'code', codeId: match.id, codeKind: match.kind } : null;
+    },
+  };
+}
+
+/** The first strategy that matches, in order. */
+export async function firstMatch(strategies: readonly CredentialStrategy[], account: Account, secret: string): Promise<StrategyMatch | null> {
+  for (const strategy of strategies) {
+    const match = await strategy.verify(account, secret);
+    if (match) return match;
+  }
+  return null;
+}

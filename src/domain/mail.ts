@@ -1,0 +1,65 @@
+// Outgoing mail. With SMTP_URL, an SMTP transport; without it (development, tests) each
+// message is written as a .eml file under MAIL_DIR and its path logged, so a developer can
+// open the link it carries. The log line never holds the body (it may carry a reset link).
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logger.js';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** The .eml file written, when there is no SMTP server. */
+  file?: string;
+}
+
+export interface Mail {
+  send(message: MailMessage): Promise<SentMail>;
+  /** `send` without waiting (replies that must not depend on the mail); failures are logged. */
+  sendInBackground(message: MailMessage): void;
+  /** Resolves when every background send has finished (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+export function createMail(deps: { config: Config; logger: Logger }): Mail {
+  const { config, logger } = deps;
+  const dir = resolve(config.mail.dir);
+  const transport = config.mail.smtpUrl
+    ? nodemailer.createTransport(config.mail.smtpUrl)
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const pending = new Set<Promise<unknown>>();
+
+  const send = async (message: MailMessage): Promise<SentMail> => {
+    const info = await transport.sendMail({ from: config.mail.from, to: message.to, subject: message.subject, text: message.text });
+    if (config.mail.smtpUrl) {
+      logger.info({ messageId: info.messageId, subject: message.subject }, 'mail sent');
+      return { messageId: info.messageId };
+    }
+    await mkdir(dir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
+    await writeFile(file, (info as unknown as { message: Buffer }).message, { mode: 0o600 });
+    logger.info({ file, subject: message.subject }, 'mail written to a file (no SMTP_URL)');
+    return { messageId: info.messageId, file };
+  };
+
+  return {
+    send,
+    sendInBackground(message) {
+      const job = send(message)
+        .catch((err: unknown) => logger.error({ err, subject: message.subject }, 'mail could not be sent'))
+        .finally(() => pending.delete(job));
+      pending.add(job);
+    },
+    async idle() {
+      while (pending.size) await Promise.allSettled([...pending]);
+    },
+  };
+}

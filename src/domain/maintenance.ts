@@ -1,0 +1,39 @@
+// Periodic purge (PURGE_INTERVAL): expired provider artifacts and throttle rows at once;
+// reset links and one-time codes 30 days after they expired (kept a while so the audit trail
+// and the teacher's view can still explain what happened).
+import { LessThan } from 'typeorm';
+import type { Database } from '../db/index.js';
+import { OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
+
+export const KEEP_EXPIRED_DAYS = 30;
+
+export interface PurgeCounts {
+  artifacts: number;
+  rateLimits: number;
+  resetTokens: number;
+  codes: number;
+}
+
+export interface Maintenance {
+  purgeExpired(): Promise<PurgeCounts>;
+}
+
+export function createMaintenance(db: Database): Maintenance {
+  return {
+    purgeExpired: () =>
+      db.transaction(async (manager) => {
+        const now = new Date();
+        const longAgo = new Date(now.getTime() - KEEP_EXPIRED_DAYS * 86400_000);
+        const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
+        const rateLimits = await manager.createQueryBuilder().delete().from('rate_limits').where('expire < :nowMs', { nowMs: now.getTime() }).execute();
+        const resetTokens = await manager.delete(PasswordResetToken, { expiresAt: LessThan(longAgo) });
+        const codes = await manager.delete(OneTimeCode, { expiresAt: LessThan(longAgo) });
+        return {
+          artifacts: artifacts.affected ?? 0,
+          rateLimits: rateLimits.affected ?? 0,
+          resetTokens: resetTokens.affected ?? 0,
+          codes: codes.affected ?? 0,
+        };
+      }),
+  };
+}

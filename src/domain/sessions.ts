@@ -1,0 +1,31 @@
+// Ending an account's access at once: its provider sessions, grants, authorization codes,
+// access and refresh tokens live in oidc_artifacts with their accountId (the TypeORM adapter
+// stores it on every row it can), so one DELETE removes them.
+import type { EntityManager } from 'typeorm';
+import { OidcArtifact } from '../db/entities/index.js';
+
+/**
+ * Interactions are kept: they are short-lived login pages, and the one in progress (the user
+ * who just chose a password) must survive so its login can complete. Blocked accounts cannot
+ * finish one anyway, since every login step checks the account.
+ */
+export const KEPT_MODELS = ['Interaction'];
+
+export interface Sessions {
+  /** Deletes the account's provider artifacts; returns how many rows went. */
+  revokeAllForAccount(manager: EntityManager, accountId: string): Promise<number>;
+}
+
+export function createSessions(): Sessions {
+  return {
+    async revokeAllForAccount(manager, accountId) {
+      const result = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(OidcArtifact)
+        .where('accountId = :accountId AND model NOT IN (:...kept)', { accountId, kept: KEPT_MODELS })
+        .execute();
+      return result.affected ?? 0;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
+import { addMembership, createAccount, createClass, createStructure, grantRole, linkRelative } from '../../helpers/factories.js';
+import { openDomain, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await openDomain();
+});
+afterAll(() => h.cleanup());
+
+describe('accounts', () => {
+  it('finds by id and by identifiant (trimmed, any case)', async () => {
+    const child = await createAccount(h.db, { profile: 'Student', login: 'enfant.test' });
+    expect((await h.domain.accounts.findById(child.id))?.login).toBe('enfant.test');
+    expect((await h.domain.accounts.findByLogin(' ENFANT.test '))?.id).toBe(child.id);
+    expect(await h.domain.accounts.findByLogin('inconnu')).toBeNull();
+    expect(await h.domain.accounts.findById('00000000-0000-0000-0000-000000000000')).toBeNull();
+  });
+
+  it('gathers claims: structure, classes and a relative’s children', async () => {
+    const structure = await createStructure(h.db, { name: 'École du Centre' });
+    const cm2 = await createClass(h.db, { structureId: structure.id, name: 'CM2 A' });
+    const cm1 = await createClass(h.db, { structureId: structure.id, name: 'CM1 B' });
+    const child = await createAccount(h.db, { profile: 'Student', firstName: 'test', lastName: 'enfant', structureId: structure.id, classIds: [cm2.id] });
+    const sibling = await createAccount(h.db, { profile: 'Student', firstName: 'Léa', lastName: 'Abel', structureId: structure.id, classIds: [cm1.id] });
+    const parent = await createAccount(h.db, { profile: 'Relative', structureId: structure.id });
+    await linkRelative(h.db, parent.id, child.id);
+    await linkRelative(h.db, parent.id, sibling.id);
+    const teacher = await createAccount(h.db, { profile: 'Teacher', structureId: structure.id, classIds: [cm2.id] });
+    await addMembership(h.db, teacher.id, cm1.id);
+    await grantRole(h.db, teacher.id, 'class-admin', cm2.id);
+
+    const forParent = await h.domain.accounts.claimsFor(parent.id);
+    expect(forParent?.structure?.name).toBe('École du Centre');
+    expect(forParent?.classes).toEqual([]);
+    expect(forParent?.children).toEqual([
+      { id: sibling.id, firstName: 'Léa', lastName: 'Abel', login: sibling.login },
+      { id: child.id, firstName: 'test', lastName: 'enfant', login: child.login },
+    ]);
+    const forTeacher = await h.domain.accounts.claimsFor(teacher.id);
+    expect(forTeacher?.classes.map((c) => c.name)).toEqual(['CM1 B', 'CM2 A']);
+    expect(forTeacher?.children).toEqual([]);
+    expect(await h.domain.accounts.claimsFor('00000000-0000-0000-0000-000000000000')).toBeNull();
+  });
+});
+
+describe('audit', () => {
+  it('lists a class’s events newest first (its members and their relatives included), paging backwards', async () => {
+    const cls = await createClass(h.db);
+    const elsewhere = await createClass(h.db);
+    const child = await createAccount(h.db, { profile: 'Student', classIds: [cls.id] });
+    const parent = await createAccount(h.db, { profile: 'Relative' });
+    await linkRelative(h.db, parent.id, child.id);
+    const stranger = await createAccount(h.db, { profile: 'Student', classIds: [elsewhere.id] });
+    const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 8, 0, 0, ms));
+    const record = (action: string, fields: Record<string, string | null>, ms: number) =>
+      h.db.transaction(async (m) => {
+        await h.domain.audit.record(m, { action, outcome: 'success', ...fields, detail: { clientId: 'app', password: 'jamais', nested: { token: 'non' } } });
+        await m.query('UPDATE audit_events SET createdAt = ? WHERE action = ?', [at(ms).toISOString().replace('T', ' ').replace('Z', ''), action]);
+      });
+    await record('class.note', { classId: cls.id }, 1);
+    await record('code.for.child', { targetId: child.id }, 2);
+    await record('login.parent', { targetId: parent.id }, 3);
+    await record('login.stranger', { targetId: stranger.id }, 4);
+
+    const all = await h.domain.audit.listForClass(cls.id);
+    expect(all.map((e) => e.action)).toEqual(['login.parent', 'code.for.child', 'class.note']);
+    expect(all[0]!.detail).toEqual({ clientId: 'app', nested: {} });
+    const page = await h.domain.audit.listForClass(cls.id, { limit: 1, before: all[0]!.createdAt });
+    expect(page.map((e) => e.action)).toEqual(['code.for.child']);
+    expect(JSON.stringify(await h.db.dataSource.query('SELECT detail FROM audit_events'))).not.toContain('jamais');
+  });
+});
+
+describe('maintenance', () => {
+  it('purges expired artifacts and throttle rows now, codes and reset links 30 days after expiry', async () => {
+    const child = await createAccount(h.db, { profile: 'Student' });
+    const past = new Date(Date.now() - 1000);
+    const longAgo = new Date(Date.now() - 31 * 86400_000);
+    const art = (id: string, expiresAt: Date | null) => ({ model: 'AccessToken', id, payload: '{}', grantId: null, uid: null, userCode: null, accountId: child.id, expiresAt, consumedAt: null });
+    await h.db.manager.insert(OidcArtifact, [art('expired', past), art('live', new Date(Date.now() + 60_000)), art('forever', null)]);
+    await h.db.manager.query('INSERT INTO rate_limits (`key`, points, expire) VALUES (?, 1, ?), (?, 1, ?)', ['old', Date.now() - 1000, 'new', Date.now() + 60_000]);
+    const recent = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
+    const old = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
+    await h.db.manager.update(OneTimeCode, { id: recent.id }, { expiresAt: past });
+    await h.db.manager.update(OneTimeCode, { id: old.id }, { expiresAt: longAgo });
+    const token = (id: string, expiresAt: Date) => ({ id, accountId: child.id, tokenDigest: id.padEnd(64, '0'), requestedBy: null, createdAt: longAgo, expiresAt, consumedAt: null });
+    await h.db.manager.insert(PasswordResetToken, [token('11111111-1111-1111-1111-111111111111', past), token('22222222-2222-2222-2222-222222222222', longAgo)]);
+
+    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, rateLimits: 1, resetTokens: 1, codes: 1 });
+    expect((await h.db.manager.find(OidcArtifact)).map((a) => a.id).sort()).toEqual(['forever', 'live']);
+    expect(await h.db.manager.count(OneTimeCode, { where: { id: recent.id } })).toBe(1);
+    expect(await h.db.manager.count(PasswordResetToken)).toBe(1);
+  });
+});
