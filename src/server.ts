@@ -41,8 +41,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config.database));
   const domain = createDomain({ config, db, logger });
-  const oidc = await createOidc({ config, db, domain, logger });
   const nunjucks = createNunjucks();
+  const oidc = await createOidc({ config, db, domain, logger, nunjucks });
 
   const app = new Koa();
   // Same keys as the provider's cookies: interaction cookies set through the outer app must
@@ -57,7 +57,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.use(healthRoutes(db));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
-  app.use(interactionRoutes({ config, domain, oidc, logger }));
+  app.use(interactionRoutes(app, { config, domain, oidc, logger }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
 

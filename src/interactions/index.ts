@@ -1,10 +1,20 @@
-// Login, first password / renewal and recovery pages (the provider's interactions).
+// The pages people see while signing in: CONNEXION, the password page opened by an
+// activation or renewal code, consent, and recovery. See FLOWS.md for the states.
 import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import compose from 'koa-compose';
+import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Config } from '../config/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import type { Oidc } from '../oidc/index.js';
+import { consentRoutes } from './consent.js';
+import { csrfProtection } from './csrf.js';
+import { loginRoutes } from './login.js';
+import { recoveryRoutes } from './recovery.js';
+import { flowSession } from './session.js';
+import { setPasswordRoutes } from './set-password.js';
 
 export interface InteractionDeps {
   config: Config;
@@ -13,7 +23,21 @@ export interface InteractionDeps {
   logger: Logger;
 }
 
-export function interactionRoutes(_deps: InteractionDeps): Middleware {
+const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie)/;
+
+export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   const router = new Router();
-  return router.routes() as unknown as Middleware;
+  loginRoutes(router, deps);
+  setPasswordRoutes(router, deps);
+  consentRoutes(router, deps);
+  recoveryRoutes(router, deps);
+  const pages = compose([
+    flowSession(app, deps.config),
+    bodyParser({ enableTypes: ['form'], formLimit: '32kb' }) as unknown as Middleware,
+    csrfProtection(),
+    router.routes() as unknown as Middleware,
+    router.allowedMethods() as unknown as Middleware,
+  ]);
+  // Only our own paths get sessions and body parsing: oidc-provider reads its own bodies.
+  return (ctx, next) => (PAGE_PATHS.test(ctx.path) ? pages(ctx, next) : next());
 }

@@ -1,25 +1,116 @@
-// oidc-provider, configured as data and persisted through TypeORM.
+// The OpenID Connect provider: oidc-provider configured as data (configuration.ts),
+// persisted through TypeORM (adapter.ts), signing with keys from the database (keys.ts).
+// When another instance or the CLI rotates the keys, the provider is rebuilt with the new
+// key set, so every instance serves the same JWKS without a restart.
+import compose from 'koa-compose';
 import type { Middleware } from 'koa';
-import Provider from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type nunjucks from 'nunjucks';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
+import { ClientStore } from './clients.js';
+import { providerConfiguration, setErrorsModule } from './configuration.js';
+import { ensureSigningKeys, loadSigningJwks } from './keys.js';
+
+export { ADMIN_SCOPE } from './configuration.js';
 
 export interface OidcDeps {
   config: Config;
   db: Database;
   domain: Domain;
   logger: Logger;
+  nunjucks: nunjucks.Environment;
 }
 
 export interface Oidc {
-  provider: Provider;
+  /** The current provider (replaced when the signing keys change). */
+  readonly provider: Provider;
+  clients: ClientStore;
   middleware: Middleware;
+  /** Rebuilds the provider if the keys in the database changed; true when it did. */
+  reloadKeys(): Promise<boolean>;
   close(): Promise<void>;
 }
 
+type ProviderModule = typeof import('oidc-provider');
+let providerModule: Promise<ProviderModule> | undefined;
+
+/**
+ * oidc-provider warns on import when Node is older than 22 LTS. Node 20.19+ is what we
+ * support and test; the warning goes to our log instead of the operator's terminal.
+ */
+export function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
+  providerModule ??= (async () => {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      const text = args.map(String).join(' ');
+      if (text.includes('Unsupported runtime')) logger?.debug({ note: text }, 'oidc-provider runtime notice');
+      else warn(...args);
+    };
+    try {
+      const mod = await import('oidc-provider');
+      setErrorsModule(mod.errors);
+      return mod;
+    } finally {
+      console.warn = warn;
+    }
+  })();
+  return providerModule;
+}
+
+/** A provider used only to validate client metadata with oidc-provider's own schema. */
+export async function clientValidator(config: Config, logger?: Logger) {
+  const { default: ProviderClass } = await loadProviderModule(logger);
+  const bare = new ProviderClass(config.issuer, {
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
+    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    extraClientMetadata: { properties: ['ent_first_party'] },
+    responseTypes: ['code'],
+  });
+  return async (metadata: Record<string, unknown>) => {
+    await bare.Client.validate(metadata as never);
+  };
+}
+
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
-  const provider = new Provider(deps.config.issuer, {});
-  return { provider, middleware: provider.middleware as unknown as Middleware, close: async () => undefined };
+  const { config, db, logger } = deps;
+  const { default: ProviderClass } = await loadProviderModule(logger);
+  const clients = new ClientStore(db, config, await clientValidator(config, logger));
+
+  await ensureSigningKeys(db, config);
+
+  const build = async () => {
+    const { keys, fingerprint } = await loadSigningJwks(db, config);
+    const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys }));
+    provider.proxy = config.trustProxy;
+    provider.on('server_error', (ctx, err) => logger.error({ err, reqId: ctx.state?.reqId }, 'oidc-provider server error'));
+    const on = provider.on.bind(provider) as (event: string, listener: (ctx: { state?: { reqId?: string } }, err: unknown) => void) => void;
+    for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'userinfo.error', 'end_session.error']) {
+      on(event, (ctx, err) => logger.info({ event, reqId: ctx.state?.reqId, error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'oidc request refused'));
+    }
+    return { provider, fingerprint, handle: compose(provider.middleware as never) as unknown as Middleware };
+  };
+
+  let current = await build();
+  const reloadKeys = async () => {
+    const { fingerprint } = await loadSigningJwks(db, config);
+    if (fingerprint === current.fingerprint) return false;
+    current = await build();
+    logger.info({ keys: fingerprint }, 'signing keys changed: provider reloaded');
+    return true;
+  };
+  const timer = setInterval(() => void reloadKeys().catch((err) => logger.warn({ err }, 'signing key refresh failed')), 60_000);
+  timer.unref();
+
+  return {
+    get provider() {
+      return current.provider;
+    },
+    clients,
+    middleware: (ctx, next) => current.handle(ctx, next),
+    reloadKeys,
+    close: async () => clearInterval(timer),
+  };
 }

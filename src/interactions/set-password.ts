@@ -1,0 +1,81 @@
+// After a code matched on CONNEXION: choose a password. « Activation de votre compte » for
+// an activation code, « RÉINITIALISATION DU MOT DE PASSE » for a renewal code. ENREGISTRER
+// consumes the code and stores the password in one transaction, then the login finishes.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { InteractionDeps } from './index.js';
+import { clientIp, clientName, field, finishInteraction, loadInteraction, type InteractionDetails } from './flow.js';
+import { renderLogin } from './login.js';
+
+interface CodeFlow {
+  uid: string;
+  accountId: string;
+  codeId: string;
+  kind: 'activation' | 'renewal';
+  login: string;
+  remember: boolean;
+}
+
+const TITLES = { activation: 'Activation de votre compte', renewal: 'Réinitialisation du mot de passe' } as const;
+
+function currentFlow(ctx: Context, uid: string): CodeFlow | undefined {
+  const flow = ctx.session?.codeFlow as CodeFlow | undefined;
+  return flow && flow.uid === uid ? flow : undefined;
+}
+
+async function renderSetPassword(ctx: Context, deps: InteractionDeps, details: InteractionDetails, flow: CodeFlow, error?: string) {
+  await ctx.render('set-password', {
+    title: TITLES[flow.kind],
+    kind: flow.kind,
+    uid: details.uid,
+    login: flow.login,
+    client: await clientName(deps.oidc, details),
+    minLength: deps.config.passwords.minLength,
+    csrf: ctx.state._csrf,
+    error,
+  });
+}
+
+export function setPasswordRoutes(router: Router, deps: InteractionDeps): void {
+  const { domain, oidc } = deps;
+
+  router.get('/interaction/:uid/mot-de-passe', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const details = await loadInteraction(ctx, oidc);
+    const flow = currentFlow(ctx, details.uid);
+    if (!flow) {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${details.uid}`);
+    }
+    await renderSetPassword(ctx, deps, details, flow);
+  });
+
+  router.post('/interaction/:uid/mot-de-passe', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const details = await loadInteraction(ctx, oidc);
+    const flow = currentFlow(ctx, details.uid);
+    if (!flow) {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${details.uid}`);
+    }
+    const result = await domain.login.completeCode({
+      accountId: flow.accountId,
+      codeId: flow.codeId,
+      newPassword: field(ctx.request.body, 'nouveau_mot_de_passe').slice(0, 1024),
+      confirmation: field(ctx.request.body, 'confirmation').slice(0, 1024),
+      ip: clientIp(ctx),
+      clientId: String(details.params.client_id),
+    });
+    if (result.ok) {
+      ctx.session!.codeFlow = null;
+      return finishInteraction(ctx, oidc, { login: { accountId: flow.accountId, remember: flow.remember } });
+    }
+    if (result.error === 'code_used') {
+      ctx.session!.codeFlow = null;
+      ctx.status = 409;
+      return renderLogin(ctx, deps, details, { login: flow.login, error: result.message });
+    }
+    ctx.status = 400;
+    await renderSetPassword(ctx, deps, details, flow, result.message);
+  });
+}

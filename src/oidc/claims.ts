@@ -1,0 +1,40 @@
+// Accounts as oidc-provider sees them: `sub` is the account's uuid; claims per scope.
+// Blocked accounts are not found, so their tokens stop working at refresh and userinfo.
+import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
+import type { Domain } from '../domain/index.js';
+
+/** Claims released by each scope (oidc-provider filters the account's claims with this). */
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'birthdate', 'updated_at'],
+  email: ['email', 'email_verified'],
+  ent: ['ent_profile', 'ent_structure', 'ent_classes', 'ent_children'],
+} as const;
+
+export function findAccount(domain: Domain): FindAccount {
+  return async (_ctx, sub) => {
+    const data = await domain.accounts.claimsFor(sub);
+    if (!data || data.account.blockedAt) return undefined;
+    const { account, structure, classes, children } = data;
+    const result: OidcAccount = {
+      accountId: account.id,
+      async claims() {
+        return {
+          sub: account.id,
+          name: `${account.firstName} ${account.lastName}`,
+          given_name: account.firstName,
+          family_name: account.lastName,
+          preferred_username: account.login,
+          ...(account.birthDate ? { birthdate: account.birthDate } : {}),
+          updated_at: Math.floor(account.updatedAt.getTime() / 1000),
+          ...(account.email ? { email: account.email, email_verified: false } : {}),
+          ent_profile: account.profile,
+          ent_structure: structure ? { uai: structure.uai, name: structure.name } : null,
+          ent_classes: classes.map((c) => ({ id: c.id, name: c.name })),
+          ent_children: children.map((c) => ({ sub: c.id, name: `${c.firstName} ${c.lastName}`, preferred_username: c.login })),
+        };
+      },
+    };
+    return result;
+  };
+}

@@ -1,0 +1,142 @@
+// Registered OIDC clients, stored in `oidc_clients` and validated with oidc-provider's own
+// client schema. Client secrets are sealed at rest and shown once, when created.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import { OidcClient } from '../db/entities/index.js';
+import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
+import { AppError } from '../http/errors.js';
+
+export const clientInput = z.object({
+  clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
+  name: z.string().min(1).max(200),
+  type: z.enum(['confidential', 'public']).default('confidential'),
+  redirectUris: z.array(z.string()).default([]),
+  postLogoutRedirectUris: z.array(z.string()).default([]),
+  grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).default(['authorization_code', 'refresh_token']),
+  scopes: z.array(z.string()).default(['openid', 'profile', 'email', 'ent', 'offline_access']),
+  firstParty: z.boolean().default(false),
+  /** Given for config-declared clients; generated otherwise. */
+  secret: z.string().min(32, 'client secret: at least 32 characters').optional(),
+});
+export type ClientInput = z.input<typeof clientInput>;
+
+export interface ClientSummary {
+  clientId: string;
+  name: string;
+  type: 'confidential' | 'public';
+  firstParty: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+}
+
+type Metadata = Record<string, unknown>;
+type Validator = (metadata: Metadata) => Promise<void>;
+
+const secretKey = (config: Config) => deriveKey(config.secrets.keystoreEncryptionKey, 'client-secrets');
+
+export function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
+  const metadata: Metadata = {
+    client_id: input.clientId,
+    client_name: input.name,
+    redirect_uris: input.redirectUris,
+    post_logout_redirect_uris: input.postLogoutRedirectUris,
+    grant_types: input.grantTypes,
+    response_types: input.grantTypes.includes('authorization_code') ? ['code'] : [],
+    scope: input.scopes.join(' '),
+    token_endpoint_auth_method: input.type === 'public' ? 'none' : 'client_secret_basic',
+    ent_first_party: input.firstParty,
+  };
+  if (secret) metadata.client_secret = secret;
+  return metadata;
+}
+
+export class ClientStore {
+  constructor(
+    private readonly db: Database,
+    private readonly config: Config,
+    private readonly validate: Validator,
+  ) {}
+
+  /** Reads a client's metadata with its secret unsealed, as the provider needs it. */
+  async metadata(clientId: string): Promise<Metadata | undefined> {
+    const row = await this.db.manager.findOneBy(OidcClient, { clientId });
+    if (!row) return undefined;
+    const metadata = JSON.parse(row.metadata) as Metadata;
+    if (typeof metadata.client_secret_sealed === 'string') {
+      metadata.client_secret = decrypt(secretKey(this.config), metadata.client_secret_sealed, clientId);
+      delete metadata.client_secret_sealed;
+    }
+    return metadata;
+  }
+
+  /** Creates or replaces a client; returns the secret (generated when not given). */
+  async save(raw: ClientInput): Promise<{ client: ClientSummary; secret?: string }> {
+    const parsed = clientInput.safeParse(raw);
+    if (!parsed.success) throw new AppError(400, 'invalid_client_metadata', parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '));
+    const input = parsed.data;
+    const secret = input.type === 'confidential' ? (input.secret ?? randomBytes(32).toString('base64url')) : undefined;
+    const metadata = toMetadata(input, secret);
+    try {
+      await this.validate(metadata);
+    } catch (err) {
+      const e = err as { error_description?: string; message: string };
+      throw new AppError(400, 'invalid_client_metadata', e.error_description ?? e.message);
+    }
+    const stored = { ...metadata };
+    if (secret) {
+      delete stored.client_secret;
+      stored.client_secret_sealed = encrypt(secretKey(this.config), secret, input.clientId);
+    }
+    const now = new Date();
+    const existing = await this.db.manager.findOneBy(OidcClient, { clientId: input.clientId });
+    await this.db.manager.save(OidcClient, {
+      clientId: input.clientId,
+      metadata: JSON.stringify(stored),
+      firstParty: input.firstParty,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+    return { client: summarize(metadata, input.firstParty), secret };
+  }
+
+  async list(): Promise<ClientSummary[]> {
+    const rows = await this.db.manager.find(OidcClient, { order: { clientId: 'ASC' } });
+    return rows.map((row) => summarize(JSON.parse(row.metadata) as Metadata, row.firstParty));
+  }
+
+  async remove(clientId: string): Promise<boolean> {
+    const result = await this.db.manager.delete(OidcClient, { clientId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Applies a JSON file of client declarations (an array of ClientInput with secrets). */
+  async applyFile(path: string): Promise<number> {
+    let list: unknown;
+    try {
+      list = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new AppError(400, 'invalid_clients_file', `${path}: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(list)) throw new AppError(400, 'invalid_clients_file', `${path}: expected a JSON array of clients`);
+    for (const entry of list) await this.save(entry as ClientInput);
+    return list.length;
+  }
+}
+
+function summarize(m: Metadata, firstParty: boolean): ClientSummary {
+  return {
+    clientId: String(m.client_id),
+    name: String(m.client_name ?? m.client_id),
+    type: m.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+    firstParty,
+    redirectUris: (m.redirect_uris as string[]) ?? [],
+    postLogoutRedirectUris: (m.post_logout_redirect_uris as string[]) ?? [],
+    grantTypes: (m.grant_types as string[]) ?? [],
+    scopes: String(m.scope ?? '').split(' ').filter(Boolean),
+  };
+}

@@ -1,0 +1,146 @@
+// oidc-provider's configuration, as data built from our typed Config. Everything a deployer
+// tunes comes from settings; everything else is the strict standards behaviour.
+import type { Configuration, KoaContextWithOIDC, ResourceServer, Client, UnknownObject } from 'oidc-provider';
+import type nunjucks from 'nunjucks';
+import type { JWK } from 'jose';
+import type { Config } from '../config/index.js';
+import type { Domain } from '../domain/index.js';
+import type { Database } from '../db/index.js';
+import { adapterFactory } from './adapter.js';
+import { SCOPE_CLAIMS, findAccount } from './claims.js';
+import type { ClientStore } from './clients.js';
+import { frenchOidcError } from './errors-fr.js';
+
+export const ADMIN_SCOPE = 'class-admin';
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
+
+export interface ConfigurationDeps {
+  config: Config;
+  db: Database;
+  domain: Domain;
+  clients: ClientStore;
+  nunjucks: nunjucks.Environment;
+  jwks: JWK[];
+}
+
+const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
+
+export function providerConfiguration(deps: ConfigurationDeps): Configuration {
+  const { config, nunjucks: views } = deps;
+  const ttl = config.ttl;
+  // POST on the authorization and end-session endpoints needs the session cookie to travel
+  // on cross-site POSTs (SameSite=None), which browsers only accept on Secure cookies: so
+  // it is on whenever the issuer is https, and off on a plain-http development issuer.
+  const https = config.issuer.startsWith('https://');
+  const render = (ctx: KoaContextWithOIDC, template: string, vars: Record<string, unknown>) => {
+    ctx.type = 'html';
+    ctx.body = views.render(template, vars);
+  };
+
+  return {
+    adapter: adapterFactory(deps.db, deps.clients),
+    findAccount: findAccount(deps.domain),
+    jwks: { keys: deps.jwks as never },
+    cookies: {
+      keys: config.secrets.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
+    },
+    claims: { ...SCOPE_CLAIMS } as unknown as Configuration['claims'],
+    scopes: SCOPES,
+    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
+    extraClientMetadata: {
+      properties: ['ent_first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'ent_first_party' && value !== undefined && typeof value !== 'boolean') throw new Error('ent_first_party must be a boolean');
+      },
+    },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    enableHttpPostMethods: https,
+    conformIdTokenClaims: true,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          render(ctx, 'logout.njk', { title: 'Déconnexion', form, client: ctx.oidc.client?.clientName });
+        },
+        postLogoutSuccessSource(ctx) {
+          render(ctx, 'logged-out.njk', { title: 'Vous êtes déconnecté', client: ctx.oidc.client?.clientName });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, resourceIndicator): ResourceServer {
+          if (resourceIndicator !== config.admin.audience) throw new (errorsModule().InvalidTarget)();
+          return {
+            scope: ADMIN_SCOPE,
+            audience: config.admin.audience,
+            accessTokenTTL: ttl.accessToken,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    // First-party ENT applications skip the consent page: their grant is made here.
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
+      const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (!isFirstParty(oidc.client)) return existing;
+      const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+        if (server.scope) grant.addResourceScope(indicator, server.scope);
+      }
+      await grant.save();
+      return grant;
+    },
+    // OIDC drops offline_access unless prompt=consent; first-party ENT applications, which
+    // never see a consent page, get refresh tokens bound to the session instead.
+    issueRefreshToken: async (_ctx, client, source) =>
+      client.grantTypeAllowed('refresh_token') && (source.scopes.has('offline_access') || isFirstParty(client)),
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: (_ctx, token) => (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.accessToken,
+      AuthorizationCode: ttl.authorizationCode,
+      ClientCredentials: (_ctx, token) => (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
+      IdToken: ttl.idToken,
+      Interaction: ttl.interaction,
+      Session: ttl.session,
+      Grant: ttl.grant,
+      // Absolute lifetime: a rotated refresh token keeps the first one's issue time.
+      RefreshToken(_ctx, token) {
+        const t = token as unknown as { iiat?: number; iat?: number };
+        const first = t.iiat ?? t.iat ?? Math.floor(Date.now() / 1000);
+        return Math.max(1, first + ttl.refreshToken - Math.floor(Date.now() / 1000));
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    async renderError(ctx, out, error) {
+      const { title, message } = frenchOidcError(out as unknown as UnknownObject, error);
+      render(ctx, 'error.njk', { title, message });
+    },
+  };
+}
+
+let errorsRef: typeof import('oidc-provider').errors | undefined;
+/** oidc-provider is imported lazily (see index.ts); its error classes are kept here. */
+export function setErrorsModule(errors: typeof import('oidc-provider').errors): void {
+  errorsRef = errors;
+}
+function errorsModule() {
+  if (!errorsRef) throw new Error('oidc-provider not loaded');
+  return errorsRef;
+}

@@ -1,0 +1,4 @@
+declare module 'koa-csrf' {
+  const CSRF: unknown;
+  export default CSRF;
+}

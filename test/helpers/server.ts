@@ -1,0 +1,58 @@
+// A real ent-idp server on 127.0.0.1 over a fresh test database (SQLite, or MariaDB with
+// TEST_DATABASE_URL), for integration tests that talk HTTP to it.
+import { createServer as createNetServer } from 'node:net';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createServer, type EntIdpServer } from '../../src/server.js';
+import { createLogger } from '../../src/logger.js';
+import { openDatabase } from '../../src/db/index.js';
+import { createTestDatabaseUrl, type TestDatabase } from './db.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServer {
+  server: EntIdpServer;
+  config: Config;
+  url: string;
+  database: TestDatabase;
+  /** Stops the server and (unless kept) drops the database. */
+  stop(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** Reuse a database (restart tests). */
+  database?: TestDatabase;
+  port?: number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabaseUrl());
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    env: { NODE_ENV: 'test', ISSUER: url, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, MAIL_DIR: `${process.env.TMPDIR ?? '/tmp'}/ent-idp-mail-${port}`, ...options.env },
+  });
+  const db = await openDatabase(config.database);
+  const server = await createServer(config, { db, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  await server.listen(port, '127.0.0.1');
+  return {
+    server,
+    config,
+    url,
+    database,
+    async stop(stopOptions = {}) {
+      await server.close();
+      await db.close();
+      if (!stopOptions.keepDatabase) await database.drop();
+    },
+  };
+}
