@@ -37,12 +37,36 @@ export interface ServerOptions {
   db?: Database;
 }
 
+/** Paths of the admin page's OIDC client, relative to the issuer. */
+export const ADMIN_CALLBACK_PATH = '/admin/auth/callback';
+export const ADMIN_LOGGED_OUT_PATH = '/admin/auth/logged-out';
+
+/**
+ * The admin page is mounted here, so its client is registered here, idempotently, from
+ * ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET. (Run alone, the admin app is registered with
+ * `ent-idp client add` like any ENT application.)
+ */
+async function registerAdminClient(oidc: Oidc, config: Config): Promise<void> {
+  await oidc.clients.save({
+    clientId: config.admin.clientId,
+    name: 'Paramétrage de la classe',
+    type: 'confidential',
+    secret: config.admin.clientSecret,
+    redirectUris: [`${config.issuer}${ADMIN_CALLBACK_PATH}`],
+    postLogoutRedirectUris: [`${config.issuer}${ADMIN_LOGGED_OUT_PATH}`],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'class-admin'],
+    firstParty: true,
+  });
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<EntIdpServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config.database));
   const domain = createDomain({ config, db, logger });
   const nunjucks = createNunjucks();
   const oidc = await createOidc({ config, db, domain, logger, nunjucks });
+  await registerAdminClient(oidc, config);
 
   const app = new Koa();
   // Same keys as the provider's cookies: interaction cookies set through the outer app must
