@@ -62,7 +62,7 @@ export const settings = {
   ID_TOKEN_TTL: { schema: int(30, 86400), default: 3600, doc: 'ID token lifetime in seconds' },
   CLIENT_CREDENTIALS_TTL: { schema: int(30, 86400), default: 600, doc: 'client_credentials token lifetime in seconds' },
   REFRESH_TOKEN_TTL: { schema: int(60, 366 * 86400), default: 14 * 86400, doc: 'refresh token absolute lifetime in seconds' },
-  SESSION_TTL: { schema: int(60, 366 * 86400), default: 14 * 86400, doc: 'provider session lifetime in seconds' },
+  SESSION_TTL: { schema: int(60, 366 * 86400), default: 12 * 3600, doc: 'lifetime in seconds of a session without « Se souvenir de moi » (its cookie also ends with the browser)' },
   REMEMBER_ME_TTL: { schema: int(60, 366 * 86400), default: 30 * 86400, doc: 'lifetime of the session cookie when « Se souvenir de moi » is ticked' },
   INTERACTION_TTL: { schema: int(60, 86400), default: 3600, doc: 'how long a login page stays valid, in seconds' },
   GRANT_TTL: { schema: int(60, 366 * 86400), default: 14 * 86400, doc: 'grant lifetime in seconds' },
@@ -78,6 +78,11 @@ export const settings = {
 
   DEMO: { schema: bool, default: true, doc: 'seed the demo school on start when the database is empty (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
+  DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
+  DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },
+  DEMO_APP_CLIENT_SECRET: { schema: z.string().min(32), default: 'dev-only-demo-app-client-secret-change-me', doc: 'client secret of the demo ENT application (client ent-demo-app; development only)' },
+  METRICS: { schema: bool, default: true, doc: 'serve Prometheus metrics at /metrics' },
+  METRICS_TOKEN: { schema: z.string().min(16).optional(), doc: 'when set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`' },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof settings;

@@ -116,7 +116,9 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       ClientCredentials: (_ctx, token) => (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
-      Session: ttl.session,
+      // « Se souvenir de moi » ticked: a persistent session of REMEMBER_ME_TTL; unticked, the
+      // cookie dies with the browser and the server forgets it after SESSION_TTL.
+      Session: (_ctx, session) => ((session as { transient?: boolean }).transient ? ttl.session : ttl.rememberMe),
       Grant: ttl.grant,
       // Absolute lifetime: a rotated refresh token keeps the first one's issue time.
       RefreshToken(_ctx, token) {
