@@ -14,3 +14,6 @@ export async function seedChild(db: Database) {
   });
   return { structure, cls, child };
 }
+
+/** An account with the given fields (a password activates it). */
+export const insertAccount = createAccount;

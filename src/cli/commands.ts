@@ -1,0 +1,83 @@
+// The `ent-idp` command registry. Each command lives in its own file under commands/ and
+// registers itself on import; src/cli/index.ts imports those files, one line each.
+//
+// A command declares its options (node:util parseArgs syntax); the entry point parses the
+// arguments strictly, so a command's `run` only sees known options. Errors: throw a
+// UsageError (exit 2) for bad arguments, a CliError (exit 1) for a failure; ConfigError and
+// DatabaseUnavailableError are failures too. Anything else is reported as unexpected.
+import type { ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config/index.js';
+import { openDatabase, type Database, type OpenOptions } from '../db/index.js';
+import { createLogger, type Logger } from '../logger.js';
+
+export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandArgs {
+  /** Options by long name: string, boolean, or arrays of them for `multiple` options. */
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  /** Arguments after the command name that are not options (e.g. `add` in `client add`). */
+  positionals: string[];
+}
+
+export interface CommandContext {
+  /** The settings, loaded once (environment > config/*.json > defaults). */
+  config(): Config;
+  /** Opens the database named by DATABASE_URL; migrated unless `{ migrate: false }`. Close it. */
+  openDatabase(options?: OpenOptions): Promise<Database>;
+  /** A logger on stderr, `warn` unless LOG_LEVEL is set, so stdout stays the command's output. */
+  logger(): Logger;
+  /** Writes one line (a newline is added) to stdout. */
+  print(line?: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  name: string;
+  /** Arguments after the name, e.g. `<login> [--kind activation|renewal]`. */
+  usage: string;
+  /** One line shown by `ent-idp help`. */
+  summary: string;
+  /** Longer text shown by `ent-idp help <name>` (optional). */
+  description?: string;
+  options?: OptionsConfig;
+  /** Returns the exit code (0 when omitted). */
+  run(args: CommandArgs, ctx: CommandContext): Promise<number | void> | number | void;
+}
+
+/** Bad arguments: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The command could not do its job: exit code 1, the message is the one line shown. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+const registry = new Map<string, Command>();
+
+export function registerCommand(command: Command): void {
+  if (registry.has(command.name)) throw new Error(`command ${command.name} registered twice`);
+  registry.set(command.name, command);
+}
+
+export function findCommand(name: string): Command | undefined {
+  return registry.get(name);
+}
+
+export function listCommands(): Command[] {
+  return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function createContext(env: NodeJS.ProcessEnv = process.env): CommandContext {
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  const ctx: CommandContext = {
+    env,
+    config: () => (config ??= loadConfig({ env })),
+    openDatabase: (options) => openDatabase(ctx.config().database, options),
+    logger: () => (logger ??= createLogger(env.LOG_LEVEL ? ctx.config().logLevel : 'warn', process.stderr)),
+    print: (line = '') => void process.stdout.write(`${line}\n`),
+  };
+  return ctx;
+}

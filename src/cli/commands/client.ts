@@ -1,0 +1,70 @@
+// `ent-idp client add|list|remove`: the OIDC clients (ENT applications) allowed to sign
+// users in, validated with oidc-provider's own client schema.
+import { ClientStore } from '../../oidc/clients.js';
+import { clientValidator } from '../../oidc/index.js';
+import { AppError } from '../../http/errors.js';
+import { CliError, registerCommand, UsageError } from '../commands.js';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+
+registerCommand({
+  name: 'client',
+  usage: 'add <client_id> --name <name> [--public] [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant-type <type>]… [--scope <scope>]… [--first-party] [--secret <secret>] | list | remove <client_id>',
+  summary: 'register, list or remove OIDC clients',
+  description:
+    'add: a confidential client gets a generated secret, printed once (or --secret). Grant types: authorization_code, refresh_token, client_credentials (default: the first two). Scopes default to "openid profile email ent offline_access". --first-party skips the consent page.',
+  options: {
+    name: { type: 'string' },
+    public: { type: 'boolean' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    scope: { type: 'string', multiple: true },
+    'first-party': { type: 'boolean' },
+    secret: { type: 'string' },
+  },
+  async run({ positionals, values }, ctx) {
+    const [action, clientId, extra] = positionals;
+    if (!action || !['add', 'list', 'remove'].includes(action)) throw new UsageError('client: expected "add", "list" or "remove"');
+    if (action !== 'list' && !clientId) throw new UsageError(`client ${action}: missing <client_id>`);
+    if (extra || (action === 'list' && clientId)) throw new UsageError(`client ${action}: unexpected argument`);
+    const config = ctx.config();
+    const db = await ctx.openDatabase();
+    try {
+      const store = new ClientStore(db, config, await clientValidator(config));
+      if (action === 'list') {
+        for (const c of await store.list()) {
+          ctx.print(`${c.clientId}\t${c.type}${c.firstParty ? ' first-party' : ''}\t${c.grantTypes.join(',')}\t${c.redirectUris.join(' ')}\t${c.name}`);
+        }
+        return;
+      }
+      if (action === 'remove') {
+        if (!(await store.remove(clientId!))) throw new CliError(`client remove: no client "${clientId}"`);
+        ctx.print(`removed ${clientId}`);
+        return;
+      }
+      const grantTypes = list(values['grant-type']);
+      const scopes = list(values.scope);
+      try {
+        const { client, secret } = await store.save({
+          clientId: clientId!,
+          name: String(values.name ?? clientId),
+          type: values.public ? 'public' : 'confidential',
+          redirectUris: list(values['redirect-uri']),
+          postLogoutRedirectUris: list(values['post-logout-redirect-uri']),
+          ...(grantTypes.length ? { grantTypes: grantTypes as never } : {}),
+          ...(scopes.length ? { scopes } : {}),
+          firstParty: Boolean(values['first-party']),
+          ...(values.secret ? { secret: String(values.secret) } : {}),
+        });
+        ctx.print(`saved ${client.clientId} (${client.type})`);
+        if (secret && !values.secret) ctx.print(`client_secret: ${secret}`);
+      } catch (err) {
+        if (err instanceof AppError) throw new CliError(`client add: ${err.publicMessage}`);
+        throw err;
+      }
+    } finally {
+      await db.close();
+    }
+  },
+});
