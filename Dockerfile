@@ -26,6 +26,8 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# Data files read at run time beside their module (tsc copies only code).
+COPY --from=build --chown=root:root /app/src/domain/passwords/common-passwords.txt ./dist/src/domain/passwords/
 COPY --chown=root:root config ./config
 COPY --chown=root:root views ./views
 COPY --chown=root:root public ./public
