@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createAccounts, type Accounts } from './accounts.js';
+import { createAdmin, type Admin } from './admin/index.js';
 import { createAudit, type Audit } from './audit.js';
 import { createCodes, type Codes } from './codes/index.js';
 import { createLogin, type Login } from './login/index.js';
@@ -18,6 +19,7 @@ import { createSessions, type Sessions } from './sessions.js';
 import { createThrottle, type Throttle } from './throttle.js';
 
 export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
+export type { Admin } from './admin/index.js';
 export { normalizeLogin } from './accounts.js';
 export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
 export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
@@ -37,6 +39,7 @@ export interface DomainDeps {
 
 export interface Domain extends DomainDeps {
   accounts: Accounts;
+  admin: Admin;
   audit: Audit;
   codes: Codes;
   login: Login;
@@ -60,5 +63,6 @@ export function createDomain(deps: DomainDeps): Domain {
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
   const maintenance = createMaintenance(db);
-  return { ...deps, accounts, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
+  const admin = createAdmin({ db, audit, codes, recovery, sessions });
+  return { ...deps, accounts, admin, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
 }

@@ -1,0 +1,25 @@
+// POST /v1/connection-sheets — « FICHES DE CONNEXIONS » as PDF or CSV.
+import type Router from '@koa/router';
+import type { Domain } from '../../../domain/index.js';
+import { actorOf, jsonBody, validate } from '../http.js';
+import { routerPath } from '../registry.js';
+import { connectionSheetsCsv } from './csv.js';
+import { connectionSheetsPdf } from './pdf.js';
+import { createConnectionSheets, SheetsBody } from './schema.js';
+
+export function connectionSheetRoutes(router: Router, domain: Domain): void {
+  router.post(routerPath(createConnectionSheets), async (ctx) => {
+    const actor = actorOf(ctx);
+    const { accountIds, format, classId } = validate(SheetsBody, jsonBody(ctx));
+    const rows = await domain.admin.connectionSheets(actor, accountIds, { classId });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="fiches-de-connexion.${format}"`);
+    if (format === 'csv') {
+      ctx.type = 'text/csv; charset=utf-8';
+      ctx.body = connectionSheetsCsv(rows);
+    } else {
+      ctx.type = 'application/pdf';
+      ctx.body = await connectionSheetsPdf(rows);
+    }
+  });
+}

@@ -1,0 +1,209 @@
+// Who may call what: a teacher of class A gets 404 for anything of class B (and a list
+// mixing A and B changes nothing); bad tokens get 401; application tokens without a user
+// 403; the page's cookie session needs its CSRF token for writes.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import Koa from 'koa';
+import * as jose from 'jose';
+import { client, registerClient } from '../../helpers/oidc.js';
+import { grantRole } from '../../helpers/factories.js';
+import { loadSigningJwks } from '../../../src/oidc/keys.js';
+import { apiRoutes } from '../../../src/admin/api/index.js';
+import { createLogger } from '../../../src/logger.js';
+import { Account } from '../../../src/db/entities/index.js';
+import { API, openBench, type Bench } from './harness.js';
+
+let bench: Bench;
+let tokenA: string;
+
+beforeAll(async () => {
+  bench = await openBench();
+  tokenA = await bench.tokenFor(bench.school.teacherA.login);
+});
+
+afterAll(async () => {
+  await bench?.ts.stop();
+});
+
+const writes = ['/v1/renewal-codes', '/v1/accounts/block', '/v1/accounts/unblock', '/v1/password-resets', '/v1/connection-sheets'];
+
+describe('class A’s teacher and class B', () => {
+  it('gets 404 for class B on every class route, like an unknown class', async () => {
+    const { classB } = bench.school;
+    for (const id of [classB.id, randomUUID()]) {
+      for (const path of [`/v1/classes/${id}/accounts`, `/v1/classes/${id}/accounts?profile=Relative`, `/v1/classes/${id}/audit`]) {
+        const res = await bench.api(tokenA, 'GET', path);
+        expect(res.status).toBe(404);
+        expect(res.body).toMatchObject({ status: 404, code: 'not_found' });
+      }
+    }
+    expect((await bench.api(tokenA, 'GET', '/v1/classes')).body.items.map((c: { id: string }) => c.id)).toEqual([bench.school.classA.id]);
+  });
+
+  it('gets 404 for any account of class B, and a list mixing A and B changes nothing', async () => {
+    const { db, domain } = bench.ts.server;
+    const { studentsA, studentsB, relativesA, relativesB, colleagueA, personnelA, classA } = bench.school;
+    const snapshot = async () => ({
+      accounts: await db.manager.find(Account, { order: { id: 'ASC' } }),
+      codes: await domain.codes.liveCodes([...studentsA, ...studentsB, ...relativesA, ...relativesB].map((a) => a.id)),
+      audit: (await domain.audit.listForClass(classA.id, { limit: 500 })).length,
+    });
+    const before = await snapshot();
+    const forbidden = [studentsB[0]!.id, studentsB[1]!.id, relativesB[0]!.id, colleagueA.id, personnelA.id, randomUUID()];
+    for (const path of writes) {
+      for (const other of forbidden) {
+        const res = await bench.api(tokenA, 'POST', path, { accountIds: [studentsA[1]!.id, relativesA[1]!.id, other] });
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(res.body.detail).toMatch(/introuvable/);
+      }
+    }
+    const after = await snapshot();
+    expect(after.accounts).toEqual(before.accounts);
+    expect([...after.codes.values()].map((c) => c.id).sort()).toEqual([...before.codes.values()].map((c) => c.id).sort());
+    expect(after.audit).toBe(before.audit);
+  });
+
+  it('a school admin acts on every account of the structure', async () => {
+    const { db } = bench.ts.server;
+    await grantRole(db, bench.school.colleagueA.id, 'school-admin', bench.school.structure.id);
+    const token = await bench.tokenFor(bench.school.colleagueA.login);
+    expect((await bench.api(token, 'GET', '/v1/classes')).body.items).toHaveLength(2);
+    const res = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsB[1]!.id, bench.school.teacherB.id] });
+    expect(res.status).toBe(200);
+    const teachers = await bench.api(token, 'GET', `/v1/classes/${bench.school.classB.id}/accounts?profile=Teacher`);
+    expect(teachers.body.items[0]).toMatchObject({ id: bench.school.teacherB.id, state: 'renewal_code', code: expect.any(String) });
+    const self = await bench.api(token, 'POST', '/v1/accounts/block', { accountIds: [bench.school.colleagueA.id] });
+    expect(self).toMatchObject({ status: 400, body: { code: 'self_block' } });
+  });
+});
+
+describe('tokens', () => {
+  let es256: jose.CryptoKey | Uint8Array;
+  let kid: string;
+  const sign = (claims: jose.JWTPayload, options: { key?: jose.CryptoKey | Uint8Array; kid?: string; typ?: string; alg?: string } = {}) =>
+    new jose.SignJWT(claims)
+      .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.kid ?? kid, typ: options.typ ?? 'at+jwt' })
+      .sign(options.key ?? es256);
+  const valid = (): jose.JWTPayload => ({
+    iss: bench.ts.url, aud: bench.ts.config.admin.audience, sub: bench.school.teacherA.id, scope: 'class-admin',
+    iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300, jti: randomUUID(),
+  });
+
+  beforeAll(async () => {
+    const { keys } = await loadSigningJwks(bench.ts.server.db, bench.ts.config);
+    const jwk = keys.find((k) => k.alg === 'ES256' || k.crv === 'P-256')!;
+    kid = jwk.kid!;
+    es256 = await jose.importJWK(jwk, 'ES256');
+  });
+
+  it('accepts a well-formed token signed by the issuer (the forging itself is sound)', async () => {
+    expect((await bench.api(await sign(valid()), 'GET', '/v1/me')).status).toBe(200);
+  });
+
+  it('refuses with 401 invalid_token: no token, no scope, wrong audience, expired, unknown key, wrong issuer, wrong typ, alg none', async () => {
+    const { privateKey: stranger } = await jose.generateKeyPair('ES256');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify(valid())).toString('base64url')}.`;
+    const cases: [string, string | null][] = [
+      ['no token', null],
+      ['garbage', 'abc.def.ghi'],
+      ['no class-admin scope', await sign({ ...valid(), scope: 'openid profile' })],
+      ['wrong audience', await sign({ ...valid(), aud: 'https://autre.example.test/api' })],
+      ['expired', await sign({ ...valid(), iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })],
+      ['unknown key', await sign(valid(), { key: stranger, kid: 'inconnue' })],
+      ['unknown key, known kid', await sign(valid(), { key: stranger })],
+      ['wrong issuer', await sign({ ...valid(), iss: 'https://pirate.example.test' })],
+      ['ID-token typ', await sign(valid(), { typ: 'JWT' })],
+      ['alg none', none],
+      ['unknown account', await sign({ ...valid(), sub: randomUUID() })],
+    ];
+    for (const [name, token] of cases) {
+      for (const [method, path, body] of [['GET', '/v1/me', undefined], ['POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsA[1]!.id] }]] as const) {
+        const res = await bench.api(token, method, path, body);
+        expect([name, path, res.status]).toEqual([name, path, 401]);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+        if (token) expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      }
+    }
+  });
+
+  it('refuses a real token issued for the userinfo endpoint (opaque, not for this audience)', async () => {
+    const app = await registerClient(bench.ts, { clientId: 'ent-agenda' });
+    const { signIn } = await import('../../helpers/oidc.js');
+    const { tokens } = await signIn(app, bench.school.teacherA.login, 'une phrase de passe solide');
+    expect((await bench.api(tokens.access_token, 'GET', '/v1/me')).status).toBe(401);
+  });
+
+  it('refuses a client_credentials token (no user behind it) with 403', async () => {
+    const service = await registerClient(bench.ts, { clientId: 'ent-sync', grantTypes: ['client_credentials'], scopes: ['class-admin'] });
+    const tokens = await client.clientCredentialsGrant(service.config, { resource: bench.ts.config.admin.audience, scope: 'class-admin' });
+    const res = await bench.api(tokens.access_token, 'GET', '/v1/classes');
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+  });
+
+  it('refuses a blocked teacher at once, even with a valid token', async () => {
+    const token = await bench.tokenFor(bench.school.teacherB.login);
+    expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(200);
+    await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() });
+    expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(401);
+    await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null });
+  });
+});
+
+describe('the admin page’s cookie session', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    // Stands in for the page's session middleware: ctx.state.adminSession from the test.
+    const app = new Koa();
+    app.use((ctx, next) => {
+      if (ctx.get('x-test-session') === 'yes') ctx.state.adminSession = { accessToken: tokenA, csrfToken: 'le-jeton-csrf-de-la-session' };
+      return next();
+    });
+    app.use(apiRoutes({ config: bench.ts.config, domain: bench.ts.server.domain, logger: createLogger('silent'), nunjucks: undefined as never }));
+    server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+    fetch(`${base}${path}`, { method, headers: { 'x-test-session': 'yes', ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
+
+  it('reads with the session alone and writes only with the X-CSRF-Token', async () => {
+    expect((await call('GET', '/api/v1/me', {})).status).toBe(200);
+    const body = { accountIds: [bench.school.studentsA[1]!.id] };
+    const without = await call('POST', '/api/v1/renewal-codes', {}, body);
+    expect(without.status).toBe(403);
+    expect(((await without.json()) as { code: string }).code).toBe('csrf');
+    expect((await call('POST', '/api/v1/renewal-codes', { 'x-csrf-token': 'un-autre-jeton-de-même-long' }, body)).status).toBe(403);
+    expect((await call('POST', '/api/v1/renewal-codes', { 'x-csrf-token': 'le-jeton-csrf-de-la-session' }, body)).status).toBe(200);
+    expect((await fetch(`${base}/api/v1/me`)).status).toBe(401);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is served without authentication, documents every route, and the suite’s responses matched it', async () => {
+    const res = await fetch(`${bench.ts.url}${API}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; servers: { url: string }[]; components: { securitySchemes: Record<string, unknown> } };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: API }]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearerAuth', 'cookieAuth']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/openapi.json', '/v1/accounts/block', '/v1/accounts/unblock', '/v1/classes', '/v1/classes/{classId}/accounts',
+      '/v1/classes/{classId}/audit', '/v1/connection-sheets', '/v1/me', '/v1/password-resets', '/v1/renewal-codes',
+    ]);
+    // Unknown paths and methods are problem+json too.
+    const wrongMethod = await fetch(`${bench.ts.url}${API}/v1/renewal-codes`, { headers: { authorization: `Bearer ${tokenA}` } });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('content-type')).toContain('application/problem+json');
+    const unknown = await fetch(`${bench.ts.url}${API}/v1/nope`, { headers: { authorization: `Bearer ${tokenA}` } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

@@ -1,0 +1,200 @@
+// The teacher's actions: renewal codes in bulk, block/unblock (sessions and tokens end at
+// once), password reset links, connection sheets (PDF, CSV), the audit trail.
+import { jest } from '@jest/globals';
+import { parse } from 'csv-parse/sync';
+import { PDFParse } from 'pdf-parse';
+import { createAccount } from '../../helpers/factories.js';
+import { authorizationRequest, client, REDIRECT_URI, registerClient, signIn, type RegisteredClient } from '../../helpers/oidc.js';
+import { Browser } from '../../helpers/browser.js';
+import { openBench, PASSWORD, signInWithCode, type Bench } from './harness.js';
+import type { Account } from '../../../src/db/entities/index.js';
+
+let bench: Bench;
+let token: string;
+let app: RegisteredClient;
+
+beforeAll(async () => {
+  bench = await openBench();
+  token = await bench.tokenFor(bench.school.teacherA.login);
+  app = await registerClient(bench.ts, { clientId: 'ent-messagerie' });
+});
+
+afterAll(async () => {
+  await bench?.ts.stop();
+});
+
+describe('renewal codes', () => {
+  let thirty: Account[];
+
+  beforeAll(async () => {
+    const { db } = bench.ts.server;
+    thirty = [];
+    for (let i = 0; i < 30; i++) {
+      thirty.push(await createAccount(db, {
+        profile: 'Student', firstName: `Élève${i}`, lastName: `Lot${String(i).padStart(2, '0')}`, structureId: bench.school.structure.id,
+        classIds: [bench.school.classA.id], ...(i % 3 === 0 ? {} : { passwordHash: 'argon2-placeholder' }),
+      }));
+    }
+  });
+
+  it('generates 30 codes in one call and one transaction; the previous codes stop working', async () => {
+    const { db, domain } = bench.ts.server;
+    const ids = thirty.map((a) => a.id);
+    const first = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: ids, classId: bench.school.classA.id });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+
+    const transaction = jest.spyOn(db, 'transaction');
+    const second = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: ids });
+    expect(transaction).toHaveBeenCalledTimes(1);
+    transaction.mockRestore();
+
+    expect(second.body.items.map((c: { accountId: string }) => c.accountId)).toEqual(ids);
+    for (const [i, issued] of (second.body.items as { accountId: string; kind: string; code: string; generated: boolean }[]).entries()) {
+      const before = first.body.items[i] as { code: string; kind: string };
+      if (i % 3 === 0) {
+        // Never activated: the live activation code is handed back, unchanged.
+        expect(issued).toMatchObject({ kind: 'activation', generated: false, code: before.code });
+      } else {
+        expect(issued).toMatchObject({ kind: 'renewal', generated: true });
+        expect(issued.code).not.toBe(before.code);
+        expect(await domain.codes.matchLive(issued.accountId, before.code)).toBeNull();
+        expect(await domain.codes.matchLive(issued.accountId, issued.code)).not.toBeNull();
+      }
+    }
+  });
+
+  it('the new code works for a real sign-in and the old one does not', async () => {
+    const child = bench.school.studentsA[0]!; // enfant.test, activated
+    const old = (await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: [child.id] })).body.items[0].code as string;
+    const fresh = (await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: [child.id] })).body.items[0].code as string;
+    await expect(signInWithCode(app, child.login, old)).rejects.toThrow(/code refused/);
+    await signInWithCode(app, child.login, fresh, PASSWORD);
+  });
+
+  it('refuses more than 500 ids, duplicates beyond that, malformed ids and non-JSON bodies', async () => {
+    const many = Array.from({ length: 501 }, () => thirty[0]!.id);
+    const tooMany = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: many });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors).toEqual([{ field: 'accountIds', message: 'au plus 500 éléments' }]);
+    const malformed = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: ['x', thirty[0]!.id] });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors[0].field).toBe('accountIds.0');
+    expect((await bench.api(token, 'POST', '/v1/renewal-codes', '{not json')).status).toBe(400);
+    expect((await bench.api(token, 'POST', '/v1/renewal-codes', 'accountIds=1', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+    const huge = JSON.stringify({ accountIds: [thirty[0]!.id], pad: 'x'.repeat(120_000) });
+    expect((await bench.api(token, 'POST', '/v1/renewal-codes', huge)).status).toBe(413);
+  });
+});
+
+describe('block and unblock', () => {
+  it('ends refresh tokens, userinfo and the session at once; unblocking lets them sign in again', async () => {
+    const relative = bench.school.relativesA[0]!; // Pierre Enfant, activated
+    const { tokens, browser } = await signIn(app, relative.login, PASSWORD, { params: { scope: 'openid profile offline_access' } });
+    expect(tokens.refresh_token).toBeTruthy();
+    expect((await client.fetchUserInfo(app.config, tokens.access_token, relative.id)).sub).toBe(relative.id);
+
+    const blocked = await bench.api(token, 'POST', '/v1/accounts/block', { accountIds: [relative.id] });
+    expect(blocked.body.items).toEqual([{ accountId: relative.id, displayName: 'Pierre Enfant', changed: true }]);
+
+    await expect(client.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.fetchUserInfo(app.config, tokens.access_token, relative.id)).rejects.toBeDefined();
+    const silent = await browser.go((await authorizationRequest(app)).url.toString(), { stopAt: REDIRECT_URI });
+    expect(silent.url.startsWith(REDIRECT_URI)).toBe(false); // the login page again, no code
+    await expect(signIn(app, relative.login, PASSWORD)).rejects.toThrow();
+
+    const again = await bench.api(token, 'POST', '/v1/accounts/block', { accountIds: [relative.id] });
+    expect(again.body.items[0].changed).toBe(false);
+
+    const unblocked = await bench.api(token, 'POST', '/v1/accounts/unblock', { accountIds: [relative.id] });
+    expect(unblocked.body.items[0].changed).toBe(true);
+    const { tokens: back } = await signIn(app, relative.login, PASSWORD, { browser: new Browser() });
+    expect(back.claims()!.sub).toBe(relative.id);
+  });
+});
+
+describe('password resets', () => {
+  it('mails the account, or the teacher for a child without email, and shows the address masked', async () => {
+    const withEmail = bench.school.relativesA[0]!; // pierre@example.fr
+    const child = bench.school.studentsA[1]!; // no email
+    const res = await bench.api(token, 'POST', '/v1/password-resets', { accountIds: [withEmail.id, child.id] });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([
+      { accountId: withEmail.id, displayName: 'Pierre Enfant', sent: true, to: 'p***@example.fr' },
+      { accountId: child.id, displayName: 'Éloïse Lefèvre', sent: true, to: 'c***@example.fr' },
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(/reinitialiser/);
+  });
+});
+
+describe('connection sheets', () => {
+  const ids = () => bench.school.studentsA.map((s) => s.id);
+
+  it('prints one PDF page per account with identifiant, code, ENT address and the steps, names verbatim', async () => {
+    const codes = (await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: ids() })).body.items as { accountId: string; code: string }[];
+    const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: ids(), format: 'pdf' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toContain('fiches-de-connexion.pdf');
+    const parser = new PDFParse({ data: new Uint8Array(res.raw) });
+    const parsed = await parser.getText();
+    await parser.destroy();
+    expect(parsed.pages).toHaveLength(4);
+    for (const [i, student] of bench.school.studentsA.entries()) {
+      const page = parsed.pages[i]!.text;
+      expect(page).toContain(student.login);
+      expect(page).toContain(codes[i]!.code);
+      expect(page).toContain('https://ecole.entsomme.fr');
+      expect(page).toContain('ENREGISTRER');
+      expect(page).toContain('« Mot de passe »');
+      expect(page).toContain('Réinitialisation du mot de passe');
+    }
+    const text = parsed.text;
+    expect(text).toContain("Ñúñez O'Brien-Ñúñez");
+    expect(text).toContain('<img src=x onerror=alert(1)> Zorro');
+    expect(text).toContain('Éloïse Lefèvre');
+  });
+
+  it('exports CSV with a BOM, « ; », the French header, and rows that parse back', async () => {
+    const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: ids(), format: 'csv' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect([...res.raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(res.raw.toString('utf8'), { delimiter: ';', bom: true }) as string[][];
+    expect(rows[0]).toEqual(['Nom', 'Prénom', 'Date de naissance', 'Identifiant', 'Code', 'Type de code', "Adresse de l'ENT"]);
+    const live = await bench.ts.server.domain.codes.liveCodes(ids());
+    expect(rows.slice(1)).toEqual(bench.school.studentsA.map((s) => [
+      s.lastName, s.firstName, s.birthDate ? s.birthDate.split('-').reverse().join('/') : '', s.login,
+      live.get(s.id)?.code ?? '', live.get(s.id)?.kind === 'activation' ? "Code d'activation" : 'Code de renouvellement', 'https://ecole.entsomme.fr',
+    ]));
+  });
+
+  it('says so when an account has no live code', async () => {
+    const { db } = bench.ts.server;
+    const noCode = await createAccount(db, { profile: 'Student', firstName: 'Sans', lastName: 'Code', structureId: bench.school.structure.id, classIds: [bench.school.classA.id], passwordHash: 'x' });
+    const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: [noCode.id], format: 'csv' });
+    const rows = parse(res.raw.toString('utf8'), { delimiter: ';', bom: true }) as string[][];
+    expect(rows[1]!.slice(3, 6)).toEqual([noCode.login, '', '']);
+    const pdf = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: [noCode.id] });
+    const parser = new PDFParse({ data: new Uint8Array(pdf.raw) });
+    expect((await parser.getText()).text).toContain('Aucun code en cours');
+    await parser.destroy();
+  });
+});
+
+describe('audit trail', () => {
+  it('lists the class events newest first, with names and never a code', async () => {
+    const first = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(5);
+    expect(first.body.nextBefore).toBe(first.body.items[4].at);
+    const actions = new Set((await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=200`)).body.items.map((e: { action: string }) => e.action));
+    for (const action of ['code.generate', 'code.reissue', 'account.block', 'account.unblock', 'password.reset_request']) expect(actions).toContain(action);
+    const next = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5&before=${encodeURIComponent(first.body.nextBefore)}`);
+    expect(next.body.items[0].at < first.body.nextBefore).toBe(true);
+    const all = JSON.stringify((await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=200`)).body);
+    const live = await bench.ts.server.domain.codes.liveCodes(bench.school.studentsA.map((s) => s.id));
+    for (const code of live.values()) expect(all).not.toContain(code.code);
+    expect(all).toContain('Claire Maîtresse');
+  });
+});

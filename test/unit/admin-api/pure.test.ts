@@ -1,0 +1,46 @@
+// Pure pieces of the class admin: states, search folding, masked addresses, CSV cells, OpenAPI.
+import { accountState, maskEmail, searchForm } from '../../../src/domain/admin/index.js';
+import { connectionSheetsCsv } from '../../../src/admin/api/connectionSheets/csv.js';
+import { buildOpenApi } from '../../../src/admin/api/openapi.js';
+import { OPERATIONS } from '../../../src/admin/api/index.js';
+
+const live = (kind: 'activation' | 'renewal') => ({ id: 'c', kind, code: 'yxs7ce5d', expiresAt: new Date() });
+
+describe('accountState', () => {
+  it('blocked wins, then a renewal code, then an activation code while never activated', () => {
+    expect(accountState({ blockedAt: new Date(), passwordHash: null }, live('renewal'))).toBe('blocked');
+    expect(accountState({ blockedAt: null, passwordHash: 'h' }, live('renewal'))).toBe('renewal_code');
+    expect(accountState({ blockedAt: null, passwordHash: null }, live('renewal'))).toBe('renewal_code');
+    expect(accountState({ blockedAt: null, passwordHash: null }, live('activation'))).toBe('activation_code');
+    expect(accountState({ blockedAt: null, passwordHash: 'h' }, live('activation'))).toBe('activated');
+    expect(accountState({ blockedAt: null, passwordHash: 'h' }, null)).toBe('activated');
+  });
+});
+
+describe('helpers', () => {
+  it('folds searches like the search columns', () => {
+    expect(searchForm('  ÉLOÏSE   Lefèvre ')).toBe('eloise lefevre');
+    expect(searchForm('Ñúñez')).toBe('nunez');
+  });
+
+  it('masks addresses', () => {
+    expect(maskEmail('pierre@example.fr')).toBe('p***@example.fr');
+    expect(maskEmail('nope')).toBe('***');
+  });
+
+  it('defuses spreadsheet formulas in CSV cells and keeps a BOM', () => {
+    const csv = connectionSheetsCsv([{
+      accountId: 'a', firstName: '=HYPERLINK("x")', lastName: "O'Brien-Ñúñez", displayName: '', birthDate: '2010-08-01', login: 'enfant.test',
+      profile: 'Student', kind: 'renewal', code: 'yxs7ce5d', codeExpiresAt: new Date(), state: 'renewal_code', entAddress: 'https://ecole.entsomme.fr', structureName: '', className: '',
+    }]);
+    expect(csv.startsWith('\ufeffNom;Prénom;')).toBe(true);
+    expect(csv).toContain(`O'Brien-Ñúñez;"'=HYPERLINK(""x"")";01/08/2010;enfant.test;yxs7ce5d;Code de renouvellement;https://ecole.entsomme.fr\r\n`);
+  });
+
+  it('builds an OpenAPI 3.1 document with problem responses for every authenticated operation', () => {
+    const doc = buildOpenApi(OPERATIONS, '/admin/api') as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const op of Object.values(item)) if (path !== '/openapi.json') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '503']));
+    }
+  });
+});
