@@ -17,6 +17,9 @@ import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { interactionRoutes } from './interactions/index.js';
 import { createAdminApp } from './admin/index.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { createDemoApp } from './demo-app/index.js';
+import { demoAppClient, DEMO_APP_PATH } from './demo-app/registration.js';
 
 export interface EntIdpServer {
   config: Config;
@@ -25,6 +28,8 @@ export interface EntIdpServer {
   oidc: Oidc;
   logger: Logger;
   app: Koa;
+  /** Prometheus registry and counters (served at /metrics when METRICS is on). */
+  metrics: Metrics;
   /** Starts listening; resolves with the base URL actually bound. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
@@ -65,8 +70,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const db = options.db ?? (await openDatabase(config.database));
   const domain = createDomain({ config, db, logger });
   const nunjucks = createNunjucks();
+  const metrics = createMetrics({ db, poolSize: config.database.poolSize, token: config.metrics.token });
+  metrics.instrumentDomain(domain);
   const oidc = await createOidc({ config, db, domain, logger, nunjucks });
   await registerAdminClient(oidc, config);
+  // The demo ENT application, outside production only; its client is registered like the admin's.
+  const demoApp = config.env !== 'production';
+  if (demoApp) await oidc.clients.save(demoAppClient(config));
 
   const app = new Koa();
   // Same keys as the provider's cookies: interaction cookies set through the outer app must
@@ -75,12 +85,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.proxy = config.trustProxy;
   app.silent = true;
   app.use(requestContext(logger));
+  if (config.metrics.enabled) app.use(metrics.middleware);
+  app.use((ctx, next) => {
+    metrics.instrumentProvider(oidc.provider);
+    return next();
+  });
   app.use(securityHeaders(config.issuer.startsWith('https://')));
   app.use(viewsMiddleware(nunjucks));
   app.use(errorHandler(logger));
   app.use(healthRoutes(db));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
+  if (demoApp) {
+    const { clientId, clientSecret } = config.demoApp;
+    app.use(mount(DEMO_APP_PATH, createDemoApp({ issuer: config.issuer, clientId, clientSecret, baseUrl: config.issuer, nunjucks, logger, keys: config.secrets.cookieKeys })));
+  }
   app.use(interactionRoutes(app, { config, domain, oidc, logger }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
@@ -88,7 +107,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let server: Server | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, domain, oidc, logger, app,
+    config, db, domain, oidc, logger, app, metrics,
     async listen(port = config.port, host = config.host) {
       server = createHttpServer(app.callback());
       server.keepAliveTimeout = 5_000;

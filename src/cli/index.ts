@@ -9,6 +9,11 @@ import './commands/help.js';
 import './commands/migrate.js';
 import './commands/client.js';
 import './commands/keys.js';
+import './commands/demo.js';
+import './commands/code.js';
+import './commands/account.js';
+import './commands/purge.js';
+import './commands/import.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

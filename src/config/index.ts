@@ -37,6 +37,9 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string };
   demo: boolean;
   purgeInterval: number;
+  /** The demo ENT application (development; `npm run demo:app` runs it alone). */
+  demoApp: { port: number; url: string; clientId: string; clientSecret: string };
+  metrics: { enabled: boolean; token?: string };
   /** Raw validated settings, for documentation and diagnostics. */
   settings: Settings;
 }
@@ -120,6 +123,13 @@ function toConfig(s: Settings): Config {
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
     demo: s.DEMO && s.NODE_ENV !== 'production',
     purgeInterval: s.PURGE_INTERVAL,
+    demoApp: {
+      port: s.DEMO_APP_PORT,
+      url: (s.DEMO_APP_URL ?? `http://localhost:${s.DEMO_APP_PORT}`).replace(/\/+$/, ''),
+      clientId: 'ent-demo-app',
+      clientSecret: s.DEMO_APP_CLIENT_SECRET,
+    },
+    metrics: { enabled: s.METRICS, token: s.METRICS_TOKEN },
     settings: s,
   };
 }

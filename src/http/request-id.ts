@@ -4,6 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 
+/** Path segments that are secrets (password reset links carry their token in the path). */
+const SECRET_PATHS = /^(\/mot-de-passe\/reinitialiser\/)[^/]+/;
+
+/** The path as logged: no query string (it may hold codes or tokens), secret segments masked. */
+export function loggablePath(path: string): string {
+  return path.replace(SECRET_PATHS, '$1[redacted]');
+}
+
 export function requestContext(logger: Logger) {
   return async function requestId(ctx: Context, next: Next): Promise<void> {
     const given = ctx.get('x-request-id');
@@ -15,7 +23,7 @@ export function requestContext(logger: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.debug({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info({ reqId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
   };
 }

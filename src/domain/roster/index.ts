@@ -1,0 +1,126 @@
+// Roster import: a school's CSV of students, parents, teachers and personnel (format in the
+// README, example in config/examples/roster.csv).
+//
+//   parse (header, delimiter, BOM) ─ unreadable ─▶ RosterFileError, nothing written
+//   check every row ─ any invalid ─▶ RosterInvalid with every line's errors, nothing written
+//   one transaction: plan against the database (duplicates, unknown children ─▶ RosterInvalid)
+//                    create structures, classes, accounts (batched), update changed accounts,
+//                    sync memberships / class-admin roles / relative links,
+//                    an activation code per new account, one `roster.import` audit event
+//   --dry-run: the same plan, read outside any transaction, nothing written
+//
+// Idempotent on id_externe: importing the same file twice changes nothing the second time.
+import type { EntityManager } from 'typeorm';
+import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
+import type { Domain } from '../index.js';
+import { parseRoster } from './csv.js';
+import { chunks, planImport, RosterInvalid, type Plan, type PlannedAccount } from './plan.js';
+import { checkRow, type RosterRow, type RowError } from './rows.js';
+
+export { RosterFileError, COLUMNS } from './csv.js';
+export { RosterInvalid } from './plan.js';
+export type { RowError } from './rows.js';
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  /** e.g. 2026-2027; default: the current school year (SCHOOL_YEAR_START). */
+  schoolYear?: string;
+  /** ENT address of structures the import creates; default: the issuer. */
+  entAddress?: string;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  rows: number;
+  schoolYear: string;
+  structures: { created: number; renamed: number };
+  classes: { created: number };
+  accounts: { created: number; updated: number; unchanged: number };
+  memberships: { added: number; removed: number };
+  roles: { added: number; removed: number };
+  links: { added: number; removed: number };
+  /** New accounts, with their activation code (null in a dry run). */
+  newAccounts: (Omit<PlannedAccount, 'id' | 'classId'> & { code: string | null })[];
+}
+
+/** The school year containing `now`: 2026-2027 from SCHOOL_YEAR_START (09-01) 2026 on. */
+export function currentSchoolYear(now: Date, schoolYearStart: string): string {
+  const [month, day] = schoolYearStart.split('-').map(Number) as [number, number];
+  const year = now.getUTCFullYear();
+  const started = now.getTime() >= Date.UTC(year, month - 1, day);
+  return started ? `${year}-${year + 1}` : `${year - 1}-${year}`;
+}
+
+/** Validates every row; throws RosterInvalid listing them all when one is wrong. */
+export function checkRows(content: Buffer | string): RosterRow[] {
+  const rows: RosterRow[] = [];
+  const errors: RowError[] = [];
+  for (const raw of parseRoster(content)) {
+    const checked = checkRow(raw);
+    if ('errors' in checked) errors.push(...checked.errors);
+    else rows.push(checked.row);
+  }
+  if (errors.length) throw new RosterInvalid(errors);
+  return rows;
+}
+
+async function apply(domain: Domain, manager: EntityManager, plan: Plan): Promise<Map<string, string>> {
+  const { codes } = domain;
+  // Batches small enough for SQLite's and MySQL's placeholder limits.
+  const insert = async <T extends object>(entity: new () => T, rows: T[], size = 200) => {
+    for (const part of chunks(rows, size)) await manager.insert(entity, part as never);
+  };
+  await insert(Structure, plan.structures.create);
+  for (const { id, name } of plan.structures.rename) await manager.update(Structure, { id }, { name });
+  await insert(SchoolClass, plan.classes);
+  await insert(Account, plan.accounts.create);
+  for (const { id, changes } of plan.accounts.update) await manager.update(Account, { id }, changes);
+  for (const m of plan.memberships.remove) await manager.delete(Membership, m);
+  await insert(Membership, plan.memberships.add, 500);
+  for (const r of plan.roles.remove) await manager.delete(RoleAssignment, { ...r, role: 'class-admin' });
+  await insert(RoleAssignment, plan.roles.add, 500);
+  for (const l of plan.links.remove) await manager.delete(RelativeLink, l);
+  await insert(RelativeLink, plan.links.add, 500);
+  const issued = new Map<string, string>();
+  for (const account of plan.created) {
+    const { code } = await codes.generate(manager, { accountId: account.id, kind: 'activation', createdBy: null, classId: account.classId });
+    issued.set(account.id, code);
+  }
+  return issued;
+}
+
+function report(plan: Plan, rows: number, schoolYear: string, dryRun: boolean, issued: Map<string, string>): ImportReport {
+  return {
+    dryRun,
+    rows,
+    schoolYear,
+    structures: { created: plan.structures.create.length, renamed: plan.structures.rename.length },
+    classes: { created: plan.classes.length },
+    accounts: { created: plan.accounts.create.length, updated: plan.accounts.update.length, unchanged: plan.accounts.unchanged },
+    memberships: { added: plan.memberships.add.length, removed: plan.memberships.remove.length },
+    roles: { added: plan.roles.add.length, removed: plan.roles.remove.length },
+    links: { added: plan.links.add.length, removed: plan.links.remove.length },
+    newAccounts: plan.created.map(({ id, classId: _classId, ...rest }) => ({ ...rest, code: issued.get(id) ?? null })),
+  };
+}
+
+export async function importRoster(domain: Domain, content: Buffer | string, options: ImportOptions = {}): Promise<ImportReport> {
+  const { config, db, audit } = domain;
+  const rows = checkRows(content);
+  const planOptions = {
+    schoolYear: options.schoolYear ?? currentSchoolYear(new Date(), config.codes.schoolYearStart),
+    entAddress: options.entAddress ?? config.issuer,
+  };
+  if (options.dryRun) {
+    const plan = await planImport(db.manager, rows, planOptions);
+    return report(plan, rows.length, planOptions.schoolYear, true, new Map());
+  }
+  return db.transaction(async (manager) => {
+    const plan = await planImport(manager, rows, planOptions);
+    const issued = await apply(domain, manager, plan);
+    const result = report(plan, rows.length, planOptions.schoolYear, false, issued);
+    const { newAccounts: _list, dryRun: _dry, ...counts } = result;
+    await audit.record(manager, { action: 'roster.import', outcome: 'success', detail: counts });
+    return result;
+  });
+}

@@ -1,0 +1,49 @@
+// Roster parsing and identifiants, without a database.
+import { allocateLogin, foldName, loginBase } from '../../../src/domain/roster/logins.js';
+import { checkRow, parseDate } from '../../../src/domain/roster/rows.js';
+import { detectDelimiter, parseRoster, RosterFileError } from '../../../src/domain/roster/csv.js';
+import { currentSchoolYear } from '../../../src/domain/roster/index.js';
+
+describe('identifiants', () => {
+  it('prenom.nom, accents stripped, lowercase, non-letters removed', () => {
+    expect(loginBase('Éloïse', "D'Arc-Lemaître")).toBe('eloise.darclemaitre');
+    expect(loginBase('Chloé', 'Œuvrard')).toBe('chloe.oeuvrard');
+    expect(loginBase('Thi Hoa', 'Nguyen')).toBe('thihoa.nguyen');
+    expect(foldName('Ærø 2')).toBe('aero');
+    expect(loginBase('', '---')).toBe('compte.ent');
+  });
+  it('suffixes from 2 on collision', () => {
+    const taken = new Set(['lea.dubois', 'lea.dubois2']);
+    expect(allocateLogin('lea.dubois', taken)).toBe('lea.dubois3');
+    expect(allocateLogin('lea.dubois', taken)).toBe('lea.dubois4');
+    expect(allocateLogin('noe.muller', taken)).toBe('noe.muller');
+  });
+});
+
+describe('rows', () => {
+  it('dates in JJ/MM/AAAA or ISO, real ones only', () => {
+    expect(parseDate('01/08/2010')).toBe('2010-08-01');
+    expect(parseDate('2010-08-01')).toBe('2010-08-01');
+    expect(parseDate('29/02/2016')).toBe('2016-02-29');
+    expect(parseDate('29/02/2015')).toBeNull();
+    expect(parseDate('2010/08/01')).toBeNull();
+  });
+  it('delimiter, BOM, header in any order and case', () => {
+    expect(detectDelimiter('a,b,c\n1;2')).toBe(',');
+    expect(detectDelimiter('\uFEFFa;b;c')).toBe(';');
+    const rows = parseRoster('\uFEFFPrénom,Nom,UAI,Structure,Classe,Date_Naissance,Profil,ID_Externe,Parents_De,Email\r\nLéa,Dubois,0800002b,École,CM1 B,03/09/2016,eleve,E1,,\r\n\r\n');
+    expect(rows).toHaveLength(1);
+    const checked = checkRow(rows[0]!);
+    expect(checked).toEqual({ row: expect.objectContaining({ line: 2, uai: '0800002B', firstName: 'Léa', profile: 'Student', birthDate: '2016-09-03', parentsOf: [] }) });
+    expect(() => parseRoster('nom;prenom\nA;B')).toThrow(RosterFileError);
+  });
+  it('lists every problem of a row', () => {
+    const [raw] = parseRoster('uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email\n123;;;;X;;Parent;;;pas-un-mail\n');
+    const checked = checkRow(raw!);
+    expect('errors' in checked && checked.errors.map((e) => e.message.split(':')[0])).toEqual(['uai', 'structure', 'nom', 'id_externe', 'parents_de', 'email']);
+  });
+  it('school year from SCHOOL_YEAR_START', () => {
+    expect(currentSchoolYear(new Date('2026-08-31T12:00:00Z'), '09-01')).toBe('2025-2026');
+    expect(currentSchoolYear(new Date('2026-09-01T00:00:00Z'), '09-01')).toBe('2026-2027');
+  });
+});
