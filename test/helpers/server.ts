@@ -3,7 +3,7 @@
 import { createServer as createNetServer } from 'node:net';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createServer, type EntIdpServer } from '../../src/server.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { openDatabase } from '../../src/db/index.js';
 import { createTestDatabaseUrl, type TestDatabase } from './db.js';
 
@@ -32,6 +32,8 @@ export interface TestServerOptions {
   /** Reuse a database (restart tests). */
   database?: TestDatabase;
   port?: number;
+  /** A logger of its own (e.g. `createLogger('trace', stream)` to capture every line). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     env: { NODE_ENV: 'test', ISSUER: url, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, MAIL_DIR: `${process.env.TMPDIR ?? '/tmp'}/ent-idp-mail-${port}`, ...options.env },
   });
   const db = await openDatabase(config.database);
-  const server = await createServer(config, { db, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const server = await createServer(config, { db, logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   await server.listen(port, '127.0.0.1');
   return {
     server,
