@@ -1,0 +1,129 @@
+// POST /classes/:classId/actions: the toolbar's buttons on the ticked rows, without
+// JavaScript. Each calls a domain.admin command with the signed-in teacher as actor (the same
+// policies as the API: all targets allowed or nothing happens, unknown looks like
+// forbidden). BLOQUER and RÉINITIALISER ask first: a confirmation page here, a <dialog> with
+// JavaScript (which then posts `confirme=oui`). The answer is a redirect with a flash message
+// (post/redirect/get), the codes screen after a generation, or the PDF of the sheets.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Admin, Actor } from '../../domain/admin/index.js';
+import { badRequest } from '../../http/errors.js';
+import type { AdminDeps } from '../index.js';
+import { requireTeacher, type Teacher } from './auth.js';
+import { classHref, renderPage } from './class-page.js';
+import { initials, plural, tabOf, tone } from './present.js';
+import { actionForm, type ActionForm } from './schema.js';
+import { adminServices, toPageError } from './services.js';
+import { connectionSheetsPdf } from './sheets.js';
+import { sessionOf, type Flash } from './session.js';
+
+const CONFIRM = {
+  bloquer: {
+    heading: (n: number) => (n > 1 ? `Bloquer ${n} comptes ?` : 'Bloquer ce compte ?'),
+    explanation: 'Un compte bloqué ne peut plus se connecter à l’ENT, ni avec son mot de passe ni avec un code, et ses connexions en cours sont fermées. Vous pourrez le débloquer à tout moment.',
+    label: 'BLOQUER',
+  },
+  reinitialiser: {
+    heading: (n: number) => (n > 1 ? `Réinitialiser le mot de passe de ${n} comptes ?` : 'Réinitialiser le mot de passe ?'),
+    explanation: 'Un lien pour choisir un nouveau mot de passe sera envoyé par e-mail à chaque compte (à vous pour un élève sans adresse). L’ancien mot de passe reste valable tant que le nouveau n’est pas choisi.',
+    label: 'RÉINITIALISER LE MOT DE PASSE',
+  },
+} as const;
+
+function back(ctx: Context, classId: string, form: Pick<ActionForm, 'onglet' | 'q'>, flash?: Flash): void {
+  if (flash) sessionOf(ctx).flash = flash;
+  ctx.status = 303;
+  ctx.redirect(classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }));
+}
+
+async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string, form: ActionForm): Promise<void> {
+  const actor: Actor = teacher.actor;
+  const context = { ip: ctx.ip || null, classId };
+  switch (form.action) {
+    case 'renouveler': {
+      const issued = await admin.generateRenewalCodes(actor, form.ids, context);
+      const renewal = issued.filter((c) => c.kind === 'renewal').length;
+      const activation = issued.length - renewal;
+      const parts = [renewal ? `${plural(renewal, 'code de renouvellement généré', 'codes de renouvellement générés')}` : '', activation ? `${plural(activation, 'code d’activation rappelé (compte jamais activé)', 'codes d’activation rappelés (comptes jamais activés)')}` : ''].filter(Boolean);
+      sessionOf(ctx).flash = { kind: 'notice', text: `${parts.join(', ')}.` };
+      ctx.status = 303;
+      return ctx.redirect(`${classHref(classId)}/codes?ids=${issued.map((c) => c.accountId).join(',')}`);
+    }
+    case 'bloquer': {
+      const results = await admin.blockAccounts(actor, form.ids, context);
+      const changed = results.filter((r) => r.changed).length;
+      const already = results.length - changed;
+      const text = [changed ? plural(changed, 'compte bloqué', 'comptes bloqués') : '', already ? plural(already, 'compte était déjà bloqué', 'comptes étaient déjà bloqués') : ''].filter(Boolean).join(', ');
+      return back(ctx, classId, form, { kind: 'notice', text: `${text}.` });
+    }
+    case 'debloquer': {
+      const results = await admin.unblockAccounts(actor, form.ids, context);
+      const changed = results.filter((r) => r.changed).length;
+      const already = results.length - changed;
+      const text = [changed ? plural(changed, 'compte débloqué', 'comptes débloqués') : '', already ? plural(already, 'compte n’était pas bloqué', 'comptes n’étaient pas bloqués') : ''].filter(Boolean).join(', ');
+      return back(ctx, classId, form, { kind: 'notice', text: `${text}.` });
+    }
+    case 'reinitialiser': {
+      const results = await admin.sendPasswordResets(actor, form.ids, context);
+      const sent = results.filter((r) => r.sent);
+      const failed = results.filter((r) => !r.sent);
+      const lines: string[] = [];
+      if (sent.length === 1) lines.push(`Un lien de réinitialisation a été envoyé${sent[0]!.to ? ` à ${sent[0]!.to}` : ''} pour ${sent[0]!.displayName}.`);
+      else if (sent.length > 1) lines.push(`${sent.length} liens de réinitialisation envoyés.`);
+      for (const f of failed) {
+        lines.push(
+          f.reason === 'blocked'
+            ? `${f.displayName} : compte bloqué, débloquez-le d’abord.`
+            : `${f.displayName} : aucune adresse e-mail, générez plutôt un code de renouvellement.`,
+        );
+      }
+      return back(ctx, classId, form, { kind: failed.length && !sent.length ? 'error' : 'notice', text: lines.join(' ') });
+    }
+    case 'fiches': {
+      const sheets = await admin.connectionSheets(actor, form.ids, { classId });
+      const pdf = await connectionSheetsPdf(sheets);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'application/pdf';
+      ctx.attachment(`fiches-de-connexion-${new Date().toISOString().slice(0, 10)}.pdf`);
+      ctx.body = pdf;
+      return;
+    }
+  }
+}
+
+export function actionRoutes(router: Router, deps: AdminDeps): void {
+  router.post('/classes/:classId/actions', async (ctx) => {
+    const teacher = await requireTeacher(ctx, deps);
+    if (!teacher) return;
+    const admin = adminServices(deps.domain);
+    const classId = ctx.params.classId!;
+    const parsed = actionForm.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});
+    if (!parsed.success) throw badRequest('Cette action n’est pas reconnue. Rechargez la page et réessayez.');
+    const form = parsed.data;
+    try {
+      // The class of the page first: a class the teacher cannot see is a 404, whatever the ids.
+      await admin.policies.requireClass(teacher.actor, classId, 'view');
+      if (!form.ids.length) return back(ctx, classId, form, { kind: 'error', text: 'Cochez d’abord la case sur l’image de profil d’au moins un utilisateur.' });
+      if ((form.action === 'bloquer' || form.action === 'reinitialiser') && form.confirme !== 'oui') {
+        // Read through the same policies: the confirmation names only allowed accounts.
+        const targets = await admin.policies.authorizeTargets(teacher.actor, form.ids, classId);
+        const confirm = CONFIRM[form.action];
+        return renderPage(ctx, 'confirm', teacher, {
+          title: confirm.heading(targets.length),
+          heading: confirm.heading(targets.length),
+          explanation: confirm.explanation,
+          confirmLabel: confirm.label,
+          action: form.action,
+          rows: targets.map(({ account: a }) => ({ id: a.id, displayName: `${a.firstName} ${a.lastName}`.trim(), login: a.login, initials: initials(a.firstName, a.lastName), tone: tone(a.id) })),
+          onglet: tabOf(form.onglet).key,
+          q: form.q ?? '',
+          actionHref: `${classHref(classId)}/actions`,
+          backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
+        });
+      }
+      await run(ctx, admin, teacher, classId, form);
+    } catch (err) {
+      throw toPageError(err);
+    }
+  });
+}

@@ -1,0 +1,69 @@
+// Presenters: what the templates show, built from the domain's rows (the templates stay dumb;
+// nunjucks autoescapes every value).
+import type { Profile } from '../../db/entities/index.js';
+import type { AccountRow } from '../../domain/admin/index.js';
+
+export interface Tab {
+  key: 'eleves' | 'parents' | 'enseignants' | 'personnels';
+  label: string;
+  profile: Profile;
+}
+
+/** The seed's tabs, in its order; the key is the `?onglet=` value. */
+export const TABS: readonly Tab[] = [
+  { key: 'eleves', label: 'ÉLÈVES', profile: 'Student' },
+  { key: 'parents', label: 'PARENTS', profile: 'Relative' },
+  { key: 'enseignants', label: 'ENSEIGNANTS', profile: 'Teacher' },
+  { key: 'personnels', label: 'PERSONNELS', profile: 'Personnel' },
+];
+
+export const tabOf = (key: unknown): Tab => TABS.find((t) => t.key === key) ?? TABS[0]!;
+
+/** « Élodie N'Diaye » → « ÉN »: first letter of the first and last names. */
+export function initials(firstName: string, lastName: string): string {
+  const first = (s: string) => [...s.trim()][0] ?? '';
+  return (first(firstName) + first(lastName)).toLocaleUpperCase('fr-FR') || '?';
+}
+
+/** One of six calm avatar colours, stable per account. */
+export function tone(id: string): number {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % 6;
+}
+
+export interface RowView {
+  id: string;
+  displayName: string;
+  login: string;
+  birthDate: string | null;
+  state: AccountRow['state'];
+  code?: string;
+  initials: string;
+  tone: number;
+  canAct: boolean;
+  children?: { id: string; displayName: string }[];
+}
+
+export const presentRow = (row: AccountRow, canAct: boolean): RowView => ({
+  id: row.id,
+  displayName: row.displayName,
+  login: row.login,
+  birthDate: row.birthDate,
+  state: row.state,
+  code: row.code,
+  initials: initials(row.firstName, row.lastName),
+  tone: tone(row.id),
+  canAct,
+  children: row.children,
+});
+
+/** « 1 code de renouvellement généré », « 3 comptes bloqués » … */
+export const plural = (n: number, one: string, many: string): string => `${n} ${n > 1 ? many : one}`;
+
+/** dd/mm/yyyy à HHhMM, in the school's time zone. */
+export function frDateTime(date: Date): string {
+  const parts = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('day')}/${get('month')}/${get('year')} à ${get('hour')}h${get('minute')}`;
+}

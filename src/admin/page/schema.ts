@@ -1,0 +1,36 @@
+// What the page accepts from query strings and forms (zod), with the request types inferred.
+import { z } from 'zod';
+import { MAX_TARGETS } from '../../domain/admin/index.js';
+
+const text = (max: number) => z.string().max(max).optional().catch(undefined);
+
+export const classQuery = z.object({
+  onglet: text(20),
+  q: z.string().optional().catch(undefined).transform((q) => (q ?? '').trim().slice(0, 100)),
+  page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
+  tout: text(5),
+  partiel: text(5),
+});
+export type ClassQuery = z.output<typeof classQuery>;
+
+/** `ids` comes once per ticked row: absent, one string, or several. */
+const ids = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])]);
+
+export const ACTIONS = ['reinitialiser', 'renouveler', 'bloquer', 'debloquer', 'fiches'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const actionForm = z.object({
+  action: z.enum(ACTIONS),
+  ids: ids.pipe(z.array(z.string().max(64)).max(MAX_TARGETS)),
+  confirme: text(5),
+  onglet: text(20),
+  q: z.string().max(100).optional().catch(undefined),
+});
+export type ActionForm = z.output<typeof actionForm>;
+
+export const codesQuery = z.object({
+  ids: z.string().max(MAX_TARGETS * 37).optional().transform((v) => [...new Set((v ?? '').split(',').filter(Boolean))]),
+});

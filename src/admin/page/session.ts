@@ -1,0 +1,82 @@
+// The admin page's own cookie session (koa-session, sealed with AES-256-GCM like the login
+// pages' session): the teacher's tokens, a CSRF secret and token, the login in progress and
+// a one-shot flash message. Nothing in it is readable by the browser.
+//
+// koa-session attaches `ctx.session` to the Koa app's context prototype. Mounted with
+// koa-mount, the admin app runs on the *parent's* ctx (whose `session` is the login pages'
+// flow session), so koa-session gets a private context prototype here and runs on a
+// per-request view of ctx; `ctx.session` is then pinned to the admin session for the rest
+// of the request (koa-csrf reads it there). Alone (src/admin/main.ts) it works the same.
+import session from 'koa-session';
+import type { Context, Middleware, Next } from 'koa';
+import type { Config } from '../../config/index.js';
+import { decrypt, deriveKey, encrypt } from '../../domain/crypto.js';
+import type { PendingLogin, TokenSet } from './oidc-client.js';
+
+export const ADMIN_SESSION_COOKIE = 'ent.admin';
+
+export interface Flash {
+  kind: 'notice' | 'error';
+  text: string;
+}
+
+export interface AdminSessionData {
+  /** koa-csrf's per-session secret. */
+  secret?: string;
+  /** One token of that secret, stable for the session: forms and the API's X-CSRF-Token. */
+  csrfToken?: string;
+  tokens?: TokenSet;
+  pending?: PendingLogin;
+  flash?: Flash;
+}
+
+export function adminCookieSession(config: Config): Middleware {
+  const key = deriveKey(Buffer.from(config.secrets.cookieKeys[0]!), 'admin-session');
+  const holder = { context: {} as object, use: () => holder };
+  const middleware = session(
+    {
+      key: ADMIN_SESSION_COOKIE,
+      maxAge: 'session',
+      httpOnly: true,
+      sameSite: 'lax',
+      signed: true,
+      secure: config.issuer.startsWith('https://'),
+      rolling: false,
+      encode: (value: unknown) => encrypt(key, JSON.stringify(value)),
+      decode: (sealed: string) => {
+        try {
+          return JSON.parse(decrypt(key, sealed)) as unknown;
+        } catch {
+          return {};
+        }
+      },
+    },
+    holder as never,
+  ) as unknown as (ctx: object, next: Next) => Promise<void>;
+  const descriptors = Object.getOwnPropertyDescriptors(holder.context);
+
+  return async function adminCookies(ctx: Context, next: Next) {
+    const view = Object.create(ctx, descriptors) as Context & { session: AdminSessionData | null };
+    await middleware(view, async () => {
+      Object.defineProperty(ctx, 'session', {
+        configurable: true,
+        get: () => view.session,
+        set: (value: AdminSessionData | null) => {
+          view.session = value;
+        },
+      });
+      await next();
+    });
+  };
+}
+
+/** The admin session of this request (set by adminCookieSession). */
+export const sessionOf = (ctx: Context): AdminSessionData => (ctx as unknown as { session: AdminSessionData }).session;
+
+/** Takes the flash message, if any, out of the session. */
+export function takeFlash(ctx: Context): Flash | undefined {
+  const s = sessionOf(ctx);
+  const flash = s.flash;
+  if (flash) delete s.flash;
+  return flash;
+}
