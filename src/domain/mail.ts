@@ -24,6 +24,11 @@ export interface Mail {
   send(message: MailMessage): Promise<SentMail>;
   /** `send` without waiting (replies that must not depend on the mail); failures are logged. */
   sendInBackground(message: MailMessage): void;
+  /**
+   * Runs `work` tracked like a background send (`idle()` waits for it; failures are logged):
+   * public recovery requests answer before any lookup, so their timing says nothing.
+   */
+  background(what: string, work: () => Promise<unknown>): void;
   /** Resolves when every background send has finished (tests, graceful shutdown). */
   idle(): Promise<void>;
 }
@@ -50,13 +55,18 @@ export function createMail(deps: { config: Config; logger: Logger }): Mail {
     return { messageId: info.messageId, file };
   };
 
+  const track = (job: Promise<unknown>) => {
+    const tracked: Promise<unknown> = job.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+
   return {
     send,
     sendInBackground(message) {
-      const job = send(message)
-        .catch((err: unknown) => logger.error({ err, subject: message.subject }, 'mail could not be sent'))
-        .finally(() => pending.delete(job));
-      pending.add(job);
+      track(send(message).catch((err: unknown) => logger.error({ err, subject: message.subject }, 'mail could not be sent')));
+    },
+    background(what, work) {
+      track(Promise.resolve().then(work).catch((err: unknown) => logger.error({ err }, `${what} failed`)));
     },
     async idle() {
       while (pending.size) await Promise.allSettled([...pending]);

@@ -22,12 +22,30 @@ export const MAX_BLOCK_SECONDS = 3600;
 
 export type ThrottleCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** An attempt that may be verified: it already counts as a failure until told otherwise. */
+export interface ThrottleTicket {
+  allowed: true;
+  /** The secret was wrong: keep the failure, start or extend the block if over the limit. */
+  fail(): Promise<void>;
+  /** The secret was right: forget this identifiant's failures from this IP. */
+  succeed(): Promise<void>;
+  /** Neither (e.g. a blocked account): give the reserved failure back. */
+  release(): Promise<void>;
+}
+
 export interface Throttle {
   /** Whether an attempt may be verified now; consumes nothing. */
   check(login: string, ip: string): Promise<ThrottleCheck>;
   recordFailure(login: string, ip: string): Promise<void>;
   /** Forgets the failures of this identifiant from this IP. */
   recordSuccess(login: string, ip: string): Promise<void>;
+  /**
+   * `check` and a reservation in one: the attempt is counted *before* the secret is verified
+   * (an atomic increment), so N concurrent attempts cannot all pass a `check` made before any
+   * of them was recorded: at most `maxFailures` per window reach verification, plus one after
+   * each block ends.
+   */
+  acquire(login: string, ip: string): Promise<ThrottleTicket | { allowed: false; retryAfterSeconds: number }>;
 }
 
 /** Block length once `failures` reached `limit`: 60 s, then doubling, capped at 1 h. */
@@ -83,7 +101,65 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
     }
   };
 
-  return {
+  /**
+   * Counts one attempt. Allowed when it is within the limit, or when it is the first attempt
+   * after a block ended (`seen` = points read before, when the key was over the limit but no
+   * longer blocked). The attempt that reaches the limit starts the block at once (not after
+   * its verification), and an attempt over the limit looks again after counting itself, so
+   * one racing with the attempt that reached the limit sees that block. Refused attempts
+   * stay counted: a burst over the limit extends the block.
+   */
+  const reserve = async (l: Limiter, key: string, seen: number): Promise<boolean> => {
+    const { consumedPoints: n } = await l.limiter.penalty(key, 1);
+    if (n === l.limit) await blockIfOver(l, key);
+    if (n <= l.limit) return true;
+    return seen >= l.limit && n === seen + 1 && (await blockedFor(l, key)) === 0;
+  };
+
+  /** After a failed verification: block the key if it is over the limit (points re-read). */
+  const blockIfOver = async ({ limiter, limit }: Limiter, key: string): Promise<void> => {
+    const res = await limiter.get(key);
+    if (res && res.consumedPoints >= limit) await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
+  };
+
+  const pointsOf = async ({ limiter }: Limiter, key: string) => (await limiter.get(key))?.consumedPoints ?? 0;
+
+  const throttle: Throttle = {
+    async acquire(login, ip) {
+      const pairKey = throttleKey(login, ip);
+      const ipKey = ip.slice(0, 64);
+      const gate = await throttle.check(login, ip);
+      if (!gate.allowed) return gate;
+      const [seenPair, seenIp] = await Promise.all([pointsOf(pair, pairKey), pointsOf(perIp, ipKey)]);
+      const [okPair, okIp] = await write(async () => [await reserve(pair, pairKey, seenPair), await reserve(perIp, ipKey, seenIp)] as const);
+      if (!okPair || !okIp) {
+        await write(async () => {
+          await blockIfOver(pair, pairKey);
+          await blockIfOver(perIp, ipKey);
+        });
+        const after = await throttle.check(login, ip);
+        return { allowed: false, retryAfterSeconds: after.allowed ? FIRST_BLOCK_SECONDS : after.retryAfterSeconds };
+      }
+      return {
+        allowed: true,
+        fail: () =>
+          write(async () => {
+            await blockIfOver(pair, pairKey);
+            await blockIfOver(perIp, ipKey);
+          }),
+        succeed: () =>
+          write(async () => {
+            await pair.limiter.delete(pairKey);
+            await perIp.limiter.reward(ipKey, 1);
+          }),
+        release: () =>
+          write(async () => {
+            await pair.limiter.reward(pairKey, 1);
+            await perIp.limiter.reward(ipKey, 1);
+          }),
+      };
+    },
+
     async check(login, ip) {
       const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, ip.slice(0, 64))]);
       const ms = Math.max(a, b);
@@ -99,4 +175,5 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
         await pair.limiter.delete(throttleKey(login, ip));
       }),
   };
+  return throttle;
 }

@@ -10,6 +10,14 @@ const RESET_SENT =
 const LOGIN_SENT =
   'Si cette adresse électronique est connue de l’ENT, vos identifiants viennent d’y être envoyés. Sinon, demandez votre identifiant à votre enseignant ou à l’établissement.';
 
+/** Resolves once the response has been sent (or the connection has gone), a turn of the loop later. */
+const afterReply = (ctx: Context) =>
+  new Promise<void>((resolve) => {
+    const later = () => setImmediate(resolve);
+    if (ctx.res.writableFinished || ctx.res.destroyed) later();
+    else ctx.res.once('close', later);
+  });
+
 /** Where « Revenir à la connexion » leads: the login page of the interaction the user came from. */
 function backTo(ctx: Context): string | undefined {
   const uid = typeof ctx.query.retour === 'string' ? ctx.query.retour : field(ctx.request.body, 'retour');
@@ -24,7 +32,9 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
   });
   router.post('/mot-de-passe-oublie', async (ctx) => {
     const login = field(ctx.request.body, 'identifiant').trim().slice(0, 200);
-    if (login) await domain.recovery.requestPasswordReset({ login, ip: clientIp(ctx) });
+    // Looked up once the answer is sent: neither its words nor its time depend on the account.
+    const ip = clientIp(ctx);
+    if (login) domain.mail.background('password reset request', () => afterReply(ctx).then(() => domain.recovery.requestPasswordReset({ login, ip })));
     await ctx.render('info', { title: 'Mot de passe oublié', message: RESET_SENT, back: backTo(ctx) });
   });
 
@@ -33,7 +43,8 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
   });
   router.post('/identifiant-oublie', async (ctx) => {
     const email = field(ctx.request.body, 'courriel').trim().slice(0, 320);
-    if (email) await domain.recovery.forgotLogin({ email, ip: clientIp(ctx) });
+    const ip = clientIp(ctx);
+    if (email) domain.mail.background('forgotten login request', () => afterReply(ctx).then(() => domain.recovery.forgotLogin({ email, ip })));
     await ctx.render('info', { title: 'Identifiant oublié', message: LOGIN_SENT, back: backTo(ctx) });
   });
 

@@ -10,6 +10,7 @@ import { adapterFactory } from './adapter.js';
 import { SCOPE_CLAIMS, findAccount } from './claims.js';
 import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
+import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
 
 export const ADMIN_SCOPE = 'class-admin';
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
@@ -131,6 +132,12 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async renderError(ctx, out, error) {
+      // The database is out of reach: 503, as on our own pages, not a 500 « server_error ».
+      if (isDatabaseUnavailable(error)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        return render(ctx, 'error.njk', { title: 'Service indisponible', message: serviceUnavailable().publicMessage });
+      }
       const { title, message } = frenchOidcError(out as unknown as UnknownObject, error);
       render(ctx, 'error.njk', { title, message });
     },

@@ -11,6 +11,7 @@ import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
+import { isDatabaseUnavailable } from '../http/errors.js';
 import { providerConfiguration, setErrorsModule } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 
@@ -85,7 +86,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys }));
     provider.proxy = config.trustProxy;
-    provider.on('server_error', (ctx, err) => logger.error({ err, reqId: ctx.state?.reqId }, 'oidc-provider server error'));
+    provider.on('server_error', (ctx, err) => {
+      if (isDatabaseUnavailable(err)) ctx.state.databaseUnavailable = true;
+      logger.error({ err, reqId: ctx.state?.reqId }, 'oidc-provider server error');
+    });
     const on = provider.on.bind(provider) as (event: string, listener: (ctx: { state?: { reqId?: string } }, err: unknown) => void) => void;
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'userinfo.error', 'end_session.error']) {
       on(event, (ctx, err) => logger.info({ event, reqId: ctx.state?.reqId, error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'oidc request refused'));
@@ -109,7 +113,16 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       return current.provider;
     },
     clients,
-    middleware: (ctx, next) => current.handle(ctx, next),
+    middleware: async (ctx, next) => {
+      await current.handle(ctx, next);
+      // The provider answers a failed database with a 500 `server_error` in JSON (HTML goes
+      // through renderError): the database being out of reach is a 503 that will pass.
+      if (ctx.state.databaseUnavailable && ctx.status === 500 && (ctx.body as { error?: string } | undefined)?.error === 'server_error') {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
+      }
+    },
     reloadKeys,
     close: async () => clearInterval(timer),
   };

@@ -44,6 +44,9 @@ export interface AuthenticateDeps {
   strategies: readonly CredentialStrategy[];
 }
 
+/** Stands in for an unknown identifiant: no password (dummy verify), an id no code has. */
+const NO_ACCOUNT = { id: '00000000-0000-0000-0000-000000000000', passwordHash: null } as Account;
+
 /** Longest identifiant kept in an audit event when it matched no account. */
 const TYPED_LOGIN_MAX = 100;
 
@@ -72,7 +75,8 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
   return async function authenticate(input) {
     const login = normalizeLogin(input.login);
 
-    const gate = await throttle.check(login, input.ip);
+    // Counted before verifying, so concurrent guesses cannot all slip past the limit.
+    const gate = await throttle.acquire(login, input.ip);
     if (!gate.allowed) {
       const account = await accounts.findByLogin(login);
       await record('login.password', 'throttled', account, input, login, { retryAfterSeconds: gate.retryAfterSeconds });
@@ -81,24 +85,27 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
 
     const account = await accounts.findByLogin(login);
     if (!account) {
-      await passwords.dummyVerify(input.secret);
-      await throttle.recordFailure(login, input.ip);
+      // The same work as for an account: the strategies run against a placeholder without a
+      // password (one dummy argon2 verification) and without codes (one code lookup).
+      await firstMatch(strategies, NO_ACCOUNT, input.secret);
+      await gate.fail();
       await record('login.password', 'failure', null, input, login);
       return { outcome: 'invalid' };
     }
 
     const match = await firstMatch(strategies, account, input.secret);
     if (!match) {
-      await throttle.recordFailure(login, input.ip);
+      await gate.fail();
       await record('login.password', 'failure', account, input, login);
       return { outcome: 'invalid' };
     }
     const action = match.strategy === 'password' ? 'login.password' : 'login.code';
     if (account.blockedAt) {
+      await gate.release();
       await record(action, 'blocked', account, input, login);
       return { outcome: 'blocked' };
     }
-    await throttle.recordSuccess(login, input.ip);
+    await gate.succeed();
 
     if (match.strategy === 'code') {
       await record(action, 'success', account, input, login, { codeKind: match.codeKind, codeId: match.codeId });

@@ -1,0 +1,206 @@
+// Point 7 — database faults. A TCP proxy sits between the server and MariaDB; cutting it is a
+// network partition or a database restart. While it is cut, requests fail fast with 503 and
+// a French page (problem+json / OAuth JSON on API endpoints); the process stays up; when the
+// link returns the server recovers by itself. An ENREGISTRER interrupted mid-transaction
+// leaves the old state or the new one, never a consumed code without a password.
+//
+// The MariaDB tests are declared only when TEST_DATABASE_URL is a MySQL URL (CI runs the
+// suite on MariaDB too); the proxy's own test runs everywhere.
+import { createServer, connect, type Socket } from 'node:net';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { createTestDatabaseUrl, usingMysql, type TestDatabase } from '../../helpers/db.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { Browser } from '../../helpers/browser.js';
+import { REDIRECT_URI, registerClient, type RegisteredClient } from '../../helpers/oidc.js';
+import { createAccount } from '../../helpers/factories.js';
+import { Account, OneTimeCode } from '../../../src/db/entities/index.js';
+import { choosePassword, connexion, issueCode, openWithCode, timed } from './support.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('tcp-proxy helper', () => {
+  it('passes bytes both ways, destroys live sockets when cut, refuses new ones, and works again when restored', async () => {
+    const echo = createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
+    const roundTrip = (socket: Socket, text: string) =>
+      new Promise<string>((resolve, reject) => {
+        socket.once('data', (d) => resolve(d.toString()));
+        socket.once('error', reject);
+        socket.write(text);
+      });
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = connect(proxy.port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    try {
+      const a = await open();
+      expect(await roundTrip(a, 'bonjour')).toBe('bonjour');
+      const closed = new Promise((r) => a.once('close', r));
+      proxy.cut();
+      await closed;
+      const refused = await open().then((s) => new Promise<string>((r) => { s.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error')); s.once('close', () => r('closed')); }), (e: NodeJS.ErrnoException) => e.code ?? 'error');
+      expect(['ECONNRESET', 'closed']).toContain(refused);
+      proxy.restore();
+      const b = await open();
+      expect(await roundTrip(b, 'encore')).toBe('encore');
+      b.destroy();
+    } finally {
+      await proxy.close();
+      await new Promise((r) => echo.close(r));
+    }
+  });
+});
+
+const mysqlOnly = usingMysql() ? describe : undefined;
+
+mysqlOnly?.('MariaDB behind a cut link', () => {
+  let proxy: TcpProxy;
+  let real: TestDatabase;
+  let ts: TestServer;
+  let app: RegisteredClient;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    real = await createTestDatabaseUrl();
+    const url = new URL(real.url);
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 3306) });
+    url.host = `127.0.0.1:${proxy.port}`;
+    const viaProxy: TestDatabase = { ...real, url: url.toString() };
+    ts = await startTestServer({ database: viaProxy, env: { DATABASE_TIMEOUT_MS: '1000', DATABASE_POOL_SIZE: '8', TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+    app = await registerClient(ts, { clientId: 'ent-cantine' });
+  });
+  afterAll(async () => {
+    proxy?.restore();
+    await ts?.stop();
+    await proxy?.close();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  it('cut for 10 s under light load: every request fails in < 3 s with 503 and a French page (JSON on API endpoints); then it recovers by itself', async () => {
+    await createAccount(ts.server.db, { login: 'eva.blanc', firstName: 'Eva', lastName: 'Blanc', profile: 'Student', password: 'le mot de passe d’eva' });
+    const browser = new Browser({ 'x-forwarded-for': '10.9.0.1' });
+    const { page: loginPage } = await connexion(app, browser);
+    const uid = /\/interaction\/([\w-]+)\/login/.exec(loginPage.html)![1]!;
+
+    type Kind = 'page' | 'login' | 'authorize' | 'token' | 'readyz';
+    type Sample = { kind: Kind; start: number; ms: number; status: number; type: string; body: string };
+    const samples: Sample[] = [];
+    const t0 = Date.now();
+    const send: Record<Kind, () => Promise<Response>> = {
+      page: () => fetch(`${ts.url}/interaction/${uid}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual' }),
+      login: async () => {
+        const csrf = /name="_csrf" value="([^"]*)"/.exec(loginPage.html)![1]!;
+        return fetch(`${ts.url}/interaction/${uid}/login`, {
+          method: 'POST',
+          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.9.0.2' },
+          body: new URLSearchParams({ _csrf: csrf, identifiant: 'eva.blanc', mot_de_passe: 'pas le bon' }).toString(),
+          redirect: 'manual',
+        });
+      },
+      authorize: () => fetch(`${ts.url}/auth?client_id=ent-cantine&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`, { redirect: 'manual' }),
+      token: () =>
+        fetch(`${ts.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}` },
+          body: 'grant_type=authorization_code&code=inconnu&redirect_uri=' + encodeURIComponent(REDIRECT_URI) + '&code_verifier=' + 'b'.repeat(43),
+        }),
+      readyz: () => fetch(`${ts.url}/readyz`),
+    };
+    let running = true;
+    const worker = async (kinds: Kind[]) => {
+      for (let i = 0; running; i++) {
+        const kind = kinds[i % kinds.length]!;
+        const start = Date.now() - t0;
+        const { ms, value: res } = await timed(() => send[kind]());
+        samples.push({ kind, start, ms, status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() });
+        await sleep(50);
+      }
+    };
+    const workers = [worker(['page', 'login']), worker(['authorize', 'token']), worker(['login', 'readyz', 'page'])];
+
+    await sleep(1500);
+    const cutAt = Date.now() - t0;
+    proxy.cut();
+    await sleep(10_000);
+    const restoredAt = Date.now() - t0;
+    proxy.restore();
+    // Recovers by itself: a fresh interaction page answers again within a few seconds.
+    let recoveredAt = -1;
+    for (let i = 0; i < 100 && recoveredAt < 0; i++) {
+      const res = await send.page();
+      if (res.status === 200) recoveredAt = Date.now() - t0;
+      else await sleep(100);
+    }
+    await sleep(1500);
+    running = false;
+    await Promise.all(workers);
+
+    const before = samples.filter((s) => s.start + s.ms < cutAt);
+    const during = samples.filter((s) => s.start > cutAt + 50 && s.start + s.ms < restoredAt);
+    const after = samples.filter((s) => s.start > recoveredAt && recoveredAt > 0);
+    const expected: Record<Kind, number> = { page: 200, login: 401, authorize: 303, token: 400, readyz: 200 };
+    for (const s of before) expect([s.kind, s.status]).toEqual([s.kind, expected[s.kind]]);
+
+    expect(during.length).toBeGreaterThan(30);
+    for (const s of during) {
+      expect([s.kind, s.status]).toEqual([s.kind, 503]);
+      expect(s.ms).toBeLessThan(3000);
+      if (s.kind === 'page' || s.kind === 'login' || s.kind === 'authorize') {
+        expect(s.type).toMatch(/text\/html/);
+        expect(s.body).toContain('Service indisponible');
+        expect(s.body).toContain('momentanément indisponible');
+        expect(s.body).not.toMatch(/\bat .*\.(js|ts):\d+/);
+      } else if (s.kind === 'token') {
+        expect(s.type).toMatch(/json/);
+        expect(JSON.parse(s.body)).toMatchObject({ error: 'temporarily_unavailable' });
+      } else {
+        expect(JSON.parse(s.body)).toMatchObject({ status: 'unavailable', database: 'down' });
+      }
+    }
+    expect(recoveredAt).toBeGreaterThan(0);
+    expect(recoveredAt - restoredAt).toBeLessThan(5000);
+    expect(after.length).toBeGreaterThan(5);
+    for (const s of after) expect([s.kind, s.status]).toEqual([s.kind, expected[s.kind]]);
+    expect(unhandled).toEqual([]);
+  }, 40_000);
+
+  it('ENREGISTRER cut mid-transaction: every account is in the old state or the new one, never a consumed code without a password', async () => {
+    const waves = [0, 4, 12, 30];
+    const perWave = 12;
+    const statuses: number[] = [];
+    const accounts: { id: string; login: string; codeId: string }[] = [];
+    for (const [w, delay] of waves.entries()) {
+      const opened = [];
+      for (let i = 0; i < perWave; i++) {
+        const login = `cut.${w}.${i}`;
+        const child = await createAccount(ts.server.db, { login, firstName: 'Cut', lastName: `W${w}N${i}`, profile: 'Student' });
+        const { id, code } = await issueCode(ts, child.id, 'activation');
+        accounts.push({ id: child.id, login, codeId: id });
+        opened.push(await openWithCode(app, login, code, new Browser({ 'x-forwarded-for': `10.8.${w}.${i}` })));
+      }
+      const inFlight = Promise.all(opened.map((o, i) => choosePassword(o.browser, o.page, `mot de passe coupé ${w} ${i}`).then((p) => p.status, () => -1)));
+      await sleep(delay);
+      proxy.cut();
+      statuses.push(...(await inFlight));
+      proxy.restore();
+      // Wait for the pool to be back before the next wave.
+      for (let i = 0; i < 50 && !(await ts.server.db.ping()); i++) await sleep(100);
+    }
+    // Something was cut (503) and, across waves, something went through (303 to the app).
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    for (const s of statuses) expect([303, 503]).toContain(s);
+
+    for (const a of accounts) {
+      const account = await ts.server.db.manager.findOneByOrFail(Account, { id: a.id });
+      const code = await ts.server.db.manager.findOneByOrFail(OneTimeCode, { id: a.codeId });
+      const consumed = code.consumedAt !== null;
+      const passwordSet = account.passwordHash !== null;
+      expect({ login: a.login, consumed, passwordSet, activated: account.activatedAt !== null }).toEqual({ login: a.login, consumed: passwordSet, passwordSet, activated: passwordSet });
+    }
+    expect(unhandled).toEqual([]);
+  }, 60_000);
+});
