@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
-import type { Config } from './config/index.js';
+import { ConfigError, type Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { errorHandler } from './http/errors.js';
+import { AppError, errorHandler } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { requestContext } from './http/request-id.js';
 import { securityHeaders } from './http/security.js';
@@ -65,15 +65,37 @@ async function registerAdminClient(oidc: Oidc, config: Config): Promise<void> {
   });
 }
 
+/** Clients declared in CLIENTS_FILE; a bad file stops the start with one line naming it. */
+async function applyClientsFile(oidc: Oidc, path: string): Promise<void> {
+  try {
+    await oidc.clients.applyFile(path);
+  } catch (err) {
+    if (err instanceof AppError) throw new ConfigError(`CLIENTS_FILE: ${err.publicMessage}`);
+    throw err;
+  }
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<EntIdpServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config.database));
+  try {
+    return await compose(config, db, logger, !options.db);
+  } catch (err) {
+    // A start that fails half-way (bad clients file, …) leaves no connection behind.
+    if (!options.db) await db.close();
+    throw err;
+  }
+}
+
+async function compose(config: Config, db: Database, logger: Logger, ownsDatabase: boolean): Promise<EntIdpServer> {
   const domain = createDomain({ config, db, logger });
   const nunjucks = createNunjucks();
   const metrics = createMetrics({ db, poolSize: config.database.poolSize, token: config.metrics.token });
   metrics.instrumentDomain(domain);
   const oidc = await createOidc({ config, db, domain, logger, nunjucks });
+  oidc.onProvider((provider) => metrics.instrumentProvider(provider));
   await registerAdminClient(oidc, config);
+  if (config.clientsFile) await applyClientsFile(oidc, config.clientsFile);
   // The demo ENT application, outside production only; its client is registered like the admin's.
   const demoApp = config.env !== 'production';
   if (demoApp) await oidc.clients.save(demoAppClient(config));
@@ -86,10 +108,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.silent = true;
   app.use(requestContext(logger));
   if (config.metrics.enabled) app.use(metrics.middleware);
-  app.use((ctx, next) => {
-    metrics.instrumentProvider(oidc.provider);
-    return next();
-  });
   app.use(securityHeaders(config.issuer.startsWith('https://')));
   app.use(viewsMiddleware(nunjucks));
   app.use(errorHandler(logger));
@@ -134,7 +152,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         clearTimeout(force);
       }
       await oidc.close();
-      if (!options.db) await db.close();
+      if (ownsDatabase) await db.close();
     },
   };
 }

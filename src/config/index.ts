@@ -37,6 +37,8 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string };
   demo: boolean;
   purgeInterval: number;
+  /** OIDC clients declared in a file, applied at start. */
+  clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
   demoApp: { port: number; url: string; clientId: string; clientSecret: string };
   metrics: { enabled: boolean; token?: string };
@@ -123,6 +125,7 @@ function toConfig(s: Settings): Config {
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
     demo: s.DEMO && s.NODE_ENV !== 'production',
     purgeInterval: s.PURGE_INTERVAL,
+    clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,
       url: (s.DEMO_APP_URL ?? `http://localhost:${s.DEMO_APP_PORT}`).replace(/\/+$/, ''),

@@ -30,6 +30,8 @@ export interface Oidc {
   readonly provider: Provider;
   clients: ClientStore;
   middleware: Middleware;
+  /** Calls `listener` with the current provider now and with every rebuilt one (event hooks). */
+  onProvider(listener: (provider: Provider) => void): void;
   /** Rebuilds the provider if the keys in the database changed; true when it did. */
   reloadKeys(): Promise<boolean>;
   close(): Promise<void>;
@@ -61,18 +63,35 @@ export function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
   return providerModule;
 }
 
+/**
+ * Runs `work` with oidc-provider's development notices silenced: the validation-only
+ * provider below has no adapter nor keys on purpose, and would say so on every use.
+ */
+async function withoutProviderNotices<T>(work: () => T | Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args);
+  };
+  try {
+    return await work();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 /** A provider used only to validate client metadata with oidc-provider's own schema. */
 export async function clientValidator(config: Config, logger?: Logger) {
   const { default: ProviderClass } = await loadProviderModule(logger);
-  const bare = new ProviderClass(config.issuer, {
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
-    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
-    extraClientMetadata: { properties: ['ent_first_party'] },
-    responseTypes: ['code'],
-  });
-  return async (metadata: Record<string, unknown>) => {
-    await bare.Client.validate(metadata as never);
-  };
+  const bare = await withoutProviderNotices(
+    () =>
+      new ProviderClass(config.issuer, {
+        scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
+        features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+        extraClientMetadata: { properties: ['ent_first_party'] },
+        responseTypes: ['code'],
+      }),
+  );
+  return (metadata: Record<string, unknown>) => withoutProviderNotices(() => bare.Client.validate(metadata as never));
 }
 
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
@@ -97,11 +116,13 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     return { provider, fingerprint, handle: compose(provider.middleware as never) as unknown as Middleware };
   };
 
+  const listeners: ((provider: Provider) => void)[] = [];
   let current = await build();
   const reloadKeys = async () => {
     const { fingerprint } = await loadSigningJwks(db, config);
     if (fingerprint === current.fingerprint) return false;
     current = await build();
+    for (const listener of listeners) listener(current.provider);
     logger.info({ keys: fingerprint }, 'signing keys changed: provider reloaded');
     return true;
   };
@@ -113,6 +134,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       return current.provider;
     },
     clients,
+    onProvider(listener) {
+      listeners.push(listener);
+      listener(current.provider);
+    },
     middleware: async (ctx, next) => {
       await current.handle(ctx, next);
       // The provider answers a failed database with a 500 `server_error` in JSON (HTML goes
