@@ -10,7 +10,7 @@
 import session from 'koa-session';
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../../config/index.js';
-import { decrypt, deriveKey, encrypt } from '../../domain/crypto.js';
+import { sealedSessionOptions } from '../../http/sealed-session.js';
 import type { PendingLogin, TokenSet } from './oidc-client.js';
 
 export const ADMIN_SESSION_COOKIE = 'ent.admin';
@@ -31,26 +31,9 @@ export interface AdminSessionData {
 }
 
 export function adminCookieSession(config: Config): Middleware {
-  const key = deriveKey(Buffer.from(config.secrets.cookieKeys[0]!), 'admin-session');
   const holder = { context: {} as object, use: () => holder };
   const middleware = session(
-    {
-      key: ADMIN_SESSION_COOKIE,
-      maxAge: 'session',
-      httpOnly: true,
-      sameSite: 'lax',
-      signed: true,
-      secure: config.issuer.startsWith('https://'),
-      rolling: false,
-      encode: (value: unknown) => encrypt(key, JSON.stringify(value)),
-      decode: (sealed: string) => {
-        try {
-          return JSON.parse(decrypt(key, sealed)) as unknown;
-        } catch {
-          return {};
-        }
-      },
-    },
+    sealedSessionOptions(config, ADMIN_SESSION_COOKIE, 'admin-session'),
     holder as never,
   ) as unknown as (ctx: object, next: Next) => Promise<void>;
   const descriptors = Object.getOwnPropertyDescriptors(holder.context);
