@@ -64,6 +64,8 @@ export function errorHandler(logger: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
+      // Nothing answered (an unknown path): our French 404 page, not Koa's English « Not Found ».
+      if (ctx.status === 404 && ctx.body == null) throw notFound();
     } catch (err) {
       const error = toAppError(err);
       if (error.status >= 500) logger.error({ err, reqId: ctx.state.reqId, path: ctx.path }, 'request failed');

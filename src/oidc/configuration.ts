@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Database } from '../db/index.js';
 import { adapterFactory } from './adapter.js';
+import { withTokenDigests } from './token-digests.js';
 import { SCOPE_CLAIMS, findAccount } from './claims.js';
 import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
@@ -39,7 +40,8 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
   };
 
   return {
-    adapter: adapterFactory(deps.db, deps.clients),
+    // Tokens are stored under a digest of their value (token-digests.ts).
+    adapter: withTokenDigests(adapterFactory(deps.db, deps.clients)),
     findAccount: findAccount(deps.domain),
     jwks: { keys: deps.jwks as never },
     cookies: {
