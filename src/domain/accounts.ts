@@ -27,10 +27,36 @@ export interface Accounts {
   findByLogin(login: string): Promise<Account | null>;
   /** Everything the ID token / userinfo claims need, in four queries; null when unknown. */
   claimsFor(accountId: string): Promise<AccountClaims | null>;
+  /** The ENT part of the claims (structure, classes, children): three queries. */
+  entDetailsFor(account: Pick<Account, 'id' | 'structureId'>): Promise<Omit<AccountClaims, 'account'>>;
 }
 
 export function createAccounts(db: Database): Accounts {
   const repo = () => db.manager.getRepository(Account);
+  const entDetailsFor: Accounts['entDetailsFor'] = async ({ id: accountId, structureId }) => {
+    const [structure, classes, children] = await Promise.all([
+      structureId ? db.manager.findOne(Structure, { where: { id: structureId } }) : Promise.resolve(null),
+      db.manager
+        .createQueryBuilder(SchoolClass, 'c')
+        .innerJoin(Membership, 'm', 'm.classId = c.id')
+        .where('m.accountId = :accountId', { accountId })
+        .orderBy('c.name', 'ASC')
+        .getMany(),
+      db.manager
+        .createQueryBuilder(Account, 's')
+        .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
+        .where('r.relativeId = :accountId', { accountId })
+        .select(['s.id', 's.firstName', 's.lastName', 's.login'])
+        .orderBy('s.lastName', 'ASC')
+        .addOrderBy('s.firstName', 'ASC')
+        .getMany(),
+    ]);
+    return {
+      structure,
+      classes,
+      children: children.map(({ id, firstName, lastName, login }) => ({ id, firstName, lastName, login })),
+    };
+  };
   return {
     findById: (id) => repo().findOne({ where: { id } }),
     async findByLogin(login) {
@@ -41,30 +67,9 @@ export function createAccounts(db: Database): Accounts {
     async claimsFor(accountId) {
       const account = await repo().findOne({ where: { id: accountId } });
       if (!account) return null;
-      const [structure, classes, children] = await Promise.all([
-        account.structureId ? db.manager.findOne(Structure, { where: { id: account.structureId } }) : Promise.resolve(null),
-        db.manager
-          .createQueryBuilder(SchoolClass, 'c')
-          .innerJoin(Membership, 'm', 'm.classId = c.id')
-          .where('m.accountId = :accountId', { accountId })
-          .orderBy('c.name', 'ASC')
-          .getMany(),
-        db.manager
-          .createQueryBuilder(Account, 's')
-          .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
-          .where('r.relativeId = :accountId', { accountId })
-          .select(['s.id', 's.firstName', 's.lastName', 's.login'])
-          .orderBy('s.lastName', 'ASC')
-          .addOrderBy('s.firstName', 'ASC')
-          .getMany(),
-      ]);
-      return {
-        account,
-        structure,
-        classes,
-        children: children.map(({ id, firstName, lastName, login }) => ({ id, firstName, lastName, login })),
-      };
+      return { account, ...(await entDetailsFor(account)) };
     },
+    entDetailsFor,
   };
 }
 

@@ -1,14 +1,18 @@
-// The oidc-provider storage port, implemented once over TypeORM for every model it asks for
-// (Session, Grant, AuthorizationCode, AccessToken, RefreshToken, Interaction, …) in the
+// The oidc-provider storage port, implemented once for every model it asks for (Session,
+// Grant, AuthorizationCode, AccessToken, RefreshToken, Interaction, …) in the
 // `oidc_artifacts` table. Clients come from `oidc_clients`. Expiry is honoured on read;
 // expired rows are purged by the domain's maintenance job.
+//
+// Every token request goes through here several times (client, token, grant, session,
+// rotation), so the statements are written once per database as plain parameterized SQL
+// and run through TypeORM's connection, skipping its query builder and entity hydration
+// (which cost ~10× the SQL itself: bench/token.ts, BENCHMARKS.md). Values are converted
+// with the driver's own column conversions, so rows read and write exactly as the entity.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { Brackets } from 'typeorm';
 import type { Database } from '../db/index.js';
 import { OidcArtifact } from '../db/entities/index.js';
 import type { ClientStore } from './clients.js';
 
-const now = () => new Date();
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** The account an artifact belongs to, so all of an account's artifacts can be revoked at once. */
@@ -17,63 +21,109 @@ function accountOf(payload: AdapterPayload): string | null {
   return p.accountId ?? p.session?.accountId ?? p.result?.login?.accountId ?? null;
 }
 
-export class TypeOrmAdapter implements Adapter {
-  constructor(private readonly db: Database, private readonly model: string) {}
+const COLUMNS = ['model', 'id', 'payload', 'grantId', 'uid', 'userCode', 'accountId', 'expiresAt', 'consumedAt'] as const;
+type Lookup = 'id' | 'uid' | 'userCode';
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const row: OidcArtifact = {
-      model: this.model,
-      id,
-      payload: JSON.stringify(payload),
-      grantId: payload.grantId ?? null,
-      uid: payload.uid ?? null,
-      userCode: payload.userCode ?? null,
-      accountId: accountOf(payload),
-      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      consumedAt: payload.consumed ? new Date(Number(payload.consumed) * 1000) : null,
-    };
-    await this.db.manager.upsert(OidcArtifact, row, { conflictPaths: ['model', 'id'], skipUpdateIfNoValuesChanged: false });
+interface ArtifactStatements {
+  upsert: string;
+  find: Record<Lookup, string>;
+  consume: string;
+  destroy: string;
+  revokeByGrantId: string;
+  /** A Date as the driver stores a `datetime` column. */
+  toDb(date: Date | null): unknown;
+  /** A stored `datetime` back to a Date. */
+  fromDb(value: unknown): Date | null;
+}
+
+const statementsByDb = new WeakMap<Database, ArtifactStatements>();
+
+function statements(db: Database): ArtifactStatements {
+  const cached = statementsByDb.get(db);
+  if (cached) return cached;
+  const { driver } = db.dataSource;
+  const metadata = db.dataSource.getMetadata(OidcArtifact);
+  const dateColumn = metadata.findColumnWithPropertyName('expiresAt')!;
+  const q = (name: string) => driver.escape(name);
+  const table = q(metadata.tableName);
+  const column = (property: string) => q(metadata.findColumnWithPropertyName(property)!.databaseName);
+  const [model, id, , grantId, uid, userCode, , expiresAt, consumedAt] = COLUMNS.map(column) as string[];
+  const updated = COLUMNS.slice(2).map(column);
+  const live = `(${expiresAt} IS NULL OR ${expiresAt} > ?)`;
+  const find = (by: string) => `SELECT ${column('payload')} AS payload, ${consumedAt} AS consumedAt FROM ${table} WHERE ${model} = ? AND ${by} = ? AND ${live}`;
+  const built: ArtifactStatements = {
+    upsert:
+      `INSERT INTO ${table} (${COLUMNS.map(column).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ` +
+      (db.kind === 'mysql'
+        ? `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+        : `ON CONFLICT (${model}, ${id}) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`),
+    find: { id: find(id!), uid: find(uid!), userCode: find(userCode!) },
+    consume: `UPDATE ${table} SET ${consumedAt} = ? WHERE ${model} = ? AND ${id} = ?`,
+    destroy: `DELETE FROM ${table} WHERE ${model} = ? AND ${id} = ?`,
+    revokeByGrantId: `DELETE FROM ${table} WHERE ${grantId} = ?`,
+    toDb: (date) => (date === null ? null : driver.preparePersistentValue(date, dateColumn)),
+    fromDb: (value) => (value === null || value === undefined ? null : (driver.prepareHydratedValue(value, dateColumn) as Date)),
+  };
+  statementsByDb.set(db, built);
+  return built;
+}
+
+export class TypeOrmAdapter implements Adapter {
+  private readonly sql: ArtifactStatements;
+
+  constructor(private readonly db: Database, private readonly model: string) {
+    this.sql = statements(db);
   }
 
-  private async findOne(where: string, params: Record<string, unknown>): Promise<AdapterPayload | undefined> {
-    const row = await this.db.manager
-      .createQueryBuilder(OidcArtifact, 'a')
-      .select(['a.payload', 'a.consumedAt'])
-      .where('a.model = :model', { model: this.model })
-      .andWhere(where, params)
-      .andWhere(new Brackets((q) => q.where('a.expiresAt IS NULL').orWhere('a.expiresAt > :now', { now: now() })))
-      .getOne();
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const { toDb } = this.sql;
+    await this.db.manager.query(this.sql.upsert, [
+      this.model,
+      id,
+      JSON.stringify(payload),
+      payload.grantId ?? null,
+      payload.uid ?? null,
+      payload.userCode ?? null,
+      accountOf(payload),
+      toDb(expiresIn ? new Date(Date.now() + expiresIn * 1000) : null),
+      toDb(payload.consumed ? new Date(Number(payload.consumed) * 1000) : null),
+    ]);
+  }
+
+  private async findBy(by: Lookup, value: string): Promise<AdapterPayload | undefined> {
+    const rows = (await this.db.manager.query(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as { payload: string; consumedAt: unknown }[];
+    const row = rows[0];
     if (!row) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
-    if (row.consumedAt) payload.consumed = epoch(row.consumedAt);
+    const consumedAt = this.sql.fromDb(row.consumedAt);
+    if (consumedAt) payload.consumed = epoch(consumedAt);
     return payload;
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findOne('a.id = :id', { id });
+    return this.findBy('id', id);
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findOne('a.uid = :uid', { uid });
+    return this.findBy('uid', uid);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findOne('a.userCode = :userCode', { userCode });
+    return this.findBy('userCode', userCode);
   }
 
   async consume(id: string): Promise<void> {
-    await this.db.manager.update(OidcArtifact, { model: this.model, id }, { consumedAt: now() });
+    await this.db.manager.query(this.sql.consume, [this.sql.toDb(new Date()), this.model, id]);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.manager.delete(OidcArtifact, { model: this.model, id });
+    await this.db.manager.query(this.sql.destroy, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.manager.delete(OidcArtifact, { grantId });
+    await this.db.manager.query(this.sql.revokeByGrantId, [grantId]);
   }
 }
-
 /** Clients are read from their own table; they are managed by the CLI, not by the provider. */
 export class ClientAdapter implements Adapter {
   constructor(private readonly clients: ClientStore) {}

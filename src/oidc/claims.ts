@@ -11,14 +11,24 @@ export const SCOPE_CLAIMS = {
   ent: ['ent_profile', 'ent_structure', 'ent_classes', 'ent_children'],
 } as const;
 
+const ENT_CLAIMS: ReadonlySet<string> = new Set(SCOPE_CLAIMS.ent);
+
+/**
+ * The ENT claims cost three more queries, paid on every refresh and userinfo call: they are
+ * loaded only when the `ent` scope or the claims parameter can release them.
+ */
+function wantsEnt(scope: string, requested: Record<string, unknown> | undefined): boolean {
+  return scope.split(' ').includes('ent') || Object.keys(requested ?? {}).some((claim) => ENT_CLAIMS.has(claim));
+}
+
 export function findAccount(domain: Domain): FindAccount {
   return async (_ctx, sub) => {
-    const data = await domain.accounts.claimsFor(sub);
-    if (!data || data.account.blockedAt) return undefined;
-    const { account, structure, classes, children } = data;
+    const account = await domain.accounts.findById(sub);
+    if (!account || account.blockedAt) return undefined;
     const result: OidcAccount = {
       accountId: account.id,
-      async claims() {
+      async claims(_use, scope, requested) {
+        const ent = wantsEnt(scope, requested) ? await domain.accounts.entDetailsFor(account) : null;
         return {
           sub: account.id,
           name: `${account.firstName} ${account.lastName}`,
@@ -29,9 +39,13 @@ export function findAccount(domain: Domain): FindAccount {
           updated_at: Math.floor(account.updatedAt.getTime() / 1000),
           ...(account.email ? { email: account.email, email_verified: false } : {}),
           ent_profile: account.profile,
-          ent_structure: structure ? { uai: structure.uai, name: structure.name } : null,
-          ent_classes: classes.map((c) => ({ id: c.id, name: c.name })),
-          ent_children: children.map((c) => ({ sub: c.id, name: `${c.firstName} ${c.lastName}`, preferred_username: c.login })),
+          ...(ent
+            ? {
+                ent_structure: ent.structure ? { uai: ent.structure.uai, name: ent.structure.name } : null,
+                ent_classes: ent.classes.map((c) => ({ id: c.id, name: c.name })),
+                ent_children: ent.children.map((c) => ({ sub: c.id, name: `${c.firstName} ${c.lastName}`, preferred_username: c.login })),
+              }
+            : {}),
         };
       },
     };

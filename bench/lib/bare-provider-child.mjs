@@ -1,0 +1,51 @@
+// Child process: the baseline for bench/token.ts. A bare oidc-provider with its default
+// in-memory adapter and development keys, configured like ent-idp where it matters to the
+// token endpoint: the same clients, PKCE, opaque refresh and access tokens, refresh tokens
+// issued to the first-party client and rotated on every use, RS256 ID tokens, ent-idp's
+// default lifetimes, grants made without a consent page. Logins go through oidc-provider's
+// development interactions. Plain JavaScript, like the ent-idp child (dist/).
+import Provider from 'oidc-provider';
+import { childMain, nextMessage, reply } from './child.mjs';
+
+childMain(async () => {
+  const port = Number(process.env.PORT);
+  const issuer = `http://127.0.0.1:${port}`;
+  const configuration = {
+    clients: JSON.parse(process.env.BENCH_CLIENTS),
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'ent'],
+    claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', 'preferred_username'] },
+    cookies: { keys: ['bench-only-cookie-key-0000000000000000'] },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, IdToken: 3600, Interaction: 3600, Session: 12 * 3600, Grant: 14 * 86400, RefreshToken: 14 * 86400 },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+      const grant = (grantId ? await oidc.provider.Grant.find(grantId) : undefined) ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      await grant.save();
+      return grant;
+    },
+  };
+  const warn = console.warn;
+  console.warn = () => undefined; // the development adapter and keys are the point here
+  const provider = new Provider(issuer, configuration);
+  console.warn = warn;
+  const server = provider.listen(port, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  reply({ type: 'ready', url: issuer, pid: process.pid });
+  await nextMessage('stop');
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+});

@@ -1,0 +1,122 @@
+// bench/token.ts — token endpoint requests per second on ent-idp (SQLite, then MariaDB)
+// against a bare oidc-provider with its in-memory adapter, started here in the same run
+// (before and after ent-idp; the mean). Both issue opaque tokens: client_credentials without
+// a resource indicator, refresh_token with rotation, chained per signed-in user.
+//
+//   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=8 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
+import { ensureBuilt, startChild, type Child } from './lib/proc.js';
+import { profileArgs, reportProfile } from './lib/profile-summary.js';
+import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import {
+  ARGON2_CHEAP, freePort, insertUsers, mysqlTarget, openBenchDatabase, REDIRECT_URI, registerClient, serverEnv, sqliteTarget, type Target,
+} from './lib/setup.js';
+import type { LoginForm } from './lib/flows.js';
+
+interface LoadResult {
+  type: 'result'; perSecond: number; serverCpuPerRequestMs: number; ok: number; non2xx: number; errors: number; brokenChains: number; firstFailure: string | null; p50: number; p99: number;
+}
+interface Measured { server: string; cc: LoadResult; refresh: LoadResult }
+
+const APP = { clientId: 'bench-app', scopes: ['openid', 'profile'] };
+const SERVICE = { clientId: 'bench-service', scopes: ['ent'] };
+
+async function load(issuer: string, serverPid: number, mode: 'cc' | 'refresh', clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<LoadResult> {
+  const seconds = knob('TOKEN_SECONDS', 8);
+  const connections = knob('TOKEN_CONNECTIONS', 16);
+  const clientId = mode === 'cc' ? SERVICE.clientId : APP.clientId;
+  const child = startChild('lib/load/token-load.ts', {
+    args: [JSON.stringify({ issuer, mode, clientId, secret: clients[clientId], scope: mode === 'cc' ? 'ent' : undefined, connections, seconds, form, logins, password, serverPid })],
+  });
+  const result = await child.next<LoadResult>('result', (seconds + 180) * 1000);
+  if (result.brokenChains || result.errors) console.log(`  ${mode}: ${result.brokenChains} refused, ${result.errors} errors; first: ${result.firstFailure}`);
+  return result;
+}
+
+async function measure(name: string, server: Child, clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<Measured> {
+  try {
+    const { url, pid } = await server.next<{ type: 'ready'; url: string; pid: number }>('ready', 120_000);
+    const cc = await load(url, pid, 'cc', clients, form, logins, password);
+    const refresh = await load(url, pid, 'refresh', clients, form, logins, password);
+    console.log(`  ${name}: client_credentials ${cc.perSecond.toFixed(0)}/s, refresh_token ${refresh.perSecond.toFixed(0)}/s`);
+    return { server: name, cc, refresh };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function bare(): Promise<Measured> {
+  const port = await freePort();
+  const secrets = { [APP.clientId]: 'bench-app-secret-0123456789abcdefghijklmnop', [SERVICE.clientId]: 'bench-service-secret-0123456789abcdefghijkl' };
+  const clients = [
+    { client_id: APP.clientId, client_secret: secrets[APP.clientId], redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: APP.scopes.join(' ') },
+    { client_id: SERVICE.clientId, client_secret: secrets[SERVICE.clientId], redirect_uris: [], grant_types: ['client_credentials'], response_types: [], scope: SERVICE.scopes.join(' ') },
+  ];
+  const server = startChild('lib/bare-provider-child.mjs', { env: { PORT: String(port), BENCH_CLIENTS: JSON.stringify(clients) } });
+  const users = Array.from({ length: 64 }, (_, i) => `bench.${i}`);
+  return measure('bare oidc-provider (memory)', server, secrets, 'dev', users, 'any');
+}
+
+async function entIdp(target: Target): Promise<Measured> {
+  const port = await freePort();
+  const env = serverEnv({ url: target.url, port, argon2: ARGON2_CHEAP });
+  const { config, db } = await openBenchDatabase(env);
+  const users = await insertUsers(db, config, 64);
+  const secrets = {
+    [APP.clientId]: await registerClient(db, config, { clientId: APP.clientId, name: 'Banc', type: 'confidential', redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], scopes: APP.scopes, firstParty: true }),
+    [SERVICE.clientId]: await registerClient(db, config, { clientId: SERVICE.clientId, name: 'Service', type: 'confidential', grantTypes: ['client_credentials'], scopes: SERVICE.scopes }),
+  };
+  await db.close();
+  const server = startChild('lib/server-child.mjs', { env, nodeArgs: profileArgs(`token-${target.kind}`) });
+  try {
+    return await measure(`ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`, server, secrets, 'ent', users.logins, users.password);
+  } finally {
+    await target.drop();
+    reportProfile(`token-${target.kind}`);
+  }
+}
+
+export async function runToken(): Promise<Finding[]> {
+  console.log(`\n== token: /token requests/s, ent-idp vs bare oidc-provider (${knob('TOKEN_CONNECTIONS', 16)} connections, ${knob('TOKEN_SECONDS', 8)} s each) ==`);
+  console.log(machineLine());
+  ensureBuilt();
+  const runs: Measured[] = [];
+  const baseBefore = await bare();
+  runs.push(await entIdp(sqliteTarget()));
+  const maria = await mysqlTarget();
+  if ('unreachable' in maria) console.log(`MariaDB skipped: unreachable (${maria.unreachable})`);
+  else runs.push(await entIdp(maria));
+  const baseAfter = await bare();
+  const base = {
+    cc: (baseBefore.cc.perSecond + baseAfter.cc.perSecond) / 2,
+    refresh: (baseBefore.refresh.perSecond + baseAfter.refresh.perSecond) / 2,
+  };
+
+  const row = (m: Measured, label = m.server) => ({
+    server: label,
+    'cc req/s': m.cc.perSecond, 'cc p50 ms': m.cc.p50, 'cc p99 ms': m.cc.p99, 'cc CPU ms/req': m.cc.serverCpuPerRequestMs,
+    'refresh req/s': m.refresh.perSecond, 'refresh p50 ms': m.refresh.p50, 'refresh p99 ms': m.refresh.p99, 'refresh CPU ms/req': m.refresh.serverCpuPerRequestMs,
+    'non-2xx': m.cc.non2xx + m.refresh.non2xx,
+  });
+  console.log(table('POST /token', [row(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => row(m)), row(baseAfter, 'bare oidc-provider (after)')]));
+
+  const findings: Finding[] = [];
+  for (const m of runs) {
+    const target = m.server.includes('SQLite') ? 0.6 : 0.4;
+    for (const mode of ['cc', 'refresh'] as const) {
+      const ratio = m[mode].perSecond / base[mode];
+      findings.push({ bench: 'token', name: `${m.server} ${mode === 'cc' ? 'client_credentials' : 'refresh_token'} ÷ bare`, value: ratio, unit: '×', target: `≥ ${target}`, met: ratio >= target });
+    }
+  }
+  for (const f of findings) console.log(findingLine(f));
+  return findings;
+}
+
+if (isMain(import.meta.url)) {
+  runToken().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
