@@ -9,7 +9,12 @@ const text = (name: string, nullable = false): TableColumnOptions => ({ name, ty
 const date = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: nullable });
 const fk = (columns: string[], table: string, onDelete = 'CASCADE') =>
   new TableForeignKey({ columnNames: columns, referencedTableName: table, referencedColumnNames: ['id'], onDelete });
-const index = (name: string, columns: string[], isUnique = false) => new TableIndex({ name, columnNames: columns, isUnique });
+const index = (name: string, columns: string[], isUnique = false, where?: string) => new TableIndex({ name, columnNames: columns, isUnique, where });
+/**
+ * Only a few rows have this column (sessions have a uid, device codes a user code): on SQLite
+ * a partial index then costs nothing to the many token writes; MySQL indexes every row.
+ */
+const sparseIndex = (name: string, column: string) => index(name, [column], false, `${column} IS NOT NULL`);
 
 const tables: Table[] = [
   new Table({
@@ -99,8 +104,8 @@ const tables: Table[] = [
     ],
     indices: [
       index('idx_oidc_grant', ['grantId']),
-      index('idx_oidc_uid', ['uid']),
-      index('idx_oidc_user_code', ['userCode']),
+      sparseIndex('idx_oidc_uid', 'uid'),
+      sparseIndex('idx_oidc_user_code', 'userCode'),
       index('idx_oidc_account', ['accountId']),
       index('idx_oidc_expires', ['expiresAt']),
     ],
