@@ -4,7 +4,8 @@
 // `detail.via = 'cli'`. Same writes otherwise: one transaction with its audit event, and
 // blocking ends the account's sessions, grants and tokens in it.
 import type { CodeKind } from '../db/entities/index.js';
-import { Account } from '../db/entities/index.js';
+import type { Account } from '../db/entities/index.js';
+import { applyBlock } from './blocking.js';
 import type { Domain } from './index.js';
 
 /** The command cannot be done; the message is one line for the operator. */
@@ -53,23 +54,7 @@ export async function setBlocked(domain: Domain, login: string, block: boolean):
   const account = await accountByLogin(domain, login);
   const { db, audit, sessions } = domain;
   return db.transaction(async (manager) => {
-    const now = new Date();
-    const result = await manager
-      .createQueryBuilder()
-      .update(Account)
-      .set(block ? { blockedAt: now, updatedAt: now } : { blockedAt: null, updatedAt: now })
-      .where(block ? 'id = :id AND blockedAt IS NULL' : 'id = :id AND blockedAt IS NOT NULL', { id: account.id })
-      .execute();
-    const changed = result.affected === 1;
-    // Blocking ends everything even when the account was already blocked (idempotent).
-    const revoked = block ? await sessions.revokeAllForAccount(manager, account.id) : 0;
-    await audit.record(manager, {
-      actorId: null,
-      action: block ? 'account.block' : 'account.unblock',
-      targetId: account.id,
-      outcome: 'success',
-      detail: { via: 'cli', changed, ...(block ? { revokedArtifacts: revoked } : {}) },
-    });
+    const { changed, revoked } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: null, detail: { via: 'cli' } });
     return { login: account.login, changed, revoked };
   });
 }

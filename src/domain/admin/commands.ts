@@ -3,8 +3,9 @@
 // domain.codes (a new code revokes the previous one), sessions end through domain.sessions.
 import { IsNull, MoreThan } from 'typeorm';
 import type { Database } from '../../db/index.js';
-import { Account, OneTimeCode } from '../../db/entities/index.js';
+import { OneTimeCode } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
+import { applyBlock } from '../blocking.js';
 import type { Codes } from '../codes/index.js';
 import type { Recovery } from '../recovery.js';
 import type { Sessions } from '../sessions.js';
@@ -43,27 +44,10 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
       throw new AdminRefused('self_block', 'Vous ne pouvez pas bloquer votre propre compte.');
     }
     return db.transaction(async (manager) => {
-      const now = new Date();
       const results: BlockResult[] = [];
       for (const { account, classId } of targets) {
-        const changed = await manager
-          .createQueryBuilder()
-          .update(Account)
-          .set(block ? { blockedAt: now, updatedAt: now } : { blockedAt: null, updatedAt: now })
-          .where(block ? 'id = :id AND blockedAt IS NULL' : 'id = :id AND blockedAt IS NOT NULL', { id: account.id })
-          .execute();
-        // Blocking ends everything even when the account was already blocked (idempotent).
-        const revoked = block ? await sessions.revokeAllForAccount(manager, account.id) : 0;
-        await audit.record(manager, {
-          actorId: actor.account.id,
-          action: block ? 'account.block' : 'account.unblock',
-          targetId: account.id,
-          classId: context.classId ?? classId,
-          ip: context.ip,
-          outcome: 'success',
-          detail: { changed: changed.affected === 1, ...(block ? { revokedArtifacts: revoked } : {}) },
-        });
-        results.push({ accountId: account.id, displayName: displayName(account), changed: changed.affected === 1 });
+        const { changed } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: actor.account.id, classId: context.classId ?? classId, ip: context.ip });
+        results.push({ accountId: account.id, displayName: displayName(account), changed });
       }
       return results;
     });
