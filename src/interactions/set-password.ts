@@ -18,9 +18,15 @@ interface CodeFlow {
 
 const TITLES = { activation: 'Activation de votre compte', renewal: 'Réinitialisation du mot de passe' } as const;
 
-function currentFlow(ctx: Context, uid: string): CodeFlow | undefined {
+/** The interaction and its code flow; without a flow (expired, other tab) back to CONNEXION. */
+async function loadFlow(ctx: Context, deps: InteractionDeps): Promise<{ details: InteractionDetails; flow: CodeFlow } | undefined> {
+  ctx.set('Cache-Control', 'no-store');
+  const details = await loadInteraction(ctx, deps.oidc);
   const flow = ctx.session?.codeFlow as CodeFlow | undefined;
-  return flow && flow.uid === uid ? flow : undefined;
+  if (flow && flow.uid === details.uid) return { details, flow };
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}`);
+  return undefined;
 }
 
 async function renderSetPassword(ctx: Context, deps: InteractionDeps, details: InteractionDetails, flow: CodeFlow, error?: string) {
@@ -40,24 +46,14 @@ export function setPasswordRoutes(router: Router, deps: InteractionDeps): void {
   const { domain, oidc } = deps;
 
   router.get('/interaction/:uid/mot-de-passe', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    const details = await loadInteraction(ctx, oidc);
-    const flow = currentFlow(ctx, details.uid);
-    if (!flow) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
-    await renderSetPassword(ctx, deps, details, flow);
+    const loaded = await loadFlow(ctx, deps);
+    if (loaded) await renderSetPassword(ctx, deps, loaded.details, loaded.flow);
   });
 
   router.post('/interaction/:uid/mot-de-passe', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    const details = await loadInteraction(ctx, oidc);
-    const flow = currentFlow(ctx, details.uid);
-    if (!flow) {
-      ctx.status = 303;
-      return ctx.redirect(`/interaction/${details.uid}`);
-    }
+    const loaded = await loadFlow(ctx, deps);
+    if (!loaded) return;
+    const { details, flow } = loaded;
     const result = await domain.login.completeCode({
       accountId: flow.accountId,
       codeId: flow.codeId,
