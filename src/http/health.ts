@@ -14,5 +14,7 @@ export function healthRoutes(db: Database): Middleware {
     ctx.status = reachable && migrated ? 200 : 503;
     ctx.body = { status: ctx.status === 200 ? 'ready' : 'unavailable', database: reachable ? 'up' : 'down', migrations: migrated ? 'applied' : 'pending' };
   });
-  return router.routes() as unknown as Middleware;
+  const routes = router.routes() as unknown as Middleware;
+  // The router's matching is skipped on every other request (all of the provider's).
+  return (ctx, next) => (ctx.path === '/healthz' || ctx.path === '/readyz' ? routes(ctx, next) : next());
 }

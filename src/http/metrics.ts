@@ -35,8 +35,12 @@ const KNOWN = new Set([
 /** Segments that are ids or tokens: uuids, long random strings, numbers. */
 const ID_SEGMENT = /^(?:[0-9a-f-]{32,36}|[A-Za-z0-9_-]{16,}|\d+)$/;
 
+/** The provider's fixed paths, labelled as themselves without splitting (every token request). */
+const FIXED = new Set(['/token', '/token/introspection', '/token/revocation', '/me', '/jwks', '/auth']);
+
 /** A low-cardinality route label: `/interaction/:id/login`, `/static/*`, `other`. */
 export function routeLabel(path: string): string {
+  if (FIXED.has(path)) return path;
   const segments = path.split('/').slice(1);
   if (!KNOWN.has(segments[0] ?? '')) return 'other';
   if (segments[0] === 'static') return '/static/*';

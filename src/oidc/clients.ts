@@ -1,5 +1,11 @@
 // Registered OIDC clients, stored in `oidc_clients` and validated with oidc-provider's own
 // client schema. Client secrets are sealed at rest and shown once, when created.
+//
+// The provider reads the client on every token, introspection and authorization request, so
+// `metadata()` keeps what it read for CLIENT_CACHE_TTL_MS (a few seconds): `save` and `remove`
+// through this store take effect at once in this process, but a change made elsewhere (the
+// `ent-idp client` CLI, another instance) reaches a running instance within that delay — a
+// removed client or a replaced secret keeps working there for up to 5 s (README, CLI).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -39,6 +45,16 @@ type Validator = (metadata: Metadata) => Promise<void>;
 
 const secretKey = (config: Config) => deriveKey(config.secrets.keystoreEncryptionKey, 'client-secrets');
 
+/** How long a client read from the database is reused by this process (see the top of the file). */
+export const CLIENT_CACHE_TTL_MS = 5_000;
+
+/** A client as read: the stored JSON and its unsealed secret (parsed per call: callers get their own object). */
+interface CachedClient {
+  json: string;
+  secret: string | undefined;
+  expires: number;
+}
+
 export function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
   const metadata: Metadata = {
     client_id: input.clientId,
@@ -71,16 +87,42 @@ export class ClientStore {
     this.selectMetadata = `SELECT ${q('metadata')} AS metadata FROM ${q('oidc_clients')} WHERE ${q('clientId')} = ?`;
   }
 
+  /**
+   * Clients read in the last CLIENT_CACHE_TTL_MS: spares the SELECT and the AES unsealing on
+   * every token request. Registered clients only (an unknown id is not kept, so random ids
+   * cannot fill it); `generation` stops a read that raced with `save`/`remove` from storing
+   * what it read before the change.
+   */
+  private readonly cache = new Map<string, CachedClient>();
+  private generation = 0;
+
   /** Reads a client's metadata with its secret unsealed, as the provider needs it. */
   async metadata(clientId: string): Promise<Metadata | undefined> {
-    const [row] = (await this.db.manager.query(this.selectMetadata, [clientId])) as { metadata: string }[];
-    if (!row) return undefined;
-    const metadata = JSON.parse(row.metadata) as Metadata;
-    if (typeof metadata.client_secret_sealed === 'string') {
-      metadata.client_secret = decrypt(this.secretKey, metadata.client_secret_sealed, clientId);
+    let entry = this.cache.get(clientId);
+    if (!entry || entry.expires <= Date.now()) {
+      const generation = this.generation;
+      const [row] = (await this.db.manager.query(this.selectMetadata, [clientId])) as { metadata: string }[];
+      if (!row) {
+        this.cache.delete(clientId);
+        return undefined;
+      }
+      const sealed = (JSON.parse(row.metadata) as Metadata).client_secret_sealed;
+      entry = { json: row.metadata, secret: typeof sealed === 'string' ? decrypt(this.secretKey, sealed, clientId) : undefined, expires: Date.now() + CLIENT_CACHE_TTL_MS };
+      if (generation === this.generation) this.cache.set(clientId, entry);
+    }
+    // A fresh object per call: the provider may keep or alter what it is given.
+    const metadata = JSON.parse(entry.json) as Metadata;
+    if (entry.secret !== undefined) {
+      metadata.client_secret = entry.secret;
       delete metadata.client_secret_sealed;
     }
     return metadata;
+  }
+
+  /** Forgets what this process read: called after every change made through this store. */
+  private invalidate(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   /** Creates or replaces a client; returns the secret (generated when not given). */
@@ -110,6 +152,7 @@ export class ClientStore {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     });
+    this.invalidate();
     return { client: summarize(metadata, input.firstParty), secret };
   }
 
@@ -120,6 +163,7 @@ export class ClientStore {
 
   async remove(clientId: string): Promise<boolean> {
     const result = await this.db.manager.delete(OidcClient, { clientId });
+    this.invalidate();
     return (result.affected ?? 0) > 0;
   }
 
