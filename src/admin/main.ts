@@ -11,15 +11,11 @@
 import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
 import mount from 'koa-mount';
-import serve from 'koa-static';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { DatabaseUnavailableError, openDatabase } from '../db/index.js';
 import { createDomain } from '../domain/index.js';
-import { errorHandler } from '../http/errors.js';
-import { healthRoutes } from '../http/health.js';
-import { requestContext } from '../http/request-id.js';
-import { securityHeaders } from '../http/security.js';
-import { createNunjucks, PUBLIC_DIR, viewsMiddleware } from '../http/views.js';
+import { createNunjucks } from '../http/views.js';
+import { useBaseStack } from '../http/page-stack.js';
 import { createLogger } from '../logger.js';
 import { createAdminApp } from './index.js';
 
@@ -48,12 +44,7 @@ export async function startAdminAlone(config: Config, port: number, host = confi
   app.keys = config.secrets.cookieKeys;
   app.proxy = config.trustProxy;
   app.silent = true;
-  app.use(requestContext(logger));
-  app.use(securityHeaders(config.issuer.startsWith('https://')));
-  app.use(viewsMiddleware(nunjucks));
-  app.use(errorHandler(logger));
-  app.use(healthRoutes(db));
-  app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
+  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://') });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   app.use(async (ctx, next) => {
     if (ctx.path === '/') return ctx.redirect('/admin/');
