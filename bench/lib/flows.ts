@@ -3,6 +3,7 @@
 // redirects → callback → token exchange with PKCE, through openid-client.
 import * as client from 'openid-client';
 import { Browser, type Page } from '../../test/helpers/browser.js';
+import { authorizationRequest, exchange } from '../../test/helpers/oidc.js';
 import { REDIRECT_URI } from './setup.js';
 
 export { client };
@@ -33,32 +34,16 @@ export async function signIn(
   params: Record<string, string> = {},
 ): Promise<SignedIn> {
   const browser = new Browser();
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid profile',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...params,
-  });
+  const request = await authorizationRequest({ config }, params);
   const t0 = performance.now();
-  const page: Page = await browser.go(url.toString(), { stopAt: REDIRECT_URI });
+  const page: Page = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
   if (page.status !== 200) throw new Error(`login page: ${page.status} ${page.html.slice(0, 200)}`);
   const t1 = performance.now();
   const fields: Record<string, string> = form === 'ent' ? { identifiant: login, mot_de_passe: password } : { login, password };
   const callback = await browser.submit(page, form === 'ent' ? '/login' : '/interaction/', fields, REDIRECT_URI);
   if (!callback.url.startsWith(REDIRECT_URI)) throw new Error(`login refused: ${callback.status} ${callback.html.replace(/\s+/g, ' ').slice(0, 300)}`);
   const t2 = performance.now();
-  const tokens = await client.authorizationCodeGrant(config, new URL(callback.url), {
-    pkceCodeVerifier: verifier,
-    expectedState: state,
-    expectedNonce: nonce,
-    idTokenExpected: true,
-  });
+  const tokens = await exchange({ config }, callback.url, request);
   const t3 = performance.now();
   return { tokens, timings: { authorize: t1 - t0, login: t2 - t1, token: t3 - t2 } };
 }

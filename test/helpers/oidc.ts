@@ -43,7 +43,7 @@ export interface AuthorizationRequest {
   maxAge?: number;
 }
 
-export async function authorizationRequest(rc: RegisteredClient, params: Record<string, string> = {}): Promise<AuthorizationRequest> {
+export async function authorizationRequest(rc: Pick<RegisteredClient, 'config'>, params: Record<string, string> = {}): Promise<AuthorizationRequest> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -80,7 +80,7 @@ export async function signIn(
   return { tokens, browser, request };
 }
 
-export function exchange(rc: RegisteredClient, callbackUrl: string, request: AuthorizationRequest) {
+export function exchange(rc: Pick<RegisteredClient, 'config'>, callbackUrl: string, request: AuthorizationRequest) {
   return client.authorizationCodeGrant(rc.config, new URL(callbackUrl), {
     pkceCodeVerifier: request.verifier,
     expectedState: request.state,

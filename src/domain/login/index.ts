@@ -1,13 +1,7 @@
 // Signing in with identifiant + password or one-time code, and choosing a password from a code.
-import type { Database } from '../../db/index.js';
-import type { Accounts } from '../accounts.js';
-import type { Audit } from '../audit.js';
-import type { Codes } from '../codes/index.js';
-import type { Passwords } from '../passwords/index.js';
-import type { Sessions } from '../sessions.js';
 import type { Throttle } from '../throttle.js';
 import { createAuthenticate, type AuthenticateInput, type AuthenticateResult } from './authenticate.js';
-import { createCompleteCode, type CompleteCodeInput, type CompleteCodeResult } from './complete-code.js';
+import { createCompleteCode, type CompleteCodeDeps, type CompleteCodeInput, type CompleteCodeResult } from './complete-code.js';
 import { codeStrategy, passwordStrategy } from './strategies.js';
 
 export type { AuthenticateInput, AuthenticateResult } from './authenticate.js';
@@ -21,13 +15,7 @@ export interface Login {
   completeCode(input: CompleteCodeInput): Promise<CompleteCodeResult>;
 }
 
-export interface LoginDeps {
-  db: Database;
-  accounts: Accounts;
-  audit: Audit;
-  codes: Codes;
-  passwords: Passwords;
-  sessions: Sessions;
+export interface LoginDeps extends CompleteCodeDeps {
   throttle: Throttle;
 }
 
