@@ -2,6 +2,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/index.js';
 import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpoint.js';
 
 export * from './data-source.js';
 
@@ -14,6 +15,8 @@ export class Database {
   readonly kind: 'sqlite' | 'mysql';
   /** SQLite has one connection: transactions must not interleave, so they queue here. */
   private sqliteQueue: Promise<unknown> = Promise.resolve();
+  /** SQLite files: WAL checkpoints run off the main thread (sqlite-checkpoint.ts). */
+  checkpoints: BackgroundCheckpoints | null = null;
 
   constructor(readonly dataSource: DataSource, url: string) {
     this.kind = parseDatabaseUrl(url).kind;
@@ -46,6 +49,8 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    await this.checkpoints?.stop();
+    this.checkpoints = null;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -76,6 +81,12 @@ export async function openDatabase(database: Config['database'], options: OpenOp
       await db.close();
       throw new DatabaseUnavailableError(`cannot migrate the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
     }
+  }
+  if (target.kind === 'sqlite' && target.path !== ':memory:') {
+    const connection = (dataSource.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection;
+    db.checkpoints = startBackgroundCheckpoints(connection, target.path, {
+      onFailure: (reason) => process.emitWarning(`SQLite checkpoint worker stopped (${reason}); automatic checkpoints restored`),
+    });
   }
   return db;
 }

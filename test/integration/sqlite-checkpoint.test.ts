@@ -1,0 +1,82 @@
+// SQLite files checkpoint their WAL from a worker thread (src/db/sqlite-checkpoint.ts): the
+// main connection never checkpoints while the worker runs, the WAL stays bounded under
+// continuous writes, every committed row is in the database file after close, and SQLite's
+// automatic checkpoints come back when the worker is gone. SQLite-specific, so it always
+// runs on its own SQLite file (also in the MariaDB run).
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { loadConfig } from '../../src/config/index.js';
+import { openDatabase, type Database } from '../../src/db/index.js';
+import { startBackgroundCheckpoints } from '../../src/db/sqlite-checkpoint.js';
+
+const MiB = 1024 * 1024;
+
+describe('SQLite WAL checkpoints in a worker thread', () => {
+  let dir: string;
+  let path: string;
+  let db: Database;
+  const pragma = (sql: string) => (db.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection.pragma(sql, { simple: true });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ent-idp-wal-'));
+    path = join(dir, 'idp.sqlite');
+    db = await openDatabase(loadConfig({ env: { NODE_ENV: 'test', DATABASE_URL: `sqlite:${path}` } }).database);
+  });
+
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (i: number) =>
+    db.manager.query('INSERT INTO oidc_artifacts (model, id, payload, grantId, accountId, expiresAt) VALUES (?, ?, ?, ?, ?, ?)', [
+      'AccessToken', `token-${i}`, JSON.stringify({ n: i, filler: 'x'.repeat(400) }), `grant-${i}`, `account-${i % 50}`, '2030-01-01 00:00:00.000',
+    ]);
+
+  test('the main connection leaves checkpoints to the worker, which keeps the WAL bounded', async () => {
+    expect(pragma('wal_autocheckpoint')).toBe(0);
+    let largest = 0;
+    // ≈ 6 pages of WAL per insert: 20,000 inserts append ≈ 480 MiB without any checkpoint.
+    for (let i = 0; i < 20_000; i++) {
+      await insert(i);
+      if (i % 250 === 0) {
+        largest = Math.max(largest, statSync(`${path}-wal`).size);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    expect(largest).toBeLessThan(200 * MiB);
+    // Quiet again: the worker restarts the WAL and SQLite truncates it to the size limit.
+    await insert(-1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await insert(-2);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(16 * MiB + 64 * 1024);
+
+    await db.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const reopened = new BetterSqlite3(path, { readonly: true });
+    expect(reopened.prepare('SELECT COUNT(*) FROM oidc_artifacts').pluck().get()).toBe(20_002);
+    reopened.close();
+  });
+
+  test('when the worker dies, SQLite checkpoints by itself again and the operator is told', async () => {
+    const file = join(dir, 'other.sqlite');
+    const connection = new BetterSqlite3(file);
+    connection.pragma('journal_mode = WAL');
+    const reasons: string[] = [];
+    const checkpoints = startBackgroundCheckpoints(connection, file, { onFailure: (reason) => reasons.push(reason) });
+    try {
+      expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      const exited = new Promise((resolve) => checkpoints.thread.once('exit', resolve));
+      await checkpoints.thread.terminate();
+      await exited;
+      expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      expect(reasons).toEqual([expect.stringMatching(/checkpoint worker exited/)]);
+      await checkpoints.stop(); // after a death: nothing to do, no throw
+    } finally {
+      connection.close();
+    }
+  });
+});
