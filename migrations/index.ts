@@ -1,5 +1,6 @@
 // Every migration, in order. Listed explicitly (no glob) so the same list serves the
 // compiled server, the CLI and the TypeScript tests.
 import { Initial1764100000000 } from './1764100000000-initial.js';
+import { SparseArtifactIndexes1764200000000 } from './1764200000000-sparse-artifact-indexes.js';
 
-export const migrations = [Initial1764100000000];
+export const migrations = [Initial1764100000000, SparseArtifactIndexes1764200000000];

@@ -4,7 +4,7 @@ const tablesQuery = (kind: string) =>
   kind === 'sqlite' ? "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'" : 'SHOW TABLES';
 
 describe('migrations', () => {
-  it('run up, down and up again', async () => {
+  it('run up, down and up again (partial artifact indexes on SQLite)', async () => {
     const { db, cleanup } = await openTestDatabase({ migrate: false });
     try {
       const before = (await db.dataSource.query(tablesQuery(db.kind))).length;
@@ -13,7 +13,11 @@ describe('migrations', () => {
       expect(await db.pendingMigrations()).toBe(false);
       const names = (await db.dataSource.query(tablesQuery(db.kind))).map((r: Record<string, string>) => Object.values(r)[0]);
       expect(names).toEqual(expect.arrayContaining(['accounts', 'one_time_codes', 'oidc_artifacts', 'signing_keys', 'rate_limits', 'audit_events']));
-      await db.dataSource.undoLastMigration();
+      if (db.kind === 'sqlite') {
+        const partial = await db.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'oidc_artifacts' AND sql LIKE '%IS NOT NULL%' ORDER BY name");
+        expect(partial.map((r: { name: string }) => r.name)).toEqual(['idx_oidc_account', 'idx_oidc_grant', 'idx_oidc_uid', 'idx_oidc_user_code']);
+      }
+      while (await db.dataSource.query(tablesQuery(db.kind)).then((rows: unknown[]) => rows.length > before + 1)) await db.dataSource.undoLastMigration();
       expect((await db.dataSource.query(tablesQuery(db.kind))).length).toBe(before + 1); // only the migrations table remains
       await db.dataSource.runMigrations();
       expect(await db.pendingMigrations()).toBe(false);

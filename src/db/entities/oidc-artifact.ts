@@ -3,10 +3,10 @@ import { nullableDateColumn, stringColumn, textColumn, uuidColumn } from './colu
 
 /** Every oidc-provider model (Session, Grant, AccessToken, …) in one table. */
 @Entity('oidc_artifacts')
-@Index('idx_oidc_grant', ['grantId'])
+@Index('idx_oidc_grant', ['grantId'], { where: 'grantId IS NOT NULL' })
 @Index('idx_oidc_uid', ['uid'], { where: 'uid IS NOT NULL' })
 @Index('idx_oidc_user_code', ['userCode'], { where: 'userCode IS NOT NULL' })
-@Index('idx_oidc_account', ['accountId'])
+@Index('idx_oidc_account', ['accountId'], { where: 'accountId IS NOT NULL' })
 @Index('idx_oidc_expires', ['expiresAt'])
 export class OidcArtifact {
   @PrimaryColumn({ type: 'varchar', length: 32 }) model!: string;
