@@ -1,5 +1,6 @@
 // Read helpers over accounts for the provider (findAccount, claims) and the login pages.
 import type { Database } from '../db/index.js';
+import { findOneBy } from '../db/row-reader.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../db/entities/index.js';
 
 /** How identifiants are compared: trimmed, lowercase (stored lowercase). */
@@ -32,7 +33,8 @@ export interface Accounts {
 }
 
 export function createAccounts(db: Database): Accounts {
-  const repo = () => db.manager.getRepository(Account);
+  const byId = findOneBy(db, Account, 'id');
+  const byLogin = findOneBy(db, Account, 'login');
   const entDetailsFor: Accounts['entDetailsFor'] = async ({ id: accountId, structureId }) => {
     const [structure, classes, children] = await Promise.all([
       structureId ? db.manager.findOne(Structure, { where: { id: structureId } }) : Promise.resolve(null),
@@ -58,14 +60,14 @@ export function createAccounts(db: Database): Accounts {
     };
   };
   return {
-    findById: (id) => repo().findOne({ where: { id } }),
+    findById: byId,
     async findByLogin(login) {
       const normalized = normalizeLogin(login);
       if (!normalized || normalized.length > 100) return null;
-      return repo().findOne({ where: { login: normalized } });
+      return byLogin(normalized);
     },
     async claimsFor(accountId) {
-      const account = await repo().findOne({ where: { id: accountId } });
+      const account = await byId(accountId);
       if (!account) return null;
       return { account, ...(await entDetailsFor(account)) };
     },

@@ -88,11 +88,13 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
   // transaction is open on it, so throttle writes queue with the other transactions.
   const write = <T>(work: () => Promise<T>): Promise<T> => (db.kind === 'sqlite' ? db.transaction(() => work()) : work());
 
-  const blockedFor = async ({ limiter, limit }: Limiter, key: string): Promise<number> => {
-    const res = await limiter.get(key);
+  /** How long `res` (a counter read) still blocks its key, in ms: 0 when not blocked. */
+  const blockedMs = ({ limit }: Limiter, res: Awaited<ReturnType<RateLimiterAbstract['get']>>): number => {
     if (!res || res.consumedPoints < limit) return 0;
     return Math.max(res.msBeforeNext - windowSeconds * 1000, 0);
   };
+
+  const blockedFor = async (l: Limiter, key: string): Promise<number> => blockedMs(l, await l.limiter.get(key));
 
   const fail = async ({ limiter, limit }: Limiter, key: string): Promise<void> => {
     const res = await limiter.penalty(key, 1);
@@ -122,15 +124,15 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
     if (res && res.consumedPoints >= limit) await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
   };
 
-  const pointsOf = async ({ limiter }: Limiter, key: string) => (await limiter.get(key))?.consumedPoints ?? 0;
-
   const throttle: Throttle = {
     async acquire(login, ip) {
       const pairKey = throttleKey(login, ip);
       const ipKey = ip.slice(0, 64);
-      const gate = await throttle.check(login, ip);
-      if (!gate.allowed) return gate;
-      const [seenPair, seenIp] = await Promise.all([pointsOf(pair, pairKey), pointsOf(perIp, ipKey)]);
+      // One read of each counter serves both the block check and the points seen before.
+      const [readPair, readIp] = await Promise.all([pair.limiter.get(pairKey), perIp.limiter.get(ipKey)]);
+      const blocked = Math.max(blockedMs(pair, readPair), blockedMs(perIp, readIp));
+      if (blocked > 0) return { allowed: false, retryAfterSeconds: Math.ceil(blocked / 1000) };
+      const [seenPair, seenIp] = [readPair?.consumedPoints ?? 0, readIp?.consumedPoints ?? 0];
       const [okPair, okIp] = await write(async () => [await reserve(pair, pairKey, seenPair), await reserve(perIp, ipKey, seenIp)] as const);
       if (!okPair || !okIp) {
         await write(async () => {

@@ -50,8 +50,8 @@ export const CLIENT_CACHE_TTL_MS = 5_000;
 
 /** A client as read: the stored JSON and its unsealed secret (parsed per call: callers get their own object). */
 interface CachedClient {
+  /** The metadata as the provider gets it (secret unsealed), serialized once. */
   json: string;
-  secret: string | undefined;
   expires: number;
 }
 
@@ -106,17 +106,14 @@ export class ClientStore {
         this.cache.delete(clientId);
         return undefined;
       }
-      const sealed = (JSON.parse(row.metadata) as Metadata).client_secret_sealed;
-      entry = { json: row.metadata, secret: typeof sealed === 'string' ? decrypt(this.secretKey, sealed, clientId) : undefined, expires: Date.now() + CLIENT_CACHE_TTL_MS };
+      const stored = JSON.parse(row.metadata) as Metadata;
+      const { client_secret_sealed: sealed, ...metadata } = stored;
+      if (typeof sealed === 'string') metadata.client_secret = decrypt(this.secretKey, sealed, clientId);
+      entry = { json: JSON.stringify(metadata), expires: Date.now() + CLIENT_CACHE_TTL_MS };
       if (generation === this.generation) this.cache.set(clientId, entry);
     }
     // A fresh object per call: the provider may keep or alter what it is given.
-    const metadata = JSON.parse(entry.json) as Metadata;
-    if (entry.secret !== undefined) {
-      metadata.client_secret = entry.secret;
-      delete metadata.client_secret_sealed;
-    }
-    return metadata;
+    return JSON.parse(entry.json) as Metadata;
   }
 
   /** Forgets what this process read: called after every change made through this store. */

@@ -1,4 +1,4 @@
-import { OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
+import { Account, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
 import { addMembership, createAccount, createClass, createStructure, grantRole, linkRelative } from '../../helpers/factories.js';
 import { openDomain, type Harness } from './harness.js';
 
@@ -15,6 +15,23 @@ describe('accounts', () => {
     expect((await h.domain.accounts.findByLogin(' ENFANT.test '))?.id).toBe(child.id);
     expect(await h.domain.accounts.findByLogin('inconnu')).toBeNull();
     expect(await h.domain.accounts.findById('00000000-0000-0000-0000-000000000000')).toBeNull();
+  });
+
+  it('reads an account exactly as TypeORM hydrates it (dates, nulls, every column)', async () => {
+    const structure = await createStructure(h.db);
+    const full = await createAccount(h.db, { profile: 'Relative', email: 'parent@example.test', birthDate: '1980-02-29', structureId: structure.id, externalId: 'EXT-42', password: 'une phrase de passe' });
+    await h.db.manager.update(Account, { id: full.id }, { blockedAt: new Date(Date.UTC(2026, 10, 25, 7, 30, 15, 123)), lastLoginAt: new Date(Date.UTC(2026, 10, 24, 18, 0, 0, 5)) });
+    const bare = await createAccount(h.db, { profile: 'Student' });
+    for (const id of [full.id, bare.id]) {
+      const expected = await h.db.manager.findOneByOrFail(Account, { id });
+      const byId = await h.domain.accounts.findById(id);
+      expect(byId).toEqual(expected);
+      expect(byId).toBeInstanceOf(Account);
+      expect(await h.domain.accounts.findByLogin(expected.login)).toEqual(expected);
+    }
+    const read = (await h.domain.accounts.findById(full.id))!;
+    expect(read.blockedAt?.toISOString()).toBe('2026-11-25T07:30:15.123Z');
+    expect(read.passwordHash).toMatch(/^\$argon2id\$/);
   });
 
   it('gathers claims: structure, classes and a relative’s children', async () => {

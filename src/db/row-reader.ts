@@ -1,0 +1,29 @@
+// Reads one entity by one column with a statement built once from TypeORM's metadata, and
+// hydrates it with the driver's own column conversions: the same object `findOne` returns,
+// without the query builder and hydration pipeline around it (≈ 10× the SQL on the hot paths
+// that use it: findAccount on every refresh and userinfo, the identifiant on every sign-in;
+// BENCHMARKS.md).
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
+import type { Database } from './index.js';
+
+export type FindOneBy<T> = (value: string) => Promise<T | null>;
+
+export function findOneBy<T extends ObjectLiteral>(db: Database, entity: EntityTarget<T>, property: keyof T & string): FindOneBy<T> {
+  const { driver } = db.dataSource;
+  const metadata = db.dataSource.getMetadata(entity);
+  const columns = metadata.columns;
+  const by = metadata.findColumnWithPropertyName(property);
+  if (!by) throw new Error(`${metadata.name} has no column ${property}`);
+  const q = (name: string) => driver.escape(name);
+  const sql =
+    `SELECT ${columns.map((c) => `${q(c.databaseName)} AS ${q(c.propertyName)}`).join(', ')} ` +
+    `FROM ${q(metadata.tableName)} WHERE ${q(by.databaseName)} = ? LIMIT 1`;
+  return async (value) => {
+    const rows = (await db.manager.query(sql, [value])) as Record<string, unknown>[];
+    const row = rows[0];
+    if (!row) return null;
+    const entityObject = metadata.create() as T;
+    for (const column of columns) column.setEntityValue(entityObject, driver.prepareHydratedValue(row[column.propertyName], column));
+    return entityObject;
+  };
+}
