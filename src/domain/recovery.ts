@@ -160,14 +160,15 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
     async forgotLogin(input) {
       const email = input.email.normalize('NFC').trim().toLowerCase();
       const emailDigest = digest(emailKey, email);
-      const matches = email.includes('@') && email.length <= 255
-        ? await db.manager
-            .createQueryBuilder(Account, 'a')
-            .where('LOWER(a.email) = :email AND a.blockedAt IS NULL', { email })
-            .orderBy('a.lastName', 'ASC')
-            .addOrderBy('a.firstName', 'ASC')
-            .getMany()
-        : [];
+      // The lookup runs for anything typed (what is not an address matches no row), so the
+      // answer takes as long for « pas une adresse » as for an address.
+      const typed = email.includes('@') && email.length <= 255 ? email : '';
+      const matches = await db.manager
+        .createQueryBuilder(Account, 'a')
+        .where('LOWER(a.email) = :email AND a.blockedAt IS NULL', { email: typed })
+        .orderBy('a.lastName', 'ASC')
+        .addOrderBy('a.firstName', 'ASC')
+        .getMany();
       await db.transaction(async (manager) => {
         if (!matches.length) {
           await audit.record(manager, { action: 'login.forgot', ip: input.ip, outcome: 'refused', detail: { emailDigest, reason: 'no_account' } });
