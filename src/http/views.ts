@@ -1,6 +1,6 @@
 // Server-rendered pages: one nunjucks environment over views/, autoescaping everything.
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
 import views from 'koa-views';
 import type { Middleware } from 'koa';
@@ -19,6 +19,15 @@ export function createNunjucks(): nunjucks.Environment {
   return env;
 }
 
+/**
+ * koa-views' `ctx.render`, with nunjucks rendering by template name. koa-views' default engine
+ * (consolidate) reads the file and compiles it again on every render (`renderString`); by
+ * name, the environment compiles each template once and keeps it (≈ 1 ms per page; BENCHMARKS.md).
+ */
 export function viewsMiddleware(env: nunjucks.Environment): Middleware {
-  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, options: { nunjucksEnv: env } }) as unknown as Middleware;
+  const engineSource = {
+    nunjucks: (file: string, state: object) =>
+      new Promise<string>((resolve, reject) => env.render(relative(VIEWS_DIR, file), state, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
+  };
+  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource } as Parameters<typeof views>[1]) as unknown as Middleware;
 }
