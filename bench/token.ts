@@ -4,7 +4,7 @@
 // a resource indicator, refresh_token with rotation, chained per signed-in user.
 //
 //   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=8 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
-import { ensureBuilt, startChild, type Child } from './lib/proc.js';
+import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
 import {
@@ -13,30 +13,30 @@ import {
 import type { LoginForm } from './lib/flows.js';
 
 interface LoadResult {
-  type: 'result'; perSecond: number; serverCpuPerRequestMs: number; ok: number; non2xx: number; errors: number; brokenChains: number; firstFailure: string | null; p50: number; p99: number;
+  type: 'result'; perSecond: number; serverCpuPerRequestMs: number; databaseCpuPerRequestMs: number; loadCpuPerRequestMs: number; ok: number; non2xx: number; errors: number; brokenChains: number; firstFailure: string | null; p50: number; p99: number;
 }
 interface Measured { server: string; cc: LoadResult; refresh: LoadResult }
 
 const APP = { clientId: 'bench-app', scopes: ['openid', 'profile'] };
 const SERVICE = { clientId: 'bench-service', scopes: ['ent'] };
 
-async function load(issuer: string, serverPid: number, mode: 'cc' | 'refresh', clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<LoadResult> {
+async function load(issuer: string, serverPid: number, databasePid: number | undefined, mode: 'cc' | 'refresh', clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<LoadResult> {
   const seconds = knob('TOKEN_SECONDS', 8);
   const connections = knob('TOKEN_CONNECTIONS', 16);
   const clientId = mode === 'cc' ? SERVICE.clientId : APP.clientId;
   const child = startChild('lib/load/token-load.ts', {
-    args: [JSON.stringify({ issuer, mode, clientId, secret: clients[clientId], scope: mode === 'cc' ? 'ent' : undefined, connections, seconds, form, logins, password, serverPid })],
+    args: [JSON.stringify({ issuer, mode, clientId, secret: clients[clientId], scope: mode === 'cc' ? 'ent' : undefined, connections, seconds, form, logins, password, serverPid, databasePid })],
   });
   const result = await child.next<LoadResult>('result', (seconds + 180) * 1000);
   if (result.brokenChains || result.errors) console.log(`  ${mode}: ${result.brokenChains} refused, ${result.errors} errors; first: ${result.firstFailure}`);
   return result;
 }
 
-async function measure(name: string, server: Child, clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<Measured> {
+async function measure(name: string, server: Child, clients: Record<string, string>, form: LoginForm, logins: string[], password: string, databasePid?: number): Promise<Measured> {
   try {
     const { url, pid } = await server.next<{ type: 'ready'; url: string; pid: number }>('ready', 120_000);
-    const cc = await load(url, pid, 'cc', clients, form, logins, password);
-    const refresh = await load(url, pid, 'refresh', clients, form, logins, password);
+    const cc = await load(url, pid, databasePid, 'cc', clients, form, logins, password);
+    const refresh = await load(url, pid, databasePid, 'refresh', clients, form, logins, password);
     console.log(`  ${name}: client_credentials ${cc.perSecond.toFixed(0)}/s, refresh_token ${refresh.perSecond.toFixed(0)}/s`);
     return { server: name, cc, refresh };
   } finally {
@@ -68,7 +68,8 @@ async function entIdp(target: Target): Promise<Measured> {
   await db.close();
   const server = startChild('lib/server-child.mjs', { env, nodeArgs: profileArgs(`token-${target.kind}`) });
   try {
-    return await measure(`ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`, server, secrets, 'ent', users.logins, users.password);
+    const databasePid = target.kind === 'mysql' ? localPid(['mariadbd', 'mysqld']) : undefined;
+    return await measure(`ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`, server, secrets, 'ent', users.logins, users.password, databasePid);
   } finally {
     await target.drop();
     reportProfile(`token-${target.kind}`);
@@ -98,6 +99,21 @@ export async function runToken(): Promise<Finding[]> {
     'non-2xx': m.cc.non2xx + m.refresh.non2xx,
   });
   console.log(table('POST /token', [row(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => row(m)), row(baseAfter, 'bare oidc-provider (after)')]));
+  // Where each request's CPU goes on the machine's cores: the server (every thread), the
+  // database server when it is a process of its own, and the load generator.
+  const cpuRow = (m: Measured, label = m.server) => {
+    const cells: Record<string, number | string> = { server: label };
+    for (const mode of ['cc', 'refresh'] as const) {
+      const r = m[mode];
+      const db = Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : 0;
+      Object.assign(cells, {
+        [`${mode} server ms`]: r.serverCpuPerRequestMs, [`${mode} database ms`]: Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : '-',
+        [`${mode} load ms`]: r.loadCpuPerRequestMs, [`${mode} total ms`]: r.serverCpuPerRequestMs + db + r.loadCpuPerRequestMs,
+      });
+    }
+    return cells;
+  };
+  console.log(table('CPU per request (ms, all processes on the 2 cores)', [cpuRow(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => cpuRow(m)), cpuRow(baseAfter, 'bare oidc-provider (after)')]));
 
   const findings: Finding[] = [];
   for (const m of runs) {

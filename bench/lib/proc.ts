@@ -122,3 +122,16 @@ export function stopRequested(): Promise<void> {
     process.on('disconnect', () => resolve());
   });
 }
+
+/** The oldest local process with one of these names (e.g. the MariaDB server), if any. */
+export function localPid(names: string[]): number | undefined {
+  for (const name of names) {
+    try {
+      const out = execFileSync('pgrep', ['-o', '-x', name], { encoding: 'utf8' }).trim();
+      if (out) return Number(out);
+    } catch {
+      // not running under that name
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // Load child for bench/login.ts: complete password sign-ins, `concurrency` at a time, for at
 // most `seconds` and at most `maxFlows`, against one issuer on 127.0.0.1.
 import { childMain, reply } from '../proc.js';
-import { discover, signIn, type FlowTimings } from '../flows.js';
+import { discover, signIn, type FlowTimings, type LoginForm } from '../flows.js';
 import { percentile, processCpuMs } from '../report.js';
 
 interface Args {
@@ -14,6 +14,8 @@ interface Args {
   seconds: number;
   maxFlows: number;
   warmup: number;
+  /** `ent`: CONNEXION; `dev`: the bare provider's development form (no password check). */
+  form: LoginForm;
   /** The server's pid, to read its CPU time over the measured window. */
   serverPid: number;
 }
@@ -25,7 +27,7 @@ childMain(async () => {
   let next = 0;
   const account = () => a.logins[next++ % a.logins.length]!;
   // Warm-up: JIT, the JWKS cache of the client, the server's prepared statements.
-  for (let i = 0; i < a.warmup; i++) await signIn(config, 'ent', account(), a.password);
+  for (let i = 0; i < a.warmup; i++) await signIn(config, a.form, account(), a.password);
 
   const timings: FlowTimings[] = [];
   const errors: string[] = [];
@@ -39,7 +41,7 @@ childMain(async () => {
       while (performance.now() < deadline && started < a.maxFlows) {
         started++;
         try {
-          timings.push((await signIn(config, 'ent', account(), a.password)).timings);
+          timings.push((await signIn(config, a.form, account(), a.password)).timings);
         } catch (err) {
           errors.push((err as Error).message);
           if (errors.length > 20) throw new Error(`too many failed sign-ins: ${errors[0]}`);

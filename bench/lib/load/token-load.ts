@@ -21,6 +21,8 @@ interface Args {
   password: string;
   /** The server's pid, to read its CPU time over the measured run. */
   serverPid?: number;
+  /** The database server's pid (MariaDB on this machine), likewise. */
+  databasePid?: number;
 }
 
 childMain(async () => {
@@ -77,8 +79,12 @@ childMain(async () => {
     }
   }
   const cpu0 = a.serverPid ? processCpuMs(a.serverPid) : NaN;
+  const dbCpu0 = a.databasePid ? processCpuMs(a.databasePid) : NaN;
+  const ownCpu0 = process.cpuUsage();
   const result = await run(a.seconds);
   const serverCpuMs = a.serverPid ? processCpuMs(a.serverPid) - cpu0 : NaN;
+  const databaseCpuMs = a.databasePid ? processCpuMs(a.databasePid) - dbCpu0 : NaN;
+  const own = process.cpuUsage(ownCpu0);
   reply({
     type: 'result',
     requests: result.requests.total,
@@ -89,6 +95,8 @@ childMain(async () => {
     brokenChains: broken,
     firstFailure,
     serverCpuPerRequestMs: serverCpuMs / result['2xx'],
+    databaseCpuPerRequestMs: databaseCpuMs / result['2xx'],
+    loadCpuPerRequestMs: (own.user + own.system) / 1000 / result['2xx'],
     p50: result.latency.p50,
     p99: result.latency.p99,
   });
