@@ -1,7 +1,10 @@
 // bench/token.ts — token endpoint requests per second on ent-idp (SQLite, then MariaDB)
 // against a bare oidc-provider with its in-memory adapter, started here in the same run
 // (before and after ent-idp; the mean). Both issue opaque tokens: client_credentials without
-// a resource indicator, refresh_token with rotation, chained per signed-in user.
+// a resource indicator, refresh_token with rotation, chained per signed-in user. For context,
+// the same bare provider is also measured on the simplest durable adapter for each database
+// (bench/lib/bare-*-adapter.mjs): what keeping tokens in that database costs before any
+// ent-idp code.
 //
 //   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=8 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
 import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
@@ -44,16 +47,23 @@ async function measure(name: string, server: Child, clients: Record<string, stri
   }
 }
 
-async function bare(): Promise<Measured> {
+async function bare(durable?: Target): Promise<Measured> {
   const port = await freePort();
   const secrets = { [APP.clientId]: 'bench-app-secret-0123456789abcdefghijklmnop', [SERVICE.clientId]: 'bench-service-secret-0123456789abcdefghijkl' };
   const clients = [
     { client_id: APP.clientId, client_secret: secrets[APP.clientId], redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: APP.scopes.join(' ') },
     { client_id: SERVICE.clientId, client_secret: secrets[SERVICE.clientId], redirect_uris: [], grant_types: ['client_credentials'], response_types: [], scope: SERVICE.scopes.join(' ') },
   ];
-  const server = startChild('lib/bare-provider-child.mjs', { env: { PORT: String(port), BENCH_CLIENTS: JSON.stringify(clients) } });
+  const storage = !durable ? {} : durable.kind === 'sqlite' ? { BARE_SQLITE: durable.url.replace(/^sqlite:/, '') } : { BARE_MYSQL: durable.url };
+  const server = startChild('lib/bare-provider-child.mjs', { env: { PORT: String(port), BENCH_CLIENTS: JSON.stringify(clients), ...storage } });
   const users = Array.from({ length: 64 }, (_, i) => `bench.${i}`);
-  return measure('bare oidc-provider (memory)', server, secrets, 'dev', users, 'any');
+  const name = !durable ? 'bare oidc-provider (memory)' : `bare oidc-provider (${durable.kind === 'sqlite' ? 'SQLite' : 'MariaDB'} adapter)`;
+  const databasePid = durable?.kind === 'mysql' ? localPid(['mariadbd', 'mysqld']) : undefined;
+  try {
+    return await measure(name, server, secrets, 'dev', users, 'any', databasePid);
+  } finally {
+    await durable?.drop();
+  }
 }
 
 async function entIdp(target: Target): Promise<Measured> {
@@ -81,11 +91,19 @@ export async function runToken(): Promise<Finding[]> {
   console.log(machineLine());
   ensureBuilt();
   const runs: Measured[] = [];
+  // The durable floors: the same bare provider keeping its tokens in SQLite / MariaDB through
+  // the simplest adapter (no ent-idp code), each right after ent-idp on the same database.
+  const floors: Measured[] = [];
   const baseBefore = await bare();
   runs.push(await entIdp(sqliteTarget()));
+  floors.push(await bare(sqliteTarget()));
   const maria = await mysqlTarget();
   if ('unreachable' in maria) console.log(`MariaDB skipped: unreachable (${maria.unreachable})`);
-  else runs.push(await entIdp(maria));
+  else {
+    runs.push(await entIdp(maria));
+    const floorDb = await mysqlTarget();
+    if (!('unreachable' in floorDb)) floors.push(await bare(floorDb));
+  }
   const baseAfter = await bare();
   const base = {
     cc: (baseBefore.cc.perSecond + baseAfter.cc.perSecond) / 2,
@@ -98,7 +116,7 @@ export async function runToken(): Promise<Finding[]> {
     'refresh req/s': m.refresh.perSecond, 'refresh p50 ms': m.refresh.p50, 'refresh p99 ms': m.refresh.p99, 'refresh CPU ms/req': m.refresh.serverCpuPerRequestMs,
     'non-2xx': m.cc.non2xx + m.refresh.non2xx,
   });
-  console.log(table('POST /token', [row(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => row(m)), row(baseAfter, 'bare oidc-provider (after)')]));
+  console.log(table('POST /token', [row(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => row(m)), ...floors.map((m) => row(m)), row(baseAfter, 'bare oidc-provider (after)')]));
   // Where each request's CPU goes on the machine's cores: the server (every thread), the
   // database server when it is a process of its own, and the load generator.
   const cpuRow = (m: Measured, label = m.server) => {
@@ -113,7 +131,7 @@ export async function runToken(): Promise<Finding[]> {
     }
     return cells;
   };
-  console.log(table('CPU per request (ms, all processes on the 2 cores)', [cpuRow(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => cpuRow(m)), cpuRow(baseAfter, 'bare oidc-provider (after)')]));
+  console.log(table('CPU per request (ms, all processes on the 2 cores)', [cpuRow(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => cpuRow(m)), ...floors.map((m) => cpuRow(m)), cpuRow(baseAfter, 'bare oidc-provider (after)')]));
 
   const findings: Finding[] = [];
   for (const m of runs) {
@@ -121,6 +139,17 @@ export async function runToken(): Promise<Finding[]> {
     for (const mode of ['cc', 'refresh'] as const) {
       const ratio = m[mode].perSecond / base[mode];
       findings.push({ bench: 'token', name: `${m.server} ${mode === 'cc' ? 'client_credentials' : 'refresh_token'} ÷ bare`, value: ratio, unit: '×', target: `≥ ${target}`, met: ratio >= target });
+    }
+  }
+  // Context, not targets: what durable storage alone costs the bare provider, and how close
+  // ent-idp comes to that floor on the same database.
+  for (const floor of floors) {
+    const dbName = floor.server.includes('SQLite') ? 'SQLite' : 'MariaDB';
+    const ours = runs.find((m) => m.server.includes(dbName));
+    for (const mode of ['cc', 'refresh'] as const) {
+      const label = mode === 'cc' ? 'cc' : 'refresh';
+      findings.push({ bench: 'token', name: `floor: bare on ${dbName} ${label} ÷ bare`, value: floor[mode].perSecond / base[mode], unit: '×', target: 'info', met: null });
+      if (ours) findings.push({ bench: 'token', name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`, value: ours[mode].perSecond / floor[mode].perSecond, unit: '×', target: 'info', met: null });
     }
   }
   for (const f of findings) console.log(findingLine(f));

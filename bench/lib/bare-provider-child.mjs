@@ -4,8 +4,12 @@
 // issued to the first-party client and rotated on every use, RS256 ID tokens, ent-idp's
 // default lifetimes, grants made without a consent page. Logins go through oidc-provider's
 // development interactions. Plain JavaScript, like the ent-idp child (dist/).
+// With BARE_SQLITE=<file> or BARE_MYSQL=<url> it keeps its artifacts in SQLite or MariaDB
+// instead (the durable floors: bare-sqlite-adapter.mjs, bare-mysql-adapter.mjs).
 import Provider from 'oidc-provider';
 import { childMain, nextMessage, reply } from './child.mjs';
+import { sqliteAdapterClass } from './bare-sqlite-adapter.mjs';
+import { mysqlAdapterClass } from './bare-mysql-adapter.mjs';
 
 childMain(async () => {
   const port = Number(process.env.PORT);
@@ -39,6 +43,9 @@ childMain(async () => {
       return grant;
     },
   };
+  // BARE_SQLITE=<file>: the same provider on the simplest durable adapter (bare-sqlite-adapter.mjs).
+  if (process.env.BARE_SQLITE) configuration.adapter = sqliteAdapterClass(process.env.BARE_SQLITE);
+  if (process.env.BARE_MYSQL) configuration.adapter = await mysqlAdapterClass(process.env.BARE_MYSQL);
   const warn = console.warn;
   console.warn = () => undefined; // the development adapter and keys are the point here
   const provider = new Provider(issuer, configuration);
