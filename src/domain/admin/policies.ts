@@ -8,6 +8,7 @@
 //   account or class looks exactly like a forbidden one (AdminNotFound → 404).
 import { In } from 'typeorm';
 import type { Database } from '../../db/index.js';
+import { findOneBy } from '../../db/row-reader.js';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile } from '../../db/entities/index.js';
 import { AdminNotFound } from './errors.js';
 import type { Actor, ClassSummary } from './types.js';
@@ -54,6 +55,7 @@ export function chunks<T>(items: readonly T[], size = 500): T[][] {
 export const isSchoolAdmin = (actor: Actor): boolean => actor.schoolAdminOf.size > 0;
 
 export function createPolicies(db: Database): Policies {
+  const accountById = findOneBy(db, Account, 'id');
   const isMemberTeacher = async (actor: Actor, classId: string) =>
     actor.account.profile === 'Teacher' && (await db.manager.count(Membership, { where: { accountId: actor.account.id, classId } })) > 0;
 
@@ -62,17 +64,20 @@ export function createPolicies(db: Database): Policies {
     const cls = await db.manager.findOne(SchoolClass, { where: { id: classId } });
     if (!cls) return null;
     const canAct = actor.classAdminOf.has(cls.id) || actor.schoolAdminOf.has(cls.structureId);
-    if (!canAct && !(await isMemberTeacher(actor, cls.id))) return null;
-    const structure = await db.manager.findOneOrFail(Structure, { where: { id: cls.structureId } });
+    // Independent reads side by side (one round trip instead of two on MySQL).
+    const [member, structure] = await Promise.all([
+      canAct ? Promise.resolve(true) : isMemberTeacher(actor, cls.id),
+      db.manager.findOneOrFail(Structure, { where: { id: cls.structureId } }),
+    ]);
+    if (!member) return null;
     return { cls, structure, canAct };
   };
 
   return {
     async loadActor(accountId) {
       if (!isUuid(accountId)) return null;
-      const account = await db.manager.findOne(Account, { where: { id: accountId } });
+      const [account, roles] = await Promise.all([accountById(accountId), db.manager.find(RoleAssignment, { where: { accountId } })]);
       if (!account || account.blockedAt) return null;
-      const roles = await db.manager.find(RoleAssignment, { where: { accountId } });
       return {
         account,
         classAdminOf: new Set(roles.filter((r) => r.role === 'class-admin').map((r) => r.scopeId)),

@@ -67,18 +67,18 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
         return applySearch(query, options.q);
       };
 
-      const total = await base().getCount();
       const direction = options.order === 'desc' ? 'DESC' : 'ASC';
       const query = base();
       if (options.sort === 'birthDate') query.orderBy('a.birthDate', direction).addOrderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
       else if (options.sort === 'login') query.orderBy('a.login', direction);
       else query.orderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
-      const accounts = await query.addOrderBy('a.id', direction).offset((page - 1) * pageSize).limit(pageSize).getMany();
+      // Independent reads side by side: one round trip each instead of one after the other on MySQL.
+      const [total, accounts] = await Promise.all([base().getCount(), query.addOrderBy('a.id', direction).offset((page - 1) * pageSize).limit(pageSize).getMany()]);
 
       const ids = accounts.map((a) => a.id);
-      const live = ids.length ? await codes.liveCodes(ids) : new Map<string, LiveCode>();
       const children = new Map<string, { id: string; displayName: string }[]>();
-      if (profile === 'Relative' && ids.length) {
+      const readLinks = async () => {
+        if (profile !== 'Relative' || !ids.length) return;
         const links = await db.manager
           .createQueryBuilder(RelativeLink, 'r')
           .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
@@ -93,7 +93,8 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
           list.push({ id: link.id, displayName: displayName(link) });
           children.set(link.relativeId, list);
         }
-      }
+      };
+      const [live] = await Promise.all([ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()), readLinks()]);
       const mayAct = policies.mayActOnProfile(access, profile) || actor.schoolAdminOf.has(access.cls.structureId);
 
       const items = accounts.map((a): AccountRow => {
