@@ -2,7 +2,7 @@
 // most `seconds` and at most `maxFlows`, against one issuer on 127.0.0.1.
 import { childMain, reply } from '../proc.js';
 import { discover, signIn, type FlowTimings, type LoginForm } from '../flows.js';
-import { percentile, processCpuMs } from '../report.js';
+import { mainThreadCpuMs, percentile, processCpuMs } from '../report.js';
 
 interface Args {
   issuer: string;
@@ -32,6 +32,7 @@ childMain(async () => {
   const timings: FlowTimings[] = [];
   const errors: string[] = [];
   const serverCpu0 = processCpuMs(a.serverPid);
+  const serverMain0 = mainThreadCpuMs(a.serverPid);
   const ownCpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = start + a.seconds * 1000;
@@ -51,6 +52,7 @@ childMain(async () => {
   );
   const elapsed = (performance.now() - start) / 1000;
   const serverCpuMs = processCpuMs(a.serverPid) - serverCpu0;
+  const serverMainMs = mainThreadCpuMs(a.serverPid) - serverMain0;
   const own = process.cpuUsage(ownCpu0);
   const p50 = (key: keyof FlowTimings) => percentile(timings.map((t) => t[key]).sort((x, y) => x - y), 50);
   const total = timings.map((t) => t.authorize + t.login + t.token).sort((x, y) => x - y);
@@ -64,6 +66,7 @@ childMain(async () => {
     p50: { authorize: p50('authorize'), login: p50('login'), token: p50('token'), total: percentile(total, 50) },
     p95Total: percentile(total, 95),
     serverCpuPerFlowMs: serverCpuMs / timings.length,
+    serverMainThreadCpuPerFlowMs: serverMainMs / timings.length,
     clientCpuPerFlowMs: (own.user + own.system) / 1000 / timings.length,
   });
   process.exit(0);
