@@ -34,6 +34,18 @@ export class Database {
     return run;
   }
 
+  /**
+   * Runs a single autocommit statement outside any transaction. SQLite's one connection is
+   * shared: a write issued while another request's transaction is open would become part of
+   * it (and vanish with its rollback), so on SQLite it waits its turn in the same queue.
+   */
+  serialized<T>(work: () => T | Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return Promise.resolve().then(work);
+    const run = this.sqliteQueue.then(work);
+    this.sqliteQueue = run.catch(() => undefined);
+    return run;
+  }
+
   async pendingMigrations(): Promise<boolean> {
     return this.dataSource.showMigrations();
   }

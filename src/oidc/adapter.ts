@@ -52,8 +52,9 @@ interface MysqlPool {
 }
 
 /**
- * SQLite: the single connection TypeORM holds (the same one `manager.query` would use, so
- * transactions see these writes exactly as before). MySQL: TypeORM's mysql2 pool.
+ * SQLite: the single connection TypeORM holds; writes wait for any transaction open on it
+ * (`Database.serialized`), so another request's rollback cannot take a token with it.
+ * MySQL: TypeORM's mysql2 pool (every statement autocommits on a connection of its own).
  */
 function executor(db: Database): Execute {
   const driver = db.dataSource.driver as unknown as { databaseConnection?: SqliteConnection; pool?: MysqlPool };
@@ -65,7 +66,8 @@ function executor(db: Database): Execute {
   return async (sql, params) => {
     let statement = prepared.get(sql);
     if (!statement) prepared.set(sql, (statement = driver.databaseConnection!.prepare(sql)));
-    return statement.reader ? statement.all(...params) : statement.run(...params);
+    const ready = statement;
+    return ready.reader ? ready.all(...params) : db.serialized(() => ready.run(...params));
   };
 }
 

@@ -22,6 +22,25 @@ describe('TypeOrmAdapter', () => {
     expect(await adapter('RefreshToken').find('at-1')).toBeUndefined();
   });
 
+  it('a token saved while another request’s transaction is open survives that transaction’s rollback', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inside!: () => void;
+    const opened = new Promise<void>((resolve) => (inside = resolve));
+    const failing = db.transaction(async (manager) => {
+      await manager.query('UPDATE oidc_artifacts SET payload = payload WHERE id = ?', ['nothing']);
+      inside();
+      await held;
+      throw new Error('this request failed');
+    });
+    await opened;
+    const saving = adapter('RefreshToken').upsert('rt-during', { jti: 'rt-during', grantId: 'g-during' }, 60);
+    release();
+    await expect(failing).rejects.toThrow('this request failed');
+    await saving;
+    expect(await adapter('RefreshToken').find('rt-during')).toMatchObject({ jti: 'rt-during' });
+  });
+
   it('honours expiry on read', async () => {
     const codes = adapter('AuthorizationCode');
     await codes.upsert('c-exp', { jti: 'c-exp', grantId: 'g-2' }, 1);
