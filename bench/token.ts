@@ -4,9 +4,9 @@
 // a resource indicator, refresh_token with rotation, chained per signed-in user. For context,
 // the same bare provider is also measured on the simplest durable adapter for each database
 // (bench/lib/bare-*-adapter.mjs): what keeping tokens in that database costs before any
-// ent-idp code.
+// ent-idp code. Everything runs in rounds (3 by default); figures are medians over rounds.
 //
-//   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=8 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
+//   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=5 BENCH_TOKEN_ROUNDS=3 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
 import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
@@ -24,7 +24,7 @@ const APP = { clientId: 'bench-app', scopes: ['openid', 'profile'] };
 const SERVICE = { clientId: 'bench-service', scopes: ['ent'] };
 
 async function load(issuer: string, serverPid: number, databasePid: number | undefined, mode: 'cc' | 'refresh', clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<LoadResult> {
-  const seconds = knob('TOKEN_SECONDS', 8);
+  const seconds = knob('TOKEN_SECONDS', 5);
   const connections = knob('TOKEN_CONNECTIONS', 16);
   const clientId = mode === 'cc' ? SERVICE.clientId : APP.clientId;
   const child = startChild('lib/load/token-load.ts', {
@@ -66,7 +66,7 @@ async function bare(durable?: Target): Promise<Measured> {
   }
 }
 
-async function entIdp(target: Target): Promise<Measured> {
+async function entIdp(target: Target, profile: boolean): Promise<Measured> {
   const port = await freePort();
   const env = serverEnv({ url: target.url, port, argon2: ARGON2_CHEAP });
   const { config, db } = await openBenchDatabase(env);
@@ -76,39 +76,60 @@ async function entIdp(target: Target): Promise<Measured> {
     [SERVICE.clientId]: await registerClient(db, config, { clientId: SERVICE.clientId, name: 'Service', type: 'confidential', grantTypes: ['client_credentials'], scopes: SERVICE.scopes }),
   };
   await db.close();
-  const server = startChild('lib/server-child.mjs', { env, nodeArgs: profileArgs(`token-${target.kind}`) });
+  const server = startChild('lib/server-child.mjs', { env, nodeArgs: profile ? profileArgs(`token-${target.kind}`) : [] });
   try {
     const databasePid = target.kind === 'mysql' ? localPid(['mariadbd', 'mysqld']) : undefined;
     return await measure(`ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`, server, secrets, 'ent', users.logins, users.password, databasePid);
   } finally {
     await target.drop();
-    reportProfile(`token-${target.kind}`);
+    if (profile) reportProfile(`token-${target.kind}`);
   }
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+type Mode = 'cc' | 'refresh';
+const MODES: Mode[] = ['cc', 'refresh'];
+const LABEL: Record<Mode, string> = { cc: 'client_credentials', refresh: 'refresh_token' };
+
+/**
+ * The machine's speed drifts within minutes (other tenants), so the measurements run in
+ * rounds: bare, ent-idp SQLite, bare on SQLite, ent-idp MariaDB, bare on MariaDB, and the
+ * next round's bare; each ratio compares a measurement with the bare runs on either side of
+ * its round, and the figure is the median over the rounds.
+ */
 export async function runToken(): Promise<Finding[]> {
-  console.log(`\n== token: /token requests/s, ent-idp vs bare oidc-provider (${knob('TOKEN_CONNECTIONS', 16)} connections, ${knob('TOKEN_SECONDS', 8)} s each) ==`);
+  const rounds = knob('TOKEN_ROUNDS', 3);
+  console.log(`\n== token: /token requests/s, ent-idp vs bare oidc-provider (${knob('TOKEN_CONNECTIONS', 16)} connections, ${knob('TOKEN_SECONDS', 5)} s each, ${rounds} rounds) ==`);
   console.log(machineLine());
   ensureBuilt();
-  const runs: Measured[] = [];
-  // The durable floors: the same bare provider keeping its tokens in SQLite / MariaDB through
-  // the simplest adapter (no ent-idp code), each right after ent-idp on the same database.
-  const floors: Measured[] = [];
-  const baseBefore = await bare();
-  runs.push(await entIdp(sqliteTarget()));
-  floors.push(await bare(sqliteTarget()));
-  const maria = await mysqlTarget();
-  if ('unreachable' in maria) console.log(`MariaDB skipped: unreachable (${maria.unreachable})`);
-  else {
-    runs.push(await entIdp(maria));
-    const floorDb = await mysqlTarget();
-    if (!('unreachable' in floorDb)) floors.push(await bare(floorDb));
+  const probe = await mysqlTarget();
+  const mariadb = !('unreachable' in probe);
+  if ('unreachable' in probe) console.log(`MariaDB skipped: unreachable (${probe.unreachable})`);
+  else await probe.drop();
+
+  const bares: Measured[] = [];
+  // Per round: ent-idp on each database and, right after it, the durable floor on the same
+  // database (the bare provider through the simplest adapter: no ent-idp code).
+  const measured: { round: number; run: Measured }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    console.log(`  round ${round + 1}/${rounds}`);
+    bares.push(await bare());
+    measured.push({ round, run: await entIdp(sqliteTarget(), round === 0) });
+    measured.push({ round, run: await bare(sqliteTarget()) });
+    if (mariadb) {
+      const target = await mysqlTarget();
+      if (!('unreachable' in target)) measured.push({ round, run: await entIdp(target, round === 0) });
+      const floorDb = await mysqlTarget();
+      if (!('unreachable' in floorDb)) measured.push({ round, run: await bare(floorDb) });
+    }
   }
-  const baseAfter = await bare();
-  const base = {
-    cc: (baseBefore.cc.perSecond + baseAfter.cc.perSecond) / 2,
-    refresh: (baseBefore.refresh.perSecond + baseAfter.refresh.perSecond) / 2,
-  };
+  bares.push(await bare());
+  const reference = (round: number, mode: Mode) => (bares[round]![mode].perSecond + bares[round + 1]![mode].perSecond) / 2;
 
   const row = (m: Measured, label = m.server) => ({
     server: label,
@@ -116,12 +137,18 @@ export async function runToken(): Promise<Finding[]> {
     'refresh req/s': m.refresh.perSecond, 'refresh p50 ms': m.refresh.p50, 'refresh p99 ms': m.refresh.p99, 'refresh CPU ms/req': m.refresh.serverCpuPerRequestMs,
     'non-2xx': m.cc.non2xx + m.refresh.non2xx,
   });
-  console.log(table('POST /token', [row(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => row(m)), ...floors.map((m) => row(m)), row(baseAfter, 'bare oidc-provider (after)')]));
+  const ordered: { label: string; run: Measured }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ordered.push({ label: `${round + 1} bare oidc-provider (memory)`, run: bares[round]! });
+    for (const m of measured.filter((x) => x.round === round)) ordered.push({ label: `${round + 1} ${m.run.server}`, run: m.run });
+  }
+  ordered.push({ label: `${rounds + 1} bare oidc-provider (memory)`, run: bares[rounds]! });
+  console.log(table('POST /token (first column: round)', ordered.map(({ label, run }) => row(run, label))));
   // Where each request's CPU goes on the machine's cores: the server (every thread), the
   // database server when it is a process of its own, and the load generator.
-  const cpuRow = (m: Measured, label = m.server) => {
+  const cpuRow = (m: Measured, label: string) => {
     const cells: Record<string, number | string> = { server: label };
-    for (const mode of ['cc', 'refresh'] as const) {
+    for (const mode of MODES) {
       const r = m[mode];
       const db = Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : 0;
       Object.assign(cells, {
@@ -131,27 +158,34 @@ export async function runToken(): Promise<Finding[]> {
     }
     return cells;
   };
-  console.log(table('CPU per request (ms, all processes on the 2 cores)', [cpuRow(baseBefore, 'bare oidc-provider (before)'), ...runs.map((m) => cpuRow(m)), ...floors.map((m) => cpuRow(m)), cpuRow(baseAfter, 'bare oidc-provider (after)')]));
+  console.log(table('CPU per request (ms, all processes on the 2 cores)', ordered.map(({ label, run }) => cpuRow(run, label))));
 
+  // Ratios per round, then the median over rounds.
+  const ratios = (server: string, mode: Mode) => measured.filter((m) => m.run.server === server).map((m) => m.run[mode].perSecond / reference(m.round, mode));
   const findings: Finding[] = [];
-  for (const m of runs) {
-    const target = m.server.includes('SQLite') ? 0.6 : 0.4;
-    for (const mode of ['cc', 'refresh'] as const) {
-      const ratio = m[mode].perSecond / base[mode];
-      findings.push({ bench: 'token', name: `${m.server} ${mode === 'cc' ? 'client_credentials' : 'refresh_token'} ÷ bare`, value: ratio, unit: '×', target: `≥ ${target}`, met: ratio >= target });
+  const perRound: string[] = [];
+  for (const dbName of ['SQLite', ...(mariadb ? ['MariaDB'] : [])]) {
+    const target = dbName === 'SQLite' ? 0.6 : 0.4;
+    for (const mode of MODES) {
+      const values = ratios(`ent-idp ${dbName}`, mode);
+      const value = median(values);
+      findings.push({ bench: 'token', name: `ent-idp ${dbName} ${LABEL[mode]} ÷ bare`, value, unit: '×', target: `≥ ${target}`, met: value >= target });
+      perRound.push(`ent-idp ${dbName} ${LABEL[mode]} ÷ bare, per round: ${values.map((v) => v.toFixed(2)).join(' ')}`);
     }
   }
   // Context, not targets: what durable storage alone costs the bare provider, and how close
-  // ent-idp comes to that floor on the same database.
-  for (const floor of floors) {
-    const dbName = floor.server.includes('SQLite') ? 'SQLite' : 'MariaDB';
-    const ours = runs.find((m) => m.server.includes(dbName));
-    for (const mode of ['cc', 'refresh'] as const) {
+  // ent-idp comes to that floor on the same database (medians over rounds).
+  for (const dbName of ['SQLite', ...(mariadb ? ['MariaDB'] : [])]) {
+    for (const mode of MODES) {
+      const floor = ratios(`bare oidc-provider (${dbName} adapter)`, mode);
+      const ours = ratios(`ent-idp ${dbName}`, mode);
       const label = mode === 'cc' ? 'cc' : 'refresh';
-      findings.push({ bench: 'token', name: `floor: bare on ${dbName} ${label} ÷ bare`, value: floor[mode].perSecond / base[mode], unit: '×', target: 'info', met: null });
-      if (ours) findings.push({ bench: 'token', name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`, value: ours[mode].perSecond / floor[mode].perSecond, unit: '×', target: 'info', met: null });
+      findings.push({ bench: 'token', name: `floor: bare on ${dbName} ${label} ÷ bare`, value: median(floor), unit: '×', target: 'info', met: null });
+      findings.push({ bench: 'token', name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`, value: median(ours.map((v, i) => v / floor[i]!)), unit: '×', target: 'info', met: null });
+      perRound.push(`floor: bare on ${dbName} ${LABEL[mode]} ÷ bare, per round: ${floor.map((v) => v.toFixed(2)).join(' ')}`);
     }
   }
+  for (const line of perRound) console.log(line);
   for (const f of findings) console.log(findingLine(f));
   return findings;
 }
