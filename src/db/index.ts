@@ -11,12 +11,22 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
+interface SqliteConnection {
+  prepare(sql: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+}
+interface MysqlPool {
+  execute(sql: string, params: unknown[], callback: (err: Error | null, result: unknown) => void): void;
+}
+type SqliteStatement = ReturnType<SqliteConnection['prepare']>;
+
 export class Database {
   readonly kind: 'sqlite' | 'mysql';
   /** SQLite has one connection: transactions must not interleave, so they queue here. */
   private sqliteQueue: Promise<unknown> = Promise.resolve();
   /** SQLite files: WAL checkpoints run off the main thread (sqlite-checkpoint.ts). */
   checkpoints: BackgroundCheckpoints | null = null;
+  /** SQLite statements of `execute`, prepared once. */
+  private readonly prepared = new Map<string, SqliteStatement>();
 
   constructor(readonly dataSource: DataSource, url: string) {
     this.kind = parseDatabaseUrl(url).kind;
@@ -44,6 +54,25 @@ export class Database {
     const run = this.sqliteQueue.then(work);
     this.sqliteQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * One parameterized statement on the connection(s) TypeORM opened, without its query
+   * builder, hydration or per-query runner: for the hot paths (the provider's adapter, client
+   * and account lookups; BENCHMARKS.md). Rows for a SELECT, the driver's result otherwise.
+   * SQLite: statements prepared once on the single connection; writes go through
+   * `serialized`, so another request's rollback cannot take them. MySQL: the mysql2 pool's
+   * `execute` (server-side prepared, cached per connection; every statement autocommits).
+   */
+  async execute(sql: string, params: unknown[]): Promise<unknown> {
+    const driver = this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection; pool?: MysqlPool };
+    if (this.kind === 'mysql') {
+      return new Promise((resolve, reject) => driver.pool!.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
+    }
+    let statement = this.prepared.get(sql);
+    if (!statement) this.prepared.set(sql, (statement = driver.databaseConnection!.prepare(sql)));
+    const ready = statement;
+    return ready.reader ? ready.all(...params) : this.serialized(() => ready.run(...params));
   }
 
   async pendingMigrations(): Promise<boolean> {

@@ -1,6 +1,6 @@
 // Reads one entity by one column with a statement built once from TypeORM's metadata, and
 // hydrates it with the driver's own column conversions: the same object `findOne` returns,
-// without the query builder and hydration pipeline around it (≈ 10× the SQL on the hot paths
+// run by `Database.execute`, without the query builder and hydration pipeline around it (≈ 10× the SQL on the hot paths
 // that use it: findAccount on every refresh and userinfo, the identifiant on every sign-in;
 // BENCHMARKS.md).
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
@@ -19,7 +19,7 @@ export function findOneBy<T extends ObjectLiteral>(db: Database, entity: EntityT
     `SELECT ${columns.map((c) => `${q(c.databaseName)} AS ${q(c.propertyName)}`).join(', ')} ` +
     `FROM ${q(metadata.tableName)} WHERE ${q(by.databaseName)} = ? LIMIT 1`;
   return async (value) => {
-    const rows = (await db.manager.query(sql, [value])) as Record<string, unknown>[];
+    const rows = (await db.execute(sql, [value])) as Record<string, unknown>[];
     const row = rows[0];
     if (!row) return null;
     const entityObject = metadata.create() as T;

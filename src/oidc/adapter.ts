@@ -5,9 +5,8 @@
 //
 // Every token request goes through here several times (client, token, grant, session,
 // rotation), so the statements are written once per database as plain parameterized SQL
-// and run on the connection TypeORM opened — better-sqlite3 statements prepared once, the
-// mysql2 pool's `execute` (server-side prepared, cached per connection) — skipping its query
-// builder, entity hydration and per-query QueryRunner (bench/token.ts, BENCHMARKS.md).
+// and run by `Database.execute` on the connection TypeORM opened, skipping its query builder,
+// entity hydration and per-query QueryRunner (bench/token.ts, BENCHMARKS.md).
 // Values are converted with the driver's own column conversions, so rows read and write
 // exactly as the entity.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -26,11 +25,7 @@ function accountOf(payload: AdapterPayload): string | null {
 const COLUMNS = ['model', 'id', 'payload', 'grantId', 'uid', 'userCode', 'accountId', 'expiresAt', 'consumedAt'] as const;
 type Lookup = 'id' | 'uid' | 'userCode';
 
-/** Runs one statement on the database's own connection(s): rows for a SELECT. */
-type Execute = (sql: string, params: unknown[]) => Promise<unknown>;
-
 interface ArtifactStatements {
-  execute: Execute;
   upsert: string;
   find: Record<Lookup, string>;
   consume: string;
@@ -43,33 +38,6 @@ interface ArtifactStatements {
 }
 
 const statementsByDb = new WeakMap<Database, ArtifactStatements>();
-
-interface SqliteConnection {
-  prepare(sql: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
-}
-interface MysqlPool {
-  execute(sql: string, params: unknown[], callback: (err: Error | null, result: unknown) => void): void;
-}
-
-/**
- * SQLite: the single connection TypeORM holds; writes wait for any transaction open on it
- * (`Database.serialized`), so another request's rollback cannot take a token with it.
- * MySQL: TypeORM's mysql2 pool (every statement autocommits on a connection of its own).
- */
-function executor(db: Database): Execute {
-  const driver = db.dataSource.driver as unknown as { databaseConnection?: SqliteConnection; pool?: MysqlPool };
-  if (db.kind === 'mysql') {
-    const pool = driver.pool!;
-    return (sql, params) => new Promise((resolve, reject) => pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
-  }
-  const prepared = new Map<string, ReturnType<SqliteConnection['prepare']>>();
-  return async (sql, params) => {
-    let statement = prepared.get(sql);
-    if (!statement) prepared.set(sql, (statement = driver.databaseConnection!.prepare(sql)));
-    const ready = statement;
-    return ready.reader ? ready.all(...params) : db.serialized(() => ready.run(...params));
-  };
-}
 
 function statements(db: Database): ArtifactStatements {
   const cached = statementsByDb.get(db);
@@ -85,7 +53,6 @@ function statements(db: Database): ArtifactStatements {
   const live = `(${expiresAt} IS NULL OR ${expiresAt} > ?)`;
   const find = (by: string) => `SELECT ${column('payload')} AS payload, ${consumedAt} AS consumedAt FROM ${table} WHERE ${model} = ? AND ${by} = ? AND ${live}`;
   const built: ArtifactStatements = {
-    execute: executor(db),
     upsert:
       `INSERT INTO ${table} (${COLUMNS.map(column).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ` +
       (db.kind === 'mysql'
@@ -111,7 +78,7 @@ export class TypeOrmAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const { toDb } = this.sql;
-    await this.sql.execute(this.sql.upsert, [
+    await this.db.execute(this.sql.upsert, [
       this.model,
       id,
       JSON.stringify(payload),
@@ -125,7 +92,7 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   private async findBy(by: Lookup, value: string): Promise<AdapterPayload | undefined> {
-    const rows = (await this.sql.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as { payload: string; consumedAt: unknown }[];
+    const rows = (await this.db.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as { payload: string; consumedAt: unknown }[];
     const row = rows[0];
     if (!row) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
@@ -147,15 +114,15 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.sql.execute(this.sql.consume, [this.sql.toDb(new Date()), this.model, id]);
+    await this.db.execute(this.sql.consume, [this.sql.toDb(new Date()), this.model, id]);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.sql.execute(this.sql.destroy, [this.model, id]);
+    await this.db.execute(this.sql.destroy, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.sql.execute(this.sql.revokeByGrantId, [grantId]);
+    await this.db.execute(this.sql.revokeByGrantId, [grantId]);
   }
 }
 /** Clients are read from their own table; they are managed by the CLI, not by the provider. */

@@ -101,7 +101,7 @@ export class ClientStore {
     let entry = this.cache.get(clientId);
     if (!entry || entry.expires <= Date.now()) {
       const generation = this.generation;
-      const [row] = (await this.db.manager.query(this.selectMetadata, [clientId])) as { metadata: string }[];
+      const [row] = (await this.db.execute(this.selectMetadata, [clientId])) as { metadata: string }[];
       if (!row) {
         this.cache.delete(clientId);
         return undefined;
