@@ -33,13 +33,21 @@ export interface AuditEntry {
   createdAt: Date;
 }
 
+export interface AuditListOptions {
+  limit?: number;
+  before?: Date;
+  after?: { createdAt: Date; id: string };
+}
+
 export interface Audit {
   record(manager: EntityManager, input: AuditInput): Promise<void>;
   /**
    * Newest first: events about the class itself and about its members and their relatives.
-   * `before` pages backwards (events strictly older than it).
+   * `after` continues from the last entry of a page (ordered by time, then id, so events of
+   * the same millisecond — a bulk action's — are neither repeated nor skipped); `before`
+   * starts at a date (events strictly older than it).
    */
-  listForClass(classId: string, options?: { limit?: number; before?: Date }): Promise<AuditEntry[]>;
+  listForClass(classId: string, options?: AuditListOptions): Promise<AuditEntry[]>;
 }
 
 /** Key names that could carry a secret, compared lowercase without `_` and `-`. */
@@ -103,6 +111,9 @@ export function createAudit(db: Database, logger: Logger): Audit {
         .addOrderBy('e.id', 'DESC')
         .limit(limit);
       if (options.before) query.andWhere('e.createdAt < :before', { before: options.before });
+      if (options.after) {
+        query.andWhere('(e.createdAt < :afterAt OR (e.createdAt = :afterAt AND e.id < :afterId))', { afterAt: options.after.createdAt, afterId: options.after.id });
+      }
       const rows = await query.getMany();
       return rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null }));
     },

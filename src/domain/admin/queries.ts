@@ -4,7 +4,7 @@
 import { In } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
-import type { Audit } from '../audit.js';
+import type { Audit, AuditListOptions } from '../audit.js';
 import type { Codes, LiveCode } from '../codes/index.js';
 import { chunks, type Policies } from './policies.js';
 import { applySearch } from './search.js';
@@ -31,7 +31,7 @@ export function accountState(account: Pick<Account, 'blockedAt' | 'passwordHash'
 export interface Queries {
   listAccounts(actor: Actor, classId: string, options: ListAccountsOptions): Promise<Page<AccountRow>>;
   connectionSheets(actor: Actor, accountIds: readonly string[], options?: { classId?: string | null }): Promise<ConnectionSheetRow[]>;
-  auditTrail(actor: Actor, classId: string, options?: { limit?: number; before?: Date }): Promise<AuditTrailEntry[]>;
+  auditTrail(actor: Actor, classId: string, options?: AuditListOptions): Promise<AuditTrailEntry[]>;
 }
 
 export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; policies: Policies }): Queries {

@@ -187,14 +187,47 @@ describe('audit trail', () => {
     const first = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5`);
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(5);
-    expect(first.body.nextBefore).toBe(first.body.items[4].at);
+    expect(typeof first.body.nextCursor).toBe('string');
     const actions = new Set((await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=200`)).body.items.map((e: { action: string }) => e.action));
     for (const action of ['code.generate', 'code.reissue', 'account.block', 'account.unblock', 'password.reset_request']) expect(actions).toContain(action);
-    const next = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5&before=${encodeURIComponent(first.body.nextBefore)}`);
-    expect(next.body.items[0].at < first.body.nextBefore).toBe(true);
+    const next = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5&cursor=${first.body.nextCursor}`);
+    expect(next.body.items[0].at <= first.body.items[4].at).toBe(true);
+    expect(next.body.items.map((e: { id: string }) => e.id)).not.toContain(first.body.items[4].id);
+    const older = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5&before=${encodeURIComponent(first.body.items[4].at)}`);
+    for (const e of older.body.items) expect(e.at < first.body.items[4].at).toBe(true);
     const all = JSON.stringify((await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=200`)).body);
     const live = await bench.ts.server.domain.codes.liveCodes(bench.school.studentsA.map((s) => s.id));
     for (const code of live.values()) expect(all).not.toContain(code.code);
     expect(all).toContain('Claire Maîtresse');
+  });
+
+  it('pages by cursor through events of the same millisecond (a bulk action) without skipping or repeating any', async () => {
+    const { db, domain } = bench.ts.server;
+    const classId = bench.school.classA.id;
+    const sameMs = new Date(Date.now() + 86_400_000);
+    await db.transaction(async (m) => {
+      for (let i = 0; i < 12; i++) await domain.audit.record(m, { action: 'class.same_ms', classId, outcome: 'success', detail: { n: i } });
+    });
+    await db.dataSource.createQueryBuilder().update('audit_events').set({ createdAt: sameMs }).where('action = :a', { a: 'class.same_ms' }).execute();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { items: { id: string; action: string }[]; nextCursor: string | null } } =
+        await bench.api(token, 'GET', `/v1/classes/${classId}/audit?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((e) => e.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 100);
+    const all = (await bench.api(token, 'GET', `/v1/classes/${classId}/audit?limit=200`)).body.items.map((e: { id: string }) => e.id);
+    expect(all.length).toBeLessThan(200);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(all);
+
+    const bad = await bench.api(token, 'GET', `/v1/classes/${classId}/audit?cursor=pas-un-curseur`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('cursor');
   });
 });

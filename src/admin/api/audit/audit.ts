@@ -4,7 +4,7 @@ import type { Domain } from '../../../domain/index.js';
 import { actorOf, iso, validate } from '../http.js';
 import { routerPath } from '../registry.js';
 import { ClassParams } from '../classes/schema.js';
-import { AuditQuery, getAudit } from './schema.js';
+import { AuditQuery, encodeCursor, getAudit } from './schema.js';
 
 export function auditRoutes(router: Router, domain: Domain): void {
   router.get(routerPath(getAudit), async (ctx) => {
@@ -12,10 +12,15 @@ export function auditRoutes(router: Router, domain: Domain): void {
     const { classId } = validate(ClassParams, ctx.params);
     const query = validate(AuditQuery, ctx.query);
     const limit = query.limit ?? 50;
-    const entries = await domain.admin.auditTrail(actor, classId, { limit, before: query.before ? new Date(query.before) : undefined });
+    const entries = await domain.admin.auditTrail(actor, classId, {
+      limit,
+      before: query.before ? new Date(query.before) : undefined,
+      after: query.cursor ? { createdAt: new Date(query.cursor.at), id: query.cursor.id } : undefined,
+    });
+    const last = entries.length === limit ? entries[entries.length - 1]! : null;
     ctx.body = {
       items: entries.map((e) => ({ ...e, at: iso(e.at)! })),
-      nextBefore: entries.length === limit ? iso(entries[entries.length - 1]!.at) : null,
+      nextCursor: last ? encodeCursor(last.at, last.id) : null,
     };
   });
 }
