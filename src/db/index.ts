@@ -1,5 +1,5 @@
 // Opening, migrating and closing the database, and running transactions.
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Config } from '../config/index.js';
 import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpoint.js';
@@ -42,6 +42,31 @@ export class Database {
     const run = this.sqliteQueue.then(() => this.dataSource.transaction(work));
     this.sqliteQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Runs `work` while no other process runs work of the same `name` on this database: the
+   * check-then-create steps of a first start (signing keys), which instances starting
+   * together would otherwise both do. MySQL: a named lock (GET_LOCK) held on the connection
+   * `work` runs on, its statements committing one by one. SQLite: one transaction, whose
+   * BEGIN IMMEDIATE already excludes every other writer.
+   */
+  async exclusively<T>(name: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'sqlite') return this.transaction(work);
+    const runner = this.dataSource.createQueryRunner('master');
+    await runner.connect();
+    const lock = `ent-idp:${name}`;
+    try {
+      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, 30])) as { acquired: number | null }[];
+      if (Number(row?.acquired) !== 1) throw new DatabaseUnavailableError(`could not take the database lock ${lock} within 30 s`);
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.query('SELECT RELEASE_LOCK(?)', [lock]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
@@ -114,10 +139,11 @@ export async function openDatabase(database: Config['database'], options: OpenOp
   } catch (err) {
     throw new DatabaseUnavailableError(`cannot open the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
   }
+  if (target.kind === 'sqlite') beginImmediate(dataSource);
   const db = new Database(dataSource, database.url);
   if (options.migrate ?? true) {
     try {
-      await dataSource.runMigrations({ transaction: 'each' });
+      await migrate(dataSource);
     } catch (err) {
       await db.close();
       throw new DatabaseUnavailableError(`cannot migrate the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
@@ -130,6 +156,41 @@ export async function openDatabase(database: Config['database'], options: OpenOp
     });
   }
   return db;
+}
+
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting for it
+ * up to the busy timeout like any statement. A deferred BEGIN takes it at the first write,
+ * and a transaction that has already read cannot wait there: it fails at once with
+ * « database is locked » if another connection writes at that moment (the checkpoint worker
+ * restarting the WAL, a CLI command, a second instance). TypeORM's better-sqlite3 driver has
+ * one query runner, whose BEGIN this rewrites.
+ */
+function beginImmediate(dataSource: DataSource): void {
+  const runner = dataSource.driver.createQueryRunner('master');
+  const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+  runner.query = ((sql: string, ...rest: unknown[]) => query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest)) as QueryRunner['query'];
+}
+
+/** Attempts at migrating: instances starting together on a new database race for the first one. */
+const MIGRATION_ATTEMPTS = 3;
+
+/**
+ * Applies pending migrations, each in its own transaction. When several instances start
+ * together on a new database, all see the same pending list and only one can apply each
+ * migration: the others fail on a table that now exists. They try again a moment later,
+ * re-reading what has been applied, and find nothing left to do.
+ */
+async function migrate(dataSource: DataSource): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      return;
+    } catch (err) {
+      if (attempt >= MIGRATION_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt + Math.random() * 500));
+    }
+  }
 }
 
 function oneLine(err: unknown): string {

@@ -142,13 +142,13 @@ export class ClientStore {
     }
     const now = new Date();
     const existing = await this.db.manager.findOneBy(OidcClient, { clientId: input.clientId });
-    await this.db.manager.save(OidcClient, {
-      clientId: input.clientId,
-      metadata: JSON.stringify(stored),
-      firstParty: input.firstParty,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    });
+    // An upsert, not a read-then-insert: instances starting together on an empty database all
+    // register the admin and demo clients, and none may fail on the other's insert.
+    await this.db.manager.upsert(
+      OidcClient,
+      { clientId: input.clientId, metadata: JSON.stringify(stored), firstParty: input.firstParty, createdAt: existing?.createdAt ?? now, updatedAt: now },
+      { conflictPaths: ['clientId'], skipUpdateIfNoValuesChanged: false },
+    );
     this.invalidate();
     return { client: summarize(metadata, input.firstParty), secret };
   }

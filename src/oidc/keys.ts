@@ -37,11 +37,19 @@ function retentionSeconds(config: Config): number {
   return Math.max(t.idToken, t.accessToken, t.clientCredentials) + 60;
 }
 
-/** Creates the first keys when none is current. Safe to call from several instances. */
+/**
+ * Creates the first key of each algorithm when none is current. Instances starting together
+ * on an empty database create them once between them: the check and the insert run under a
+ * database-wide lock, so the others find the first one's key (and generated theirs for
+ * nothing, which only happens on that first start).
+ */
 export async function ensureSigningKeys(db: Database, config: Config): Promise<void> {
   for (const alg of SIGNING_ALGS) {
-    const current = await db.manager.countBy(SigningKey, { alg, retiredAt: IsNull() });
-    if (current === 0) await db.manager.insert(SigningKey, await newKey(config, alg, new Date()));
+    if (await db.manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) continue;
+    const key = await newKey(config, alg, new Date());
+    await db.exclusively('signing-keys', async (manager) => {
+      if ((await manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) === 0) await manager.insert(SigningKey, key);
+    });
   }
 }
 
@@ -73,7 +81,7 @@ export async function listSigningKeys(db: Database): Promise<KeySummary[]> {
 async function publishedKeys(db: Database): Promise<SigningKey[]> {
   const rows = await db.manager.find(SigningKey, {
     where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(new Date()) }],
-    order: { createdAt: 'DESC' },
+    order: { createdAt: 'DESC', kid: 'ASC' },
   });
   // Current keys first: oidc-provider signs with the first key of an algorithm.
   return [...rows.filter((k) => !k.retiredAt), ...rows.filter((k) => k.retiredAt)];

@@ -3,6 +3,8 @@
 // continuous writes, every committed row is in the database file after close, and SQLite's
 // automatic checkpoints come back when the worker is gone. SQLite-specific, so it always
 // runs on its own SQLite file (also in the MariaDB run).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { openDatabase, type Database } from '../../src/db/index.js';
 import { startBackgroundCheckpoints } from '../../src/db/sqlite-checkpoint.js';
 
 const MiB = 1024 * 1024;
+const require = createRequire(import.meta.url);
 
 describe('SQLite WAL checkpoints in a worker thread', () => {
   let dir: string;
@@ -78,5 +81,30 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
     } finally {
       connection.close();
     }
+  });
+
+  test('a transaction that reads, then writes while another connection holds the write lock, waits for it instead of failing', async () => {
+    // Another process (a CLI command, a second instance; the checkpoint worker restarting
+    // the WAL does the same) holds SQLite's write lock for 300 ms.
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(path)});
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('Session', 'held', '{}')").run();
+      process.stdout.write('locked\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      db.exec('COMMIT');
+      db.close();
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+
+    const written = await db.transaction(async (manager) => {
+      const before = Number((await manager.query('SELECT COUNT(*) AS n FROM oidc_artifacts'))[0].n);
+      await manager.query("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('Session', 'mine', '{}')");
+      return before;
+    });
+    await exited;
+    expect(written).toBe(1); // the transaction began once the other one had committed
+    expect(Number((await db.manager.query('SELECT COUNT(*) AS n FROM oidc_artifacts'))[0].n)).toBe(2);
   });
 });
