@@ -82,6 +82,7 @@ async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string
     case 'fiches': {
       const sheets = await admin.connectionSheets(actor, form.ids, { classId });
       const pdf = await connectionSheetsPdf(sheets);
+      await admin.recordSheetsPrinted(actor, sheets, { ip: ctx.ip, classId, format: 'pdf' });
       ctx.set('Cache-Control', 'no-store');
       ctx.type = 'application/pdf';
       ctx.attachment(`fiches-de-connexion-${new Date().toISOString().slice(0, 10)}.pdf`);

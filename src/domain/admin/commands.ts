@@ -12,7 +12,7 @@ import type { Sessions } from '../sessions.js';
 import { AdminRefused } from './errors.js';
 import type { Policies, Target } from './policies.js';
 import { displayName } from './queries.js';
-import type { Actor, BlockResult, CommandContext, IssuedCode, PasswordResetResult } from './types.js';
+import type { Actor, BlockResult, CommandContext, ConnectionSheetRow, IssuedCode, PasswordResetResult } from './types.js';
 
 export interface Commands {
   /**
@@ -26,6 +26,12 @@ export interface Commands {
   unblockAccounts(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<BlockResult[]>;
   /** « Réinitialiser le mot de passe »: mails a reset link to the account, or to the actor for a child without email. */
   sendPasswordResets(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<PasswordResetResult[]>;
+  /**
+   * « FICHES DE CONNEXIONS » handed out as a file: one audit event per sheet (who printed
+   * whose identifiant and live code, in which format), in one transaction. The rows come
+   * from `connectionSheets`, which authorized them.
+   */
+  recordSheetsPrinted(actor: Actor, rows: readonly ConnectionSheetRow[], context: CommandContext & { format: 'pdf' | 'csv' }): Promise<void>;
 }
 
 /** p***@example.fr */
@@ -102,8 +108,19 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
           ? { accountId: account.id, displayName: displayName(account), sent: true, to: maskEmail(outcome.to) }
           : { accountId: account.id, displayName: displayName(account), sent: false, reason: outcome.reason });
       }
-      return results;
+            return results;
+    },
+
+    async recordSheetsPrinted(actor, rows, context) {
+      if (!rows.length) return;
+      await db.transaction(async (manager) => {
+        for (const row of rows) {
+          await audit.record(manager, {
+            actorId: actor.account.id, action: 'connection_sheet.print', targetId: row.accountId, classId: context.classId ?? null, ip: context.ip, outcome: 'success',
+            detail: { format: context.format, codeKind: row.kind },
+          });
+        }
+      });
     },
   };
 }
-

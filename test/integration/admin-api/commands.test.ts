@@ -189,7 +189,7 @@ describe('audit trail', () => {
     expect(first.body.items).toHaveLength(5);
     expect(typeof first.body.nextCursor).toBe('string');
     const actions = new Set((await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=200`)).body.items.map((e: { action: string }) => e.action));
-    for (const action of ['code.generate', 'code.reissue', 'account.block', 'account.unblock', 'password.reset_request']) expect(actions).toContain(action);
+    for (const action of ['code.generate', 'code.reissue', 'account.block', 'account.unblock', 'password.reset_request', 'connection_sheet.print']) expect(actions).toContain(action);
     const next = await bench.api(token, 'GET', `/v1/classes/${bench.school.classA.id}/audit?limit=5&cursor=${first.body.nextCursor}`);
     expect(next.body.items[0].at <= first.body.items[4].at).toBe(true);
     expect(next.body.items.map((e: { id: string }) => e.id)).not.toContain(first.body.items[4].id);

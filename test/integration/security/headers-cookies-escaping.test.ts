@@ -2,6 +2,8 @@
 // on an https issuer behind a proxy), and hostile names escaped on every page that shows
 // them — and printed literally on the PDF connection sheets.
 import { PDFParse } from 'pdf-parse';
+import { In } from 'typeorm';
+import { AuditEvent } from '../../../src/db/entities/index.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, formOf, textOf, type Page } from '../../helpers/browser.js';
 import { client, registerClient, signIn, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
@@ -240,5 +242,9 @@ describe('hostile names are text, never markup', () => {
     expect(text).toContain(IRISH);
     expect(text).not.toContain('&lt;');
     expect(text).not.toContain('&#39;');
+    // Handing out sheets is audited, one event per sheet, without the code.
+    const printed = await ts.server.db.manager.find(AuditEvent, { where: { action: 'connection_sheet.print', targetId: In([hostile.id, irish.id]) } });
+    expect(printed.map((e) => e.targetId).sort()).toEqual([hostile.id, irish.id].sort());
+    expect(printed.map((e) => JSON.parse(e.detail!).format)).toEqual(['pdf', 'pdf']);
   });
 });

@@ -12,6 +12,7 @@ export function connectionSheetRoutes(router: Router, domain: Domain): void {
     const actor = actorOf(ctx);
     const { accountIds, format, classId } = validate(SheetsBody, jsonBody(ctx));
     const rows = await domain.admin.connectionSheets(actor, accountIds, { classId });
+    await domain.admin.recordSheetsPrinted(actor, rows, { ip: ctx.ip, classId, format });
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Content-Disposition', `attachment; filename="fiches-de-connexion.${format}"`);
     if (format === 'csv') {
