@@ -103,7 +103,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   app.keys = config.secrets.cookieKeys;
   app.proxy = config.trustProxy;
   app.silent = true;
-  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), observe: config.metrics.enabled ? metrics.middleware : undefined });
+  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs, observe: config.metrics.enabled ? metrics.middleware : undefined });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   if (demoApp) {
     const { clientId, clientSecret } = config.demoApp;

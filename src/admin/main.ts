@@ -44,7 +44,7 @@ export async function startAdminAlone(config: Config, port: number, host = confi
   app.keys = config.secrets.cookieKeys;
   app.proxy = config.trustProxy;
   app.silent = true;
-  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://') });
+  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   app.use(async (ctx, next) => {
     if (ctx.path === '/') return ctx.redirect('/admin/');

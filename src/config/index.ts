@@ -15,6 +15,8 @@ export interface Config {
   host: string;
   issuer: string;
   database: { url: string; poolSize: number; timeoutMs: number };
+  /** Deadline of a request, in ms (src/http/deadline.ts). */
+  requestTimeoutMs: number;
   secrets: { cookieKeys: string[]; codeEncryptionKey: Buffer; keystoreEncryptionKey: Buffer };
   trustProxy: boolean;
   logLevel: Settings['LOG_LEVEL'];
@@ -98,6 +100,7 @@ function toConfig(s: Settings): Config {
     host: s.HOST,
     issuer,
     database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE, timeoutMs: s.DATABASE_TIMEOUT_MS },
+    requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
     secrets: { cookieKeys: s.COOKIE_KEYS, codeEncryptionKey: s.CODE_ENCRYPTION_KEY, keystoreEncryptionKey: s.KEYSTORE_ENCRYPTION_KEY },
     trustProxy: s.TRUST_PROXY,
     logLevel: s.LOG_LEVEL,

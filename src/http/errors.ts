@@ -40,7 +40,11 @@ const TITLES: Record<number, string> = {
 
 /** Errors from the database driver that mean "the database is not reachable right now". */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string; driverError?: { code?: string } }).code ?? (err as { driverError?: { code?: string } }).driverError?.code;
+  const e = err as { code?: string; fatal?: boolean; driverError?: { code?: string; fatal?: boolean } };
+  const code = e.code ?? e.driverError?.code;
+  // mysql2 marks errors that ended the connection as fatal; some carry no code (« Can't add
+  // new command when connection is in closed state », on a connection the link cut).
+  if (e.fatal === true || e.driverError?.fatal === true) return true;
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'SQLITE_BUSY', 'ER_CON_COUNT_ERROR', 'POOL_CLOSED'].includes(code ?? '');
 }
 

@@ -3,14 +3,26 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Database } from '../db/index.js';
 
-export function healthRoutes(db: Database): Middleware {
+/** `work`'s answer, or `fallback` once `ms` have passed (the work is left to finish on its own). */
+function within<T>(ms: number, work: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** `timeoutMs`: how long the database check may take before the instance is « unavailable ». */
+export function healthRoutes(db: Database, timeoutMs: number): Middleware {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const reachable = await db.ping();
-    const migrated = reachable && !(await db.pendingMigrations().catch(() => true));
+    // A database that stopped answering makes the instance unready within the timeout, not
+    // when its TCP connections give up.
+    const reachable = await within(timeoutMs, db.ping(), false);
+    const migrated = reachable && !(await within(timeoutMs, db.pendingMigrations().catch(() => true), true));
     ctx.status = reachable && migrated ? 200 : 503;
     ctx.body = { status: ctx.status === 200 ? 'ready' : 'unavailable', database: reachable ? 'up' : 'down', migrations: migrated ? 'applied' : 'pending' };
   });

@@ -9,6 +9,7 @@ import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
+import { requestDeadline } from './deadline.js';
 import { requestContext } from './request-id.js';
 import { securityHeaders } from './security.js';
 import { PUBLIC_DIR, viewsMiddleware } from './views.js';
@@ -20,6 +21,10 @@ export interface StackOptions {
   https: boolean;
   /** Runs right after the request id (e.g. the metrics timer). */
   observe?: Koa.Middleware;
+  /** Deadline of a request in ms, past which it answers 503 (deadline.ts). */
+  requestTimeoutMs: number;
+  /** How long `/readyz` waits for the database. */
+  databaseTimeoutMs: number;
 }
 
 export function useBaseStack(app: Koa, options: StackOptions): void {
@@ -28,6 +33,7 @@ export function useBaseStack(app: Koa, options: StackOptions): void {
   app.use(securityHeaders(options.https));
   app.use(viewsMiddleware(options.nunjucks));
   app.use(errorHandler(options.logger));
-  app.use(healthRoutes(options.db));
+  app.use(requestDeadline(options.requestTimeoutMs, options.logger));
+  app.use(healthRoutes(options.db, options.databaseTimeoutMs));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
 }

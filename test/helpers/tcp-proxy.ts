@@ -1,6 +1,8 @@
 // A small TCP proxy for fault-injection tests: it sits between the server and its database
 // (127.0.0.1:<port> → target) and can be cut (every open socket destroyed, new connections
-// refused at once) and restored, as a network partition or a database restart would.
+// refused at once) and restored, as a database restart would; or stalled (nothing forwarded
+// either way, connections left open, new ones never answered) and resumed, as a network
+// partition that drops packets would, the bytes held back arriving once it heals.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
@@ -10,6 +12,9 @@ export interface TcpProxy {
   cut(): void;
   restore(): void;
   readonly isCut: boolean;
+  /** Stops forwarding in both directions without closing anything, until `resume()`. */
+  stall(): void;
+  resume(): void;
   /** Connections currently proxied. */
   readonly open: number;
   close(): Promise<void>;
@@ -17,7 +22,20 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  /** Proxied pairs, to stop and start their forwarding. */
+  const links = new Set<{ client: Socket; upstream: Socket }>();
   let cut = false;
+  let stalled = false;
+  const forward = (link: { client: Socket; upstream: Socket }) => {
+    link.client.pipe(link.upstream);
+    link.upstream.pipe(link.client);
+  };
+  const hold = (link: { client: Socket; upstream: Socket }) => {
+    link.client.unpipe(link.upstream);
+    link.upstream.unpipe(link.client);
+    link.client.pause();
+    link.upstream.pause();
+  };
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -32,12 +50,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     const upstream = connect(target.port, target.host);
     track(upstream);
+    const link = { client, upstream };
+    links.add(link);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      upstream.destroy();
+      links.delete(link);
+    });
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (stalled) hold(link);
+    else forward(link);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +80,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     get isCut() {
       return cut;
+    },
+    stall() {
+      stalled = true;
+      for (const link of links) hold(link);
+    },
+    resume() {
+      stalled = false;
+      for (const link of links) forward(link);
     },
     get open() {
       return sockets.size;

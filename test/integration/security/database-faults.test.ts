@@ -19,7 +19,7 @@ import { choosePassword, connexion, issueCode, openWithCode, timed } from './sup
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('tcp-proxy helper', () => {
-  it('passes bytes both ways, destroys live sockets when cut, refuses new ones, and works again when restored', async () => {
+  it('passes bytes both ways, destroys live sockets when cut, refuses new ones, works again when restored, holds bytes back while stalled', async () => {
     const echo = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
@@ -45,6 +45,14 @@ describe('tcp-proxy helper', () => {
       proxy.restore();
       const b = await open();
       expect(await roundTrip(b, 'encore')).toBe('encore');
+      // Stalled: nothing comes back, nothing is closed; resumed: the held bytes arrive.
+      proxy.stall();
+      const held = roundTrip(b, 'patience');
+      const early = await Promise.race([held, sleep(300).then(() => 'nothing yet')]);
+      expect(early).toBe('nothing yet');
+      expect(b.destroyed).toBe(false);
+      proxy.resume();
+      expect(await held).toBe('patience');
       b.destroy();
     } finally {
       await proxy.close();
@@ -70,11 +78,12 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 3306) });
     url.host = `127.0.0.1:${proxy.port}`;
     const viaProxy: TestDatabase = { ...real, url: url.toString() };
-    ts = await startTestServer({ database: viaProxy, env: { DATABASE_TIMEOUT_MS: '1000', DATABASE_POOL_SIZE: '8', TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+    ts = await startTestServer({ database: viaProxy, env: { DATABASE_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '3000', DATABASE_POOL_SIZE: '8', TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
     app = await registerClient(ts, { clientId: 'ent-cantine' });
   });
   afterAll(async () => {
     proxy?.restore();
+    proxy?.resume();
     await ts?.stop();
     await proxy?.close();
     process.off('unhandledRejection', onUnhandled);
@@ -201,6 +210,74 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
       const passwordSet = account.passwordHash !== null;
       expect({ login: a.login, consumed, passwordSet, activated: account.activatedAt !== null }).toEqual({ login: a.login, consumed: passwordSet, passwordSet, activated: passwordSet });
     }
+    expect(unhandled).toEqual([]);
+  }, 60_000);
+
+  it('stalled (packets dropped, connections left open) for 8 s: every request answers 503 by its deadline, readiness turns unavailable, then it recovers by itself', async () => {
+    await createAccount(ts.server.db, { login: 'noe.gris', firstName: 'Noé', lastName: 'Gris', profile: 'Student', password: 'le mot de passe de noé' });
+    const browser = new Browser({ 'x-forwarded-for': '10.7.0.1' });
+    const { page: loginPage } = await connexion(app, browser);
+    const uid = /\/interaction\/([\w-]+)\/login/.exec(loginPage.html)![1]!;
+    const csrf = /name="_csrf" value="([^"]*)"/.exec(loginPage.html)![1]!;
+    type Kind = 'page' | 'login' | 'token' | 'readyz';
+    const send: Record<Kind, () => Promise<Response>> = {
+      page: () => fetch(`${ts.url}/interaction/${uid}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual', signal: AbortSignal.timeout(10_000) }),
+      login: () =>
+        fetch(`${ts.url}/interaction/${uid}/login`, {
+          method: 'POST',
+          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.7.0.2' },
+          body: new URLSearchParams({ _csrf: csrf, identifiant: 'noe.gris', mot_de_passe: 'pas le bon' }).toString(),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(10_000),
+        }),
+      token: () =>
+        fetch(`${ts.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}` },
+          body: 'grant_type=authorization_code&code=inconnu&redirect_uri=' + encodeURIComponent(REDIRECT_URI) + '&code_verifier=' + 'b'.repeat(43),
+          signal: AbortSignal.timeout(10_000),
+        }),
+      readyz: () => fetch(`${ts.url}/readyz`, { signal: AbortSignal.timeout(10_000) }),
+    };
+    expect((await send.page()).status).toBe(200);
+
+    proxy.stall();
+    const stalledAt = Date.now();
+    const samples: { kind: Kind; ms: number; status: number; type: string; body: string }[] = [];
+    const worker = async (kinds: Kind[]) => {
+      for (let i = 0; Date.now() - stalledAt < 8000; i++) {
+        const kind = kinds[i % kinds.length]!;
+        // Without a deadline a request would hang until TCP gives up: the client stops at 10 s.
+        const { ms, value: res } = await timed(() => send[kind]().catch(() => null));
+        samples.push({ kind, ms, status: res?.status ?? -1, type: res?.headers.get('content-type') ?? '', body: res ? await res.text() : '(no answer in 10 s)' });
+      }
+    };
+    await Promise.all([worker(['page', 'token']), worker(['login', 'readyz']), worker(['readyz', 'page'])]);
+    proxy.resume();
+    let recoveredAt = -1;
+    for (let i = 0; i < 100 && recoveredAt < 0; i++) {
+      if ((await send.page()).status === 200) recoveredAt = Date.now();
+      else await sleep(100);
+    }
+
+    expect(new Set(samples.map((s) => s.kind))).toEqual(new Set(['page', 'login', 'token', 'readyz']));
+    for (const s of samples) {
+      expect([s.kind, s.status]).toEqual([s.kind, 503]);
+      // The deadline is 3 s (readiness: the 1 s database timeout), plus scheduling slack.
+      expect(s.ms).toBeLessThan(s.kind === 'readyz' ? 2500 : 4500);
+      if (s.kind === 'page' || s.kind === 'login') {
+        expect(s.type).toMatch(/text\/html/);
+        expect(s.body).toContain('Service indisponible');
+      } else if (s.kind === 'token') {
+        expect(JSON.parse(s.body)).toMatchObject({ error: 'temporarily_unavailable' });
+      } else {
+        expect(JSON.parse(s.body)).toMatchObject({ status: 'unavailable', database: 'down' });
+      }
+    }
+    expect(recoveredAt).toBeGreaterThan(0);
+    expect(recoveredAt - stalledAt).toBeLessThan(8000 + 10_000);
+    expect((await send.readyz()).status).toBe(200);
+    expect((await send.login()).status).toBe(401);
     expect(unhandled).toEqual([]);
   }, 60_000);
 });
