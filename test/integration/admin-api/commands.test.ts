@@ -155,6 +155,27 @@ describe('connection sheets', () => {
     expect(text).toContain('Éloïse Lefèvre');
   });
 
+  it('prints names beyond Latin-1 as they are written (Polish, Romanian, Vietnamese, Turkish, Greek, Cyrillic)', async () => {
+    const { db } = bench.ts.server;
+    const names = [
+      { firstName: 'Łukasz', lastName: 'Wójcik-Żak' },
+      { firstName: 'Ștefan', lastName: 'Țăranu' },
+      { firstName: 'Nguyễn', lastName: 'Thị Hương' },
+      { firstName: 'Çağrı', lastName: 'Şahin' },
+      { firstName: 'Ελένη', lastName: 'Παπαδοπούλου' },
+      { firstName: 'Дмитрий', lastName: 'Соколов' },
+    ];
+    const accounts = [];
+    for (const n of names) accounts.push(await createAccount(db, { profile: 'Student', ...n, structureId: bench.school.structure.id, classIds: [bench.school.classA.id] }));
+    const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: accounts.map((a) => a.id) });
+    expect(res.status).toBe(200);
+    const parser = new PDFParse({ data: new Uint8Array(res.raw) });
+    const parsed = await parser.getText();
+    await parser.destroy();
+    expect(parsed.pages).toHaveLength(names.length);
+    for (const [i, n] of names.entries()) expect(parsed.pages[i]!.text).toContain(`${n.firstName} ${n.lastName}`);
+  });
+
   it('exports CSV with a BOM, « ; », the French header, and rows that parse back', async () => {
     const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: ids(), format: 'csv' });
     expect(res.status).toBe(200);
