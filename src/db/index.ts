@@ -13,11 +13,18 @@ export class DatabaseUnavailableError extends Error {
 
 interface SqliteConnection {
   prepare(sql: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+  exec(sql: string): unknown;
 }
 interface MysqlPool {
   execute(sql: string, params: unknown[], callback: (err: Error | null, result: unknown) => void): void;
 }
 type SqliteStatement = ReturnType<SqliteConnection['prepare']>;
+interface PendingWrite {
+  statement: SqliteStatement;
+  params: unknown[];
+  resolve(result: unknown): void;
+  reject(err: unknown): void;
+}
 
 export class Database {
   readonly kind: 'sqlite' | 'mysql';
@@ -27,6 +34,8 @@ export class Database {
   checkpoints: BackgroundCheckpoints | null = null;
   /** SQLite statements of `execute`, prepared once. */
   private readonly prepared = new Map<string, SqliteStatement>();
+  /** SQLite writes of `execute` waiting for the next group commit (`commitWrites`). */
+  private pendingWrites: PendingWrite[] | null = null;
 
   constructor(readonly dataSource: DataSource, url: string) {
     this.kind = parseDatabaseUrl(url).kind;
@@ -85,8 +94,9 @@ export class Database {
    * One parameterized statement on the connection(s) TypeORM opened, without its query
    * builder, hydration or per-query runner: for the hot paths (the provider's adapter, client
    * and account lookups; BENCHMARKS.md). Rows for a SELECT, the driver's result otherwise.
-   * SQLite: statements prepared once on the single connection; writes go through
-   * `serialized`, so another request's rollback cannot take them. MySQL: the mysql2 pool's
+   * SQLite: statements prepared once on the single connection; writes are grouped into one
+   * commit per turn of the event loop (`groupWrite`) and go through `serialized`, so another
+   * request's rollback cannot take them. MySQL: the mysql2 pool's
    * `execute` (server-side prepared, cached per connection; every statement autocommits).
    */
   async execute(sql: string, params: unknown[]): Promise<unknown> {
@@ -96,8 +106,75 @@ export class Database {
     }
     let statement = this.prepared.get(sql);
     if (!statement) this.prepared.set(sql, (statement = driver.databaseConnection!.prepare(sql)));
-    const ready = statement;
-    return ready.reader ? ready.all(...params) : this.serialized(() => ready.run(...params));
+    if (statement.reader) return statement.all(...params);
+    return this.groupWrite(statement, params);
+  }
+
+  /**
+   * Group commit. A single SQLite write commits by appending every page it touched to the
+   * WAL (the table's and each index's: ≈ 6 pages of 4 KiB for a token row); the writes that
+   * concurrent requests issue in the same turn of the event loop are run in one transaction
+   * instead, so the pages they share are appended once. Each write's promise settles only
+   * once that transaction has committed (durability is the same), and a write that fails
+   * (a constraint) fails alone: SQLite undoes that statement and the others commit.
+   */
+  private groupWrite(statement: SqliteStatement, params: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.pendingWrites) {
+        this.pendingWrites.push({ statement, params, resolve, reject });
+        return;
+      }
+      this.pendingWrites = [{ statement, params, resolve, reject }];
+      // After this turn's I/O callbacks, so the writes of every request handled in it join.
+      setImmediate(() => {
+        const batch = this.pendingWrites!;
+        this.pendingWrites = null;
+        void this.serialized(() => this.commitWrites(batch));
+      });
+    });
+  }
+
+  private commitWrites(batch: PendingWrite[]): void {
+    if (batch.length === 1) {
+      const [only] = batch as [PendingWrite];
+      try {
+        only.resolve(only.statement.run(...only.params));
+      } catch (err) {
+        only.reject(err);
+      }
+      return;
+    }
+    const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+    try {
+      connection.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      for (const write of batch) write.reject(err);
+      return;
+    }
+    const outcomes = batch.map((write) => {
+      try {
+        return { ok: true as const, value: write.statement.run(...write.params) };
+      } catch (err) {
+        return { ok: false as const, err };
+      }
+    });
+    try {
+      connection.exec('COMMIT');
+    } catch (err) {
+      // Nothing of the batch is stored (an I/O error ends the transaction): every write fails.
+      try {
+        connection.exec('ROLLBACK');
+      } catch {
+        // Already rolled back by SQLite.
+      }
+      for (const write of batch) write.reject(err);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.err);
+    });
   }
 
   async pendingMigrations(): Promise<boolean> {

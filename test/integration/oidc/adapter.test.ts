@@ -41,6 +41,21 @@ describe('TypeOrmAdapter', () => {
     expect(await adapter('RefreshToken').find('rt-during')).toMatchObject({ jti: 'rt-during' });
   });
 
+  it('writes issued together all land; one that fails fails alone, the others are stored (SQLite groups them in one commit)', async () => {
+    const tokens = adapter('AccessToken');
+    const insert = `INSERT INTO oidc_artifacts (model, id, payload) VALUES (?, ?, ?)`;
+    await db.execute(insert, ['AccessToken', 'dup-1', '{}']);
+    // Issued in the same turn of the event loop, as concurrent requests' writes are.
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 40 }, (_, i) => tokens.upsert(`batch-${i}`, { jti: `batch-${i}`, kind: 'AccessToken', n: i }, 60)),
+      db.execute(insert, ['AccessToken', 'dup-1', '{}']),
+    ]);
+    expect(results.slice(0, 40).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[40]!.status).toBe('rejected');
+    for (let i = 0; i < 40; i++) expect(await tokens.find(`batch-${i}`)).toMatchObject({ n: i });
+    expect(await db.manager.countBy(OidcArtifact, { model: 'AccessToken', id: 'dup-1' })).toBe(1);
+  });
+
   it('honours expiry on read', async () => {
     const codes = adapter('AuthorizationCode');
     await codes.upsert('c-exp', { jti: 'c-exp', grantId: 'g-2' }, 1);
