@@ -213,13 +213,16 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
     expect(unhandled).toEqual([]);
   }, 60_000);
 
-  it('stalled (packets dropped, connections left open) for 8 s: every request answers 503 by its deadline, readiness turns unavailable, then it recovers by itself', async () => {
+  it('stalled (packets dropped, connections left open) for 8 s: every request answers 503 by its deadline (« Mot de passe oublié » at once, as always), readiness turns unavailable, then it recovers by itself', async () => {
     await createAccount(ts.server.db, { login: 'noe.gris', firstName: 'Noé', lastName: 'Gris', profile: 'Student', password: 'le mot de passe de noé' });
     const browser = new Browser({ 'x-forwarded-for': '10.7.0.1' });
     const { page: loginPage } = await connexion(app, browser);
     const uid = /\/interaction\/([\w-]+)\/login/.exec(loginPage.html)![1]!;
     const csrf = /name="_csrf" value="([^"]*)"/.exec(loginPage.html)![1]!;
-    type Kind = 'page' | 'login' | 'token' | 'readyz';
+    // « Mot de passe oublié » answers before it looks anything up: it keeps answering, at once.
+    const forgot = await browser.go(`${ts.url}/mot-de-passe-oublie`);
+    const forgotCsrf = /name="_csrf" value="([^"]*)"/.exec(forgot.html)![1]!;
+    type Kind = 'page' | 'login' | 'token' | 'readyz' | 'recovery';
     const send: Record<Kind, () => Promise<Response>> = {
       page: () => fetch(`${ts.url}/interaction/${uid}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual', signal: AbortSignal.timeout(10_000) }),
       login: () =>
@@ -238,6 +241,14 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
           signal: AbortSignal.timeout(10_000),
         }),
       readyz: () => fetch(`${ts.url}/readyz`, { signal: AbortSignal.timeout(10_000) }),
+      recovery: () =>
+        fetch(`${ts.url}/mot-de-passe-oublie`, {
+          method: 'POST',
+          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.7.0.3' },
+          body: new URLSearchParams({ _csrf: forgotCsrf, identifiant: 'noe.gris' }).toString(),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(10_000),
+        }),
     };
     expect((await send.page()).status).toBe(200);
 
@@ -252,7 +263,7 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
         samples.push({ kind, ms, status: res?.status ?? -1, type: res?.headers.get('content-type') ?? '', body: res ? await res.text() : '(no answer in 10 s)' });
       }
     };
-    await Promise.all([worker(['page', 'token']), worker(['login', 'readyz']), worker(['readyz', 'page'])]);
+    await Promise.all([worker(['page', 'token']), worker(['login', 'readyz']), worker(['readyz', 'page', 'recovery'])]);
     proxy.resume();
     let recoveredAt = -1;
     for (let i = 0; i < 100 && recoveredAt < 0; i++) {
@@ -260,8 +271,13 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
       else await sleep(100);
     }
 
-    expect(new Set(samples.map((s) => s.kind))).toEqual(new Set(['page', 'login', 'token', 'readyz']));
-    for (const s of samples) {
+    expect(new Set(samples.map((s) => s.kind))).toEqual(new Set(['page', 'login', 'token', 'readyz', 'recovery']));
+    for (const s of samples.filter((x) => x.kind === 'recovery')) {
+      expect([s.kind, s.status]).toEqual([s.kind, 200]);
+      expect(s.ms).toBeLessThan(1000);
+      expect(s.body).toContain('un lien pour choisir un nouveau mot de passe');
+    }
+    for (const s of samples.filter((x) => x.kind !== 'recovery')) {
       expect([s.kind, s.status]).toEqual([s.kind, 503]);
       // The deadline is 3 s (readiness: the 1 s database timeout), plus scheduling slack.
       expect(s.ms).toBeLessThan(s.kind === 'readyz' ? 2500 : 4500);
