@@ -7,34 +7,28 @@
 // answers or its connection fails, and whatever it tries to write then goes nowhere.
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from '../logger.js';
-import { serviceUnavailable } from './errors.js';
+import { answerTemporarilyUnavailable, serviceUnavailable } from './errors.js';
 
 /** oidc-provider's endpoints that answer JSON (RFC 6749 §5.2 errors). */
 const OAUTH_JSON = /^\/(token|me|jwks|reg|request)(\/|$)|^\/\.well-known\//;
 
+/** `work`'s answer, or `fallback` once `ms` have passed (the work is left to finish on its own). */
+export function within<T>(ms: number, work: Promise<T>, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export function requestDeadline(ms: number, logger: Logger): Middleware {
   return async function deadline(ctx: Context, next: Next): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), ms);
-    });
     const work = next();
-    try {
-      if ((await Promise.race([work, expired])) !== 'expired') return;
-    } finally {
-      clearTimeout(timer);
-    }
+    if ((await within(ms, work.then(() => 'answered' as const), 'expired' as const)) === 'answered') return;
     // The abandoned handler may still fail (headers already sent, database gone): logged once it does.
     work.catch((err: unknown) => logger.debug({ err, reqId: ctx.state.reqId }, 'request finished after its deadline'));
     logger.warn({ reqId: ctx.state.reqId, path: ctx.path, deadlineMs: ms }, 'request deadline exceeded');
-    ctx.state.deadlineExceeded = true;
-    if (OAUTH_JSON.test(ctx.path)) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
-      return;
-    }
+    if (OAUTH_JSON.test(ctx.path)) return answerTemporarilyUnavailable(ctx);
     throw serviceUnavailable(`request deadline of ${ms} ms exceeded`);
   };
 }

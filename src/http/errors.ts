@@ -48,6 +48,18 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'SQLITE_BUSY', 'ER_CON_COUNT_ERROR', 'POOL_CLOSED'].includes(code ?? '');
 }
 
+/**
+ * The OAuth JSON endpoints' answer when the database is out of reach (RFC 6749 §5.2
+ * `temporarily_unavailable`, 503): a failed provider request (oidc/index.ts) or a request
+ * past its deadline (deadline.ts).
+ */
+export function answerTemporarilyUnavailable(ctx: Context): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', '5');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) return serviceUnavailable((err as Error).message);

@@ -2,15 +2,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Database } from '../db/index.js';
-
-/** `work`'s answer, or `fallback` once `ms` have passed (the work is left to finish on its own). */
-function within<T>(ms: number, work: Promise<T>, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+import { within } from './deadline.js';
 
 /** `timeoutMs`: how long the database check may take before the instance is « unavailable ». */
 export function healthRoutes(db: Database, timeoutMs: number): Middleware {

@@ -11,7 +11,7 @@ import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
-import { isDatabaseUnavailable } from '../http/errors.js';
+import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
 import { providerConfiguration, setErrorsModule } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 
@@ -143,9 +143,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       // The provider answers a failed database with a 500 `server_error` in JSON (HTML goes
       // through renderError): the database being out of reach is a 503 that will pass.
       if (ctx.state.databaseUnavailable && ctx.status === 500 && (ctx.body as { error?: string } | undefined)?.error === 'server_error') {
-        ctx.status = 503;
-        ctx.set('Retry-After', '5');
-        ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
+        answerTemporarilyUnavailable(ctx);
       }
     },
     reloadKeys,

@@ -108,7 +108,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
           ? { accountId: account.id, displayName: displayName(account), sent: true, to: maskEmail(outcome.to) }
           : { accountId: account.id, displayName: displayName(account), sent: false, reason: outcome.reason });
       }
-            return results;
+      return results;
     },
 
     async recordSheetsPrinted(actor, rows, context) {
