@@ -1,5 +1,5 @@
 // Running the compiled `ent-idp` command and server as child processes, as operators do.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +44,41 @@ export function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000):
 /** stderr lines that are ours (oidc-provider's start-up warnings set aside). */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('oidc-provider WARNING'));
+}
+
+/** A server process started by `startServerProcess`; its stderr is kept for error messages. */
+export interface ServerProcess {
+  proc: ChildProcess;
+  url: string;
+  stderr(): string;
+}
+
+/** Starts the compiled server (`dist/src/main.js`) on 127.0.0.1:`port` with `env`. */
+export function startServerProcess(env: NodeJS.ProcessEnv, port: number): ServerProcess {
+  const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return { proc, url: `http://127.0.0.1:${port}`, stderr: () => err };
+}
+
+/** Resolves once `/readyz` answers 200; throws with the server's stderr if it exits first or takes longer. */
+export async function waitReady(server: ServerProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.proc.exitCode !== null) throw new Error(`server exited (${server.proc.exitCode}): ${server.stderr()}`);
+    if (await fetch(`${server.url}/readyz`).then((r) => r.status === 200, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${server.url} not ready: ${server.stderr()}`);
+}
+
+/** SIGTERM to every server still running, waiting for each to exit. */
+export async function stopServerProcesses(servers: readonly ServerProcess[]): Promise<void> {
+  for (const { proc } of servers) {
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  }
 }

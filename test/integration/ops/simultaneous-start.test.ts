@@ -3,37 +3,20 @@
 // migrate, create or find the signing keys and register the built-in clients without
 // stepping on each other: all come up, publish the same JWKS, and a token one signs is
 // accepted by another.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createTestDatabaseUrl, type TestDatabase } from '../../helpers/db.js';
 import { freePort } from '../../helpers/server.js';
-import { childEnv, MAIN, requireBuild, ROOT } from './harness.js';
+import { childEnv, requireBuild, startServerProcess, stopServerProcesses, waitReady, type ServerProcess } from './harness.js';
 
 const COOKIE_KEYS = 'simultaneous-start-cookie-key-0123456789abcdef';
 const INSTANCES = 3;
 
 let database: TestDatabase;
-const children: { proc: ChildProcess; stderr: () => string }[] = [];
+const children: ServerProcess[] = [];
 
 afterAll(async () => {
-  for (const { proc } of children) {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-  }
+  await stopServerProcesses(children);
   await database?.drop();
 });
-
-async function ready(url: string, child: { proc: ChildProcess; stderr: () => string }): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null) throw new Error(`server exited (${child.proc.exitCode}): ${child.stderr()}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready: ${child.stderr()}`);
-}
 
 it('three instances started together on an empty database all come up with the same keys and clients', async () => {
   requireBuild();
@@ -41,14 +24,9 @@ it('three instances started together on an empty database all come up with the s
   const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
   const issuer = `http://127.0.0.1:${ports[0]}`;
   const env = childEnv({ DATABASE_URL: database.url, ISSUER: issuer, HOST: '127.0.0.1', COOKIE_KEYS, ADMIN_CLIENT_SECRET: 'simultaneous-start-admin-secret-0123456789' });
-  for (const port of ports) {
-    const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    children.push({ proc, stderr: () => err });
-  }
-  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
-  await Promise.all(urls.map((url, i) => ready(url, children[i]!)));
+  children.push(...ports.map((port) => startServerProcess(env, port)));
+  const urls = children.map((child) => child.url);
+  await Promise.all(children.map((child) => waitReady(child, 30_000)));
 
   // Every instance publishes the same keys (the issuer's JWKS is what relying parties cache,
   // whichever instance the load balancer picks), and signs with one of them.

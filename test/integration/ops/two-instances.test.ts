@@ -1,7 +1,6 @@
 // Two server processes on one database (SQLite file in WAL mode, or MariaDB/MySQL with
 // TEST_DATABASE_URL), the same issuer and cookie keys, as behind a load balancer: sign in on
 // A, exchange the code and refresh on B, block with the CLI, and A refuses the tokens at once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { loadConfig } from '../../../src/config/index.js';
 import { openDatabase } from '../../../src/db/index.js';
 import { ClientStore } from '../../../src/oidc/clients.js';
@@ -10,7 +9,7 @@ import { createAccount } from '../../helpers/factories.js';
 import { freePort } from '../../helpers/server.js';
 import { Browser } from '../../helpers/browser.js';
 import { authorizationRequest, client, discover, exchange, REDIRECT_URI, POST_LOGOUT_URI, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
-import { childEnv, cli, MAIN, requireBuild, ROOT } from './harness.js';
+import { childEnv, cli, requireBuild, startServerProcess, stopServerProcesses, waitReady, type ServerProcess } from './harness.js';
 
 const PASSWORD = 'une phrase de passe solide';
 const SECRET = 'two-instances-client-secret-0123456789abcdef';
@@ -20,27 +19,7 @@ let database: TestDatabase;
 let env: NodeJS.ProcessEnv;
 let issuer: string;
 let urlB: string;
-const children: { proc: ChildProcess; stderr: () => string }[] = [];
-
-function start(port: number): { proc: ChildProcess; stderr: () => string } {
-  const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const child = { proc, stderr: () => err };
-  children.push(child);
-  return child;
-}
-
-async function ready(url: string, child: { proc: ChildProcess; stderr: () => string }): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null) throw new Error(`server exited: ${child.stderr()}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready: ${child.stderr()}`);
-}
+const children: ServerProcess[] = [];
 
 beforeAll(async () => {
   requireBuild();
@@ -57,21 +36,16 @@ beforeAll(async () => {
     scopes: ['openid', 'profile', 'offline_access'], firstParty: true,
   });
   await db.close();
-  // One after the other: each registers the built-in clients at start.
-  const a = start(portA);
-  await ready(issuer, a);
-  const b = start(portB);
-  await ready(urlB, b);
+  // One after the other (instances starting together: simultaneous-start.test.ts).
+  for (const port of [portA, portB]) {
+    const server = startServerProcess(env, port);
+    children.push(server);
+    await waitReady(server);
+  }
 }, 60_000);
 
 afterAll(async () => {
-  for (const { proc } of children) {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-  }
+  await stopServerProcesses(children);
   await database?.drop();
 });
 
