@@ -11,6 +11,7 @@ import { Account, Membership, OneTimeCode, RelativeLink, RoleAssignment, SchoolC
 import { deriveKey, digest, encrypt } from '../../src/domain/crypto.js';
 import { generateCode } from '../../src/domain/codes/index.js';
 import { searchForm } from '../../src/domain/admin/search.js';
+import { currentSchoolYear } from '../../src/domain/school-year.js';
 import { insertBatched } from './setup.js';
 
 const FIRST = ['Emma', 'Louise', 'Jade', 'Alice', 'Chloé', 'Lina', 'Léa', 'Rose', 'Anna', 'Inès', 'Gabriel', 'Léo', 'Raphaël', 'Arthur', 'Louis', 'Jules', 'Maël', 'Lucas', 'Hugo', 'Noé', 'Éloïse', 'Zoé', 'Nathan', 'Théo', 'Tom', 'Sacha', 'Mathis', 'Adam', 'Lou', 'Ambre'];
@@ -47,7 +48,7 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
   };
 
   const structures: Structure[] = Array.from({ length: DISTRICT.structures }, (_, i) => ({ id: randomUUID(), uai: `08${String(10000 + i).padStart(5, '0')}A`, name: `École ${i + 1}`, entAddress: 'https://ecole.entsomme.fr', createdAt: now }));
-  const classes: SchoolClass[] = structures.flatMap((s) => Array.from({ length: DISTRICT.classesPerStructure }, (_, i) => ({ id: randomUUID(), structureId: s.id, name: `Classe ${i + 1}`, schoolYear: '2026-2027', externalId: null, createdAt: now })));
+  const classes: SchoolClass[] = structures.flatMap((s) => Array.from({ length: DISTRICT.classesPerStructure }, (_, i) => ({ id: randomUUID(), structureId: s.id, name: `Classe ${i + 1}`, schoolYear: currentSchoolYear(now, '09-01'), externalId: null, createdAt: now })));
   const accounts: Account[] = [];
   const memberships: Membership[] = [];
   const roles: RoleAssignment[] = [];

@@ -2,6 +2,7 @@
 import type { Database } from '../db/index.js';
 import { findOneBy } from '../db/row-reader.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../db/entities/index.js';
+import type { SchoolYearInForce } from './school-year.js';
 
 /** How identifiants are compared: trimmed, lowercase (stored lowercase). */
 export function normalizeLogin(login: string): string {
@@ -28,11 +29,11 @@ export interface Accounts {
   findByLogin(login: string): Promise<Account | null>;
   /** Everything the ID token / userinfo claims need, in four queries; null when unknown. */
   claimsFor(accountId: string): Promise<AccountClaims | null>;
-  /** The ENT part of the claims (structure, classes, children): three queries. */
+  /** The ENT part of the claims (structure, classes of the year in force, children): three queries. */
   entDetailsFor(account: Pick<Account, 'id' | 'structureId'>): Promise<Omit<AccountClaims, 'account'>>;
 }
 
-export function createAccounts(db: Database): Accounts {
+export function createAccounts(db: Database, yearInForce: SchoolYearInForce): Accounts {
   const byId = findOneBy(db, Account, 'id');
   const byLogin = findOneBy(db, Account, 'login');
   const entDetailsFor: Accounts['entDetailsFor'] = async ({ id: accountId, structureId }) => {
@@ -41,7 +42,7 @@ export function createAccounts(db: Database): Accounts {
       db.manager
         .createQueryBuilder(SchoolClass, 'c')
         .innerJoin(Membership, 'm', 'm.classId = c.id')
-        .where('m.accountId = :accountId', { accountId })
+        .where('m.accountId = :accountId AND c.schoolYear = :year', { accountId, year: yearInForce() })
         .orderBy('c.name', 'ASC')
         .getMany(),
       db.manager

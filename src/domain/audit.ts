@@ -42,7 +42,7 @@ export interface AuditListOptions {
 export interface Audit {
   record(manager: EntityManager, input: AuditInput): Promise<void>;
   /**
-   * Newest first: events about the class itself and about its members and their relatives.
+   * Newest first: events about the class's students and their relatives (not its staff).
    * `after` continues from the last entry of a page (ordered by time, then id, so events of
    * the same millisecond — a bulk action's — are neither repeated nor skipped); `before`
    * starts at a date (events strictly older than it).
@@ -99,11 +99,12 @@ export function createAudit(db: Database, logger: Logger): Audit {
 
     async listForClass(classId, options = {}) {
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+      // Events about the class's pupils and their parents only: a teacher's view of the class
+      // is theirs, not the sign-ins (and IPs) of the staff who are members of it too.
       const query = db.manager
         .createQueryBuilder(AuditEvent, 'e')
         .where(
-          `(e.classId = :classId
-            OR e.targetId IN (SELECT m.accountId FROM memberships m WHERE m.classId = :classId)
+          `(e.targetId IN (SELECT m.accountId FROM memberships m JOIN accounts p ON p.id = m.accountId WHERE m.classId = :classId AND p.profile = 'Student')
             OR e.targetId IN (SELECT r.relativeId FROM relative_links r JOIN memberships s ON s.accountId = r.studentId WHERE s.classId = :classId))`,
           { classId },
         )

@@ -10,12 +10,12 @@ import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
 } from '../db/entities/index.js';
 import { searchForm } from './roster/logins.js';
+import { currentSchoolYear } from './school-year.js';
 
 /** Every activated demo account signs in with this password (it passes the policy). */
 export const DEMO_PASSWORD = 'baie-de-somme-2026';
 
 export const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
-export const DEMO_SCHOOL_YEAR = '2026-2027';
 const CLASSES = { cm2a: { name: 'CM2 A', externalId: 'demo-cm2-a' }, ce1b: { name: 'CE1 B', externalId: 'demo-ce1-b' } } as const;
 type ClassKey = keyof typeof CLASSES;
 
@@ -112,7 +112,7 @@ export async function seedDemoSchool(domain: Domain): Promise<DemoSchool> {
     for (const [key, spec] of Object.entries(CLASSES) as [ClassKey, (typeof CLASSES)[ClassKey]][]) {
       let cls = await manager.findOne(SchoolClass, { where: { externalId: spec.externalId } });
       if (!cls) {
-        cls = { id: randomUUID(), structureId: structure.id, name: spec.name, schoolYear: DEMO_SCHOOL_YEAR, externalId: spec.externalId, createdAt: now };
+        cls = { id: randomUUID(), structureId: structure.id, name: spec.name, schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart), externalId: spec.externalId, createdAt: now };
         await manager.insert(SchoolClass, cls);
         count++;
       }
@@ -195,5 +195,5 @@ export async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, '
       codeKind: code?.kind ?? null,
     };
   });
-  return { structure, schoolYear: DEMO_SCHOOL_YEAR, password: DEMO_PASSWORD, accounts: rows };
+  return { structure, schoolYear: classes[0]?.schoolYear ?? '', password: DEMO_PASSWORD, accounts: rows };
 }

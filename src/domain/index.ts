@@ -15,6 +15,7 @@ import { createMail, type Mail } from './mail.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createPasswords, type Passwords } from './passwords/index.js';
 import { createRecovery, type Recovery } from './recovery.js';
+import { schoolYearInForce } from './school-year.js';
 import { createSessions, type Sessions } from './sessions.js';
 import { createThrottle, type Throttle } from './throttle.js';
 
@@ -53,7 +54,8 @@ export interface Domain extends DomainDeps {
 
 export function createDomain(deps: DomainDeps): Domain {
   const { config, db, logger } = deps;
-  const accounts = createAccounts(db);
+  const yearInForce = schoolYearInForce(config.codes.schoolYearStart);
+  const accounts = createAccounts(db, yearInForce);
   const audit = createAudit(db, logger);
   const passwords = createPasswords(config);
   const codes = createCodes({ config, db, audit });
@@ -63,6 +65,6 @@ export function createDomain(deps: DomainDeps): Domain {
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
   const maintenance = createMaintenance(db);
-  const admin = createAdmin({ db, audit, codes, recovery, sessions });
+  const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   return { ...deps, accounts, admin, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
 }

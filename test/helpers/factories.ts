@@ -8,6 +8,10 @@ import {
 } from '../../src/db/entities/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createPasswords, type Passwords } from '../../src/domain/passwords/index.js';
+import { currentSchoolYear } from '../../src/domain/school-year.js';
+
+/** The school year in force today: the only one whose classes grant access. */
+export const SCHOOL_YEAR = currentSchoolYear(new Date(), loadConfig().codes.schoolYearStart);
 
 let passwords: Passwords | undefined;
 /** Hashes with the test configuration (config/test.json: cheap argon2). */
@@ -31,7 +35,7 @@ export async function createStructure(db: Database, fields: Partial<Structure> =
 
 export async function createClass(db: Database, fields: Partial<SchoolClass> & { structureId?: string } = {}): Promise<SchoolClass> {
   const structureId = fields.structureId ?? (await createStructure(db)).id;
-  const row: SchoolClass = { id: randomUUID(), structureId, name: 'CM2 A', schoolYear: '2026-2027', externalId: null, createdAt: new Date(), ...fields };
+  const row: SchoolClass = { id: randomUUID(), structureId, name: 'CM2 A', schoolYear: SCHOOL_YEAR, externalId: null, createdAt: new Date(), ...fields };
   await db.manager.insert(SchoolClass, row);
   return row;
 }

@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AdminDeps } from '../index.js';
 import { AppError } from '../../http/errors.js';
+import { canAct } from '../../domain/admin/index.js';
 import { requireTeacher, type Teacher } from './auth.js';
 import { frDateTime, presentRow, TABS, tabOf } from './present.js';
 import { classQuery, codesQuery } from './schema.js';
@@ -47,9 +48,9 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const tab = tabOf(query.onglet);
     try {
       const access = await admin.policies.requireClass(teacher.actor, classId, 'view');
-      const canAct = admin.policies.mayActOnProfile(access, tab.profile);
+      const mayAct = canAct(teacher.actor, access.place, tab.profile);
       const list = await admin.listAccounts(teacher.actor, classId, { profile: tab.profile, q: query.q || undefined, sort: 'name', page: query.page ?? 1, pageSize: PAGE_SIZE });
-      const rows = list.items.map((r) => presentRow(r, canAct));
+      const rows = list.items.map((r) => presentRow(r, mayAct));
       const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
       if (query.partiel) {
         ctx.set('X-Total-Count', String(list.total));
@@ -62,7 +63,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
         cls: { id: access.cls.id, name: access.cls.name, schoolYear: access.cls.schoolYear, structureName: access.structure.name, canAct: access.canAct },
         classes,
         tabs: TABS.map((t) => ({ ...t, href: classHref(classId, { onglet: t.key }), current: t.key === tab.key })),
-        tab: { ...tab, canAct },
+        tab: { ...tab, canAct: mayAct },
         q: query.q,
         rows,
         selected,

@@ -52,7 +52,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
     return db.transaction(async (manager) => {
       const results: BlockResult[] = [];
       for (const { account, classId } of targets) {
-        const { changed } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: actor.account.id, classId: context.classId ?? classId, ip: context.ip });
+        const { changed } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: actor.account.id, classId, ip: context.ip });
         results.push({ accountId: account.id, displayName: displayName(account), changed });
       }
       return results;
@@ -74,7 +74,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
             const still = await manager.count(OneTimeCode, { where: { id: current.id, consumedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
             if (still) {
               await audit.record(manager, {
-                actorId: actor.account.id, action: 'code.reissue', targetId: account.id, classId: context.classId ?? classId, ip: context.ip, outcome: 'success',
+                actorId: actor.account.id, action: 'code.reissue', targetId: account.id, classId, ip: context.ip, outcome: 'success',
                 detail: { kind: 'activation', codeId: current.id },
               });
               issued.push({ ...base, kind: 'activation', code: current.code, expiresAt: current.expiresAt, generated: false });
@@ -82,7 +82,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
             }
           }
           const kind = account.passwordHash ? 'renewal' : 'activation';
-          const fresh = await codes.generate(manager, { accountId: account.id, kind, createdBy: actor.account.id, ip: context.ip, classId: context.classId ?? classId });
+          const fresh = await codes.generate(manager, { accountId: account.id, kind, createdBy: actor.account.id, ip: context.ip, classId });
           issued.push({ ...base, kind, code: fresh.code, expiresAt: fresh.expiresAt, generated: true });
         }
         return issued;
@@ -102,7 +102,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
           requestedBy: actor.account.id,
           ip: context.ip ?? '',
           mailTo: actor.account.email,
-          classId: context.classId ?? classId,
+          classId,
         });
         results.push(outcome.sent
           ? { accountId: account.id, displayName: displayName(account), sent: true, to: maskEmail(outcome.to) }
@@ -116,7 +116,7 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
       await db.transaction(async (manager) => {
         for (const row of rows) {
           await audit.record(manager, {
-            actorId: actor.account.id, action: 'connection_sheet.print', targetId: row.accountId, classId: context.classId ?? null, ip: context.ip, outcome: 'success',
+            actorId: actor.account.id, action: 'connection_sheet.print', targetId: row.accountId, classId: row.classId, ip: context.ip, outcome: 'success',
             detail: { format: context.format, codeKind: row.kind },
           });
         }

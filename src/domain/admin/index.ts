@@ -5,6 +5,7 @@ import type { Database } from '../../db/index.js';
 import type { Audit } from '../audit.js';
 import type { Codes } from '../codes/index.js';
 import type { Recovery } from '../recovery.js';
+import type { SchoolYearInForce } from '../school-year.js';
 import type { Sessions } from '../sessions.js';
 import { createCommands, type Commands } from './commands.js';
 import { createPolicies, type Policies } from './policies.js';
@@ -12,7 +13,8 @@ import { createQueries, type Queries } from './queries.js';
 
 export * from './errors.js';
 export type * from './types.js';
-export type { ClassAccess, Policies, Target } from './policies.js';
+export type { ClassAccess, Place, Policies, Target } from './policies.js';
+export { canAct, canViewClass } from './policies.js';
 export type { Commands } from './commands.js';
 export type { Queries } from './queries.js';
 export { maskEmail } from './commands.js';
@@ -22,19 +24,27 @@ export { searchForm } from './search.js';
 /** At most this many accounts per command (the API refuses more with 400). */
 export const MAX_TARGETS = 500;
 
-export interface Admin extends Pick<Policies, 'loadActor' | 'classesOf' | 'canViewClass'>, Queries, Commands {
+export interface Admin extends Pick<Policies, 'loadActor' | 'classesOf'>, Queries, Commands {
   policies: Policies;
 }
 
-export function createAdmin(deps: { db: Database; audit: Audit; codes: Codes; recovery: Recovery; sessions: Sessions }): Admin {
-  const policies = createPolicies(deps.db);
+export interface AdminDeps {
+  db: Database;
+  audit: Audit;
+  codes: Codes;
+  recovery: Recovery;
+  sessions: Sessions;
+  yearInForce: SchoolYearInForce;
+}
+
+export function createAdmin(deps: AdminDeps): Admin {
+  const policies = createPolicies(deps.db, deps.yearInForce);
   const queries = createQueries({ ...deps, policies });
   const commands = createCommands({ ...deps, policies });
   return {
     policies,
     loadActor: policies.loadActor,
     classesOf: policies.classesOf,
-    canViewClass: policies.canViewClass,
     ...queries,
     ...commands,
   };

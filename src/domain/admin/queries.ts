@@ -6,7 +6,8 @@ import type { Database } from '../../db/index.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Audit, AuditListOptions } from '../audit.js';
 import type { Codes, LiveCode } from '../codes/index.js';
-import { chunks, type Policies } from './policies.js';
+import { chunks } from '../../db/chunks.js';
+import { canAct, type Policies } from './policies.js';
 import { applySearch } from './search.js';
 import type {
   AccountRow, AccountState, Actor, AuditTrailEntry, ConnectionSheetRow, ListAccountsOptions, Page,
@@ -95,7 +96,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
         }
       };
       const [live] = await Promise.all([ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()), readLinks()]);
-      const mayAct = policies.mayActOnProfile(access, profile) || actor.schoolAdminOf.has(access.cls.structureId);
+      const mayAct = canAct(actor, access.place, profile);
 
       const items = accounts.map((a): AccountRow => {
         const code = live.get(a.id);
@@ -140,6 +141,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
         const shown = code && (state === 'renewal_code' || state === 'activation_code') ? code : undefined;
         return {
           accountId: account.id,
+          classId,
           firstName: account.firstName,
           lastName: account.lastName,
           displayName: displayName(account),

@@ -90,6 +90,8 @@ export interface PasswordResetResult {
 
 export interface ConnectionSheetRow {
   accountId: string;
+  /** The class through which the actor may act on the account (null: structure-wide). */
+  classId: string | null;
   firstName: string;
   lastName: string;
   displayName: string;
@@ -122,6 +124,9 @@ export interface AuditTrailEntry {
 export interface CommandContext {
   /** Client IP, for the audit trail. */
   ip: string | null;
-  /** The class page the action came from, for the audit trail (optional). */
+  /**
+   * The class page the action came from: preferred as the class recorded in the audit trail
+   * and printed on sheets when the actor may act through it, never taken on trust.
+   */
   classId?: string | null;
 }

@@ -13,8 +13,10 @@
 import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Domain } from '../index.js';
+import { currentSchoolYear } from '../school-year.js';
 import { parseRoster } from './csv.js';
-import { chunks, planImport, RosterInvalid, type Plan, type PlannedAccount } from './plan.js';
+import { chunks } from '../../db/chunks.js';
+import { planImport, RosterInvalid, type Plan, type PlannedAccount } from './plan.js';
 import { checkRow, type RosterRow, type RowError } from './rows.js';
 
 export { RosterFileError, COLUMNS } from './csv.js';
@@ -41,14 +43,6 @@ export interface ImportReport {
   links: { added: number; removed: number };
   /** New accounts, with their activation code (null in a dry run). */
   newAccounts: (Omit<PlannedAccount, 'id' | 'classId'> & { code: string | null })[];
-}
-
-/** The school year containing `now`: 2026-2027 from SCHOOL_YEAR_START (09-01) 2026 on. */
-export function currentSchoolYear(now: Date, schoolYearStart: string): string {
-  const [month, day] = schoolYearStart.split('-').map(Number) as [number, number];
-  const year = now.getUTCFullYear();
-  const started = now.getTime() >= Date.UTC(year, month - 1, day);
-  return started ? `${year}-${year + 1}` : `${year - 1}-${year}`;
 }
 
 /** Validates every row; throws RosterInvalid listing them all when one is wrong. */

@@ -7,6 +7,7 @@ import { In, type EntityManager } from 'typeorm';
 import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile,
 } from '../../db/entities/index.js';
+import { chunks } from '../../db/chunks.js';
 import { allocateLogin, loginBase, searchForm } from './logins.js';
 import type { RosterRow, RowError } from './rows.js';
 
@@ -43,12 +44,6 @@ export class RosterInvalid extends Error {
   constructor(readonly errors: RowError[]) {
     super(`${errors.length} invalid row(s)`);
   }
-}
-
-export function chunks<T>(items: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 async function findIn<T extends object>(manager: EntityManager, entity: new () => T, column: keyof T & string, values: readonly string[]): Promise<T[]> {

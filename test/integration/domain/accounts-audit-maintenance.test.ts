@@ -62,10 +62,11 @@ describe('accounts', () => {
 });
 
 describe('audit', () => {
-  it('lists a class’s events newest first (its members and their relatives included), paging backwards', async () => {
+  it('lists the events of a class’s students and their relatives newest first, not its staff’s, paging backwards', async () => {
     const cls = await createClass(h.db);
     const elsewhere = await createClass(h.db);
     const child = await createAccount(h.db, { profile: 'Student', classIds: [cls.id] });
+    const teacher = await createAccount(h.db, { profile: 'Teacher', classIds: [cls.id] });
     const parent = await createAccount(h.db, { profile: 'Relative' });
     await linkRelative(h.db, parent.id, child.id);
     const stranger = await createAccount(h.db, { profile: 'Student', classIds: [elsewhere.id] });
@@ -79,9 +80,10 @@ describe('audit', () => {
     await record('code.for.child', { targetId: child.id }, 2);
     await record('login.parent', { targetId: parent.id }, 3);
     await record('login.stranger', { targetId: stranger.id }, 4);
+    await record('login.teacher', { targetId: teacher.id, actorId: teacher.id, ip: '192.0.2.7' }, 5);
 
     const all = await h.domain.audit.listForClass(cls.id);
-    expect(all.map((e) => e.action)).toEqual(['login.parent', 'code.for.child', 'class.note']);
+    expect(all.map((e) => e.action)).toEqual(['login.parent', 'code.for.child']);
     expect(all[0]!.detail).toEqual({ clientId: 'app', nested: {} });
     const page = await h.domain.audit.listForClass(cls.id, { limit: 1, before: all[0]!.createdAt });
     expect(page.map((e) => e.action)).toEqual(['code.for.child']);

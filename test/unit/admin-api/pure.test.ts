@@ -30,7 +30,7 @@ describe('helpers', () => {
 
   it('defuses spreadsheet formulas in CSV cells and keeps a BOM', () => {
     const csv = connectionSheetsCsv([{
-      accountId: 'a', firstName: '=HYPERLINK("x")', lastName: "O'Brien-Ñúñez", displayName: '', birthDate: '2010-08-01', login: 'enfant.test',
+      accountId: 'a', classId: null, firstName: '=HYPERLINK("x")', lastName: "O'Brien-Ñúñez", displayName: '', birthDate: '2010-08-01', login: 'enfant.test',
       profile: 'Student', kind: 'renewal', code: 'yxs7ce5d', codeExpiresAt: new Date(), state: 'renewal_code', entAddress: 'https://ecole.entsomme.fr', structureName: '', className: '',
     }]);
     expect(csv.startsWith('\ufeffNom;Prénom;')).toBe(true);

@@ -2,7 +2,7 @@
 import { allocateLogin, foldName, loginBase } from '../../../src/domain/roster/logins.js';
 import { checkRow, parseDate } from '../../../src/domain/roster/rows.js';
 import { detectDelimiter, parseRoster, RosterFileError } from '../../../src/domain/roster/csv.js';
-import { currentSchoolYear } from '../../../src/domain/roster/index.js';
+import { currentSchoolYear } from '../../../src/domain/school-year.js';
 
 describe('identifiants', () => {
   it('prenom.nom, accents stripped, lowercase, non-letters removed', () => {
