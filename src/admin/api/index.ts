@@ -52,9 +52,11 @@ export function apiRoutes(deps: AdminDeps): Middleware {
   const { domain, logger } = deps;
 
   const publicRouter = new Router({ prefix: API_PREFIX });
+  // One document per mount point (`/admin` in ent-idp and alone), keyed on koa-mount's own
+  // prefix: never on the path as typed, whose case and slash variants are endless.
   const documents = new Map<string, unknown>();
   publicRouter.get('/openapi.json', (ctx) => {
-    const server = ctx.originalUrl.split('?')[0]!.replace(/\/openapi\.json$/, '');
+    const server = `${(ctx as { mountPath?: string }).mountPath ?? ''}${API_PREFIX}`;
     if (!documents.has(server)) documents.set(server, buildOpenApi(OPERATIONS, server));
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = documents.get(server);
@@ -75,9 +77,16 @@ export function apiRoutes(deps: AdminDeps): Middleware {
     await next();
     if (ctx.body === undefined && ctx.status === 404) throw new AppError(404, 'not_found', 'Cette adresse de l’API n’existe pas.');
   };
+  // Every answer under /api/v1 is about people (codes in clear, names, audit trail): never
+  // kept by a browser or a proxy, success or error alike.
+  const noStore: Middleware = async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
   // Everything under /api/v1 is authenticated before routing (an unknown path answers 401
   // to strangers, 404 to teachers).
   const v1 = compose([
+    noStore,
     bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, encoding: 'utf-8' }) as Middleware,
     authenticate(deps),
     routes.routes() as Middleware,

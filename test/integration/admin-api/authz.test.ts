@@ -207,3 +207,25 @@ describe('the OpenAPI document', () => {
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
   });
 });
+
+describe('caching', () => {
+  it('the OpenAPI document names the mount point whatever the typed path (one document, not one per variant)', async () => {
+    for (const variant of ['/admin/API/openapi.json', '/admin/api/OpenAPI.json', '/admin/api/openapi.json/', '/ADMIN/api/openapi.json?x=1']) {
+      const res = await fetch(`${bench.ts.url}${variant}`);
+      if (res.status !== 200) continue; // a variant the router refuses costs nothing either
+      const doc = (await res.json()) as { servers: { url: string }[] };
+      expect([variant, doc.servers]).toEqual([variant, [{ url: API }]]);
+    }
+  });
+
+  it('every /v1 answer is Cache-Control: no-store — live codes in a listing, errors too', async () => {
+    const { classA, studentsA } = bench.school;
+    await bench.api(tokenA, 'POST', '/v1/renewal-codes', { accountIds: [studentsA[1]!.id] });
+    const listing = await bench.api(tokenA, 'GET', `/v1/classes/${classA.id}/accounts`);
+    expect(listing.body.items.some((r: { code?: string }) => r.code)).toBe(true);
+    expect(listing.headers.get('cache-control')).toBe('no-store');
+    for (const path of ['/v1/me', '/v1/classes', `/v1/classes/${classA.id}/audit`, `/v1/classes/${bench.school.classB.id}/accounts`]) {
+      expect([path, (await bench.api(tokenA, 'GET', path)).headers.get('cache-control')]).toEqual([path, 'no-store']);
+    }
+  });
+});

@@ -13,7 +13,6 @@ export function connectionSheetRoutes(router: Router, domain: Domain): void {
     const { accountIds, format, classId } = validate(SheetsBody, jsonBody(ctx));
     const rows = await domain.admin.connectionSheets(actor, accountIds, { classId });
     await domain.admin.recordSheetsPrinted(actor, rows, { ip: ctx.ip, classId, format });
-    ctx.set('Cache-Control', 'no-store');
     ctx.set('Content-Disposition', `attachment; filename="fiches-de-connexion.${format}"`);
     if (format === 'csv') {
       ctx.type = 'text/csv; charset=utf-8';

@@ -11,7 +11,6 @@ export function renewalCodeRoutes(router: Router, domain: Domain): void {
     const actor = actorOf(ctx);
     const { accountIds, classId } = validate(TargetsBody, jsonBody(ctx));
     const issued = await domain.admin.generateRenewalCodes(actor, accountIds, { ip: ctx.ip, classId });
-    ctx.set('Cache-Control', 'no-store');
     ctx.body = { items: issued.map((c) => ({ ...c, expiresAt: iso(c.expiresAt)! })) };
   });
 }
