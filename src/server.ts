@@ -14,6 +14,7 @@ import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { interactionRoutes } from './interactions/index.js';
 import { createAdminApp } from './admin/index.js';
+import { CALLBACK_PATH, LOGGED_OUT_PATH } from './admin/page/oidc-client.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, DEMO_APP_PATH } from './demo-app/registration.js';
@@ -39,10 +40,6 @@ export interface ServerOptions {
   db?: Database;
 }
 
-/** Paths of the admin page's OIDC client, relative to the issuer. */
-export const ADMIN_CALLBACK_PATH = '/admin/auth/callback';
-export const ADMIN_LOGGED_OUT_PATH = '/admin/auth/logged-out';
-
 /**
  * The admin page is mounted here, so its client is registered here, idempotently, from
  * ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET. (Run alone, the admin app is registered with
@@ -54,8 +51,8 @@ async function registerAdminClient(oidc: Oidc, config: Config): Promise<void> {
     name: 'Paramétrage de la classe',
     type: 'confidential',
     secret: config.admin.clientSecret,
-    redirectUris: [`${config.issuer}${ADMIN_CALLBACK_PATH}`],
-    postLogoutRedirectUris: [`${config.issuer}${ADMIN_LOGGED_OUT_PATH}`],
+    redirectUris: [`${config.issuer}${CALLBACK_PATH}`],
+    postLogoutRedirectUris: [`${config.issuer}${LOGGED_OUT_PATH}`],
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: ['openid', 'profile', 'class-admin'],
     firstParty: true,

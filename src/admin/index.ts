@@ -8,6 +8,7 @@ import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import { apiRoutes } from './api/index.js';
 import { adminSession, pageRoutes } from './page/index.js';
+import { createPageOidcClient } from './page/oidc-client.js';
 
 export interface AdminDeps {
   config: Config;
@@ -20,9 +21,10 @@ export function createAdminApp(deps: AdminDeps): Koa {
   const app = new Koa();
   app.keys = deps.config.secrets.cookieKeys;
   app.proxy = deps.config.trustProxy;
+  const page = { ...deps, oidc: createPageOidcClient(deps.config) };
   // The page's session (cookie + CSRF) sets ctx.state.adminSession for the API too.
-  app.use(adminSession(app, deps));
+  app.use(adminSession(page));
   app.use(apiRoutes(deps));
-  app.use(pageRoutes(deps));
+  app.use(pageRoutes(page));
   return app;
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createAccounts, type Accounts } from './accounts.js';
+import { createAdminSessions, type AdminSessions } from './admin-sessions.js';
 import { createAdmin, type Admin } from './admin/index.js';
 import { createAudit, type Audit } from './audit.js';
 import { createCodes, type Codes } from './codes/index.js';
@@ -21,6 +22,7 @@ import { createThrottle, type Throttle } from './throttle.js';
 
 export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
 export type { Admin } from './admin/index.js';
+export type { AdminSessions, AdminSignIn } from './admin-sessions.js';
 export { normalizeLogin } from './accounts.js';
 export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
 export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
@@ -41,6 +43,7 @@ export interface DomainDeps {
 export interface Domain extends DomainDeps {
   accounts: Accounts;
   admin: Admin;
+  adminSessions: AdminSessions;
   audit: Audit;
   codes: Codes;
   login: Login;
@@ -66,5 +69,6 @@ export function createDomain(deps: DomainDeps): Domain {
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
   const maintenance = createMaintenance(db);
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
-  return { ...deps, accounts, admin, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
+  const adminSessions = createAdminSessions(db, config.ttl.session);
+  return { ...deps, accounts, admin, adminSessions, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
 }

@@ -1,8 +1,9 @@
 // Ending an account's access at once: its provider sessions, grants, authorization codes,
 // access and refresh tokens live in oidc_artifacts with their accountId (the TypeORM adapter
-// stores it on every row it can), so one DELETE removes them.
+// stores it on every row it can), so one DELETE removes them; its admin page sessions live in
+// admin_sessions, another DELETE. Called by blocking and by every password change.
 import type { EntityManager } from 'typeorm';
-import { OidcArtifact } from '../db/entities/index.js';
+import { AdminSession, OidcArtifact } from '../db/entities/index.js';
 
 /**
  * Interactions are kept: they are short-lived login pages, and the one in progress (the user
@@ -12,20 +13,21 @@ import { OidcArtifact } from '../db/entities/index.js';
 export const KEPT_MODELS = ['Interaction'];
 
 export interface Sessions {
-  /** Deletes the account's provider artifacts; returns how many rows went. */
+  /** Deletes the account's provider artifacts and admin page sessions; returns how many rows went. */
   revokeAllForAccount(manager: EntityManager, accountId: string): Promise<number>;
 }
 
 export function createSessions(): Sessions {
   return {
     async revokeAllForAccount(manager, accountId) {
-      const result = await manager
+      const artifacts = await manager
         .createQueryBuilder()
         .delete()
         .from(OidcArtifact)
         .where('accountId = :accountId AND model NOT IN (:...kept)', { accountId, kept: KEPT_MODELS })
         .execute();
-      return result.affected ?? 0;
+      const adminSessions = await manager.delete(AdminSession, { accountId });
+      return (artifacts.affected ?? 0) + (adminSessions.affected ?? 0);
     },
   };
 }

@@ -1,10 +1,15 @@
 // Options for koa-session cookies whose content is sealed (AES-256-GCM), not only signed:
 // nothing in them is readable by the browser. Used by the login pages and the admin page.
+//
+// COOKIE_KEYS rotates by prepending a key: the first key seals, every key opens, so the
+// sessions sealed before a rotation survive it (a code flow in progress, a teacher's page).
 import type { Config } from '../config/index.js';
 import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
+import type { Logger } from '../logger.js';
 
-export function sealedSessionOptions(config: Config, cookie: string, purpose: string) {
-  const key = deriveKey(Buffer.from(config.secrets.cookieKeys[0]!), purpose);
+export function sealedSessionOptions(config: Config, cookie: string, purpose: string, logger: Logger) {
+  const keys = config.secrets.cookieKeys.map((key) => deriveKey(Buffer.from(key), purpose));
+  const [sealing] = keys as [Buffer];
   return {
     key: cookie,
     maxAge: 'session' as const,
@@ -13,13 +18,19 @@ export function sealedSessionOptions(config: Config, cookie: string, purpose: st
     signed: true,
     secure: config.issuer.startsWith('https://'),
     rolling: false,
-    encode: (value: unknown) => encrypt(key, JSON.stringify(value)),
+    encode: (value: unknown) => encrypt(sealing, JSON.stringify(value)),
     decode: (sealed: string): unknown => {
-      try {
-        return JSON.parse(decrypt(key, sealed)) as unknown;
-      } catch {
-        return {};
+      for (const key of keys) {
+        try {
+          return JSON.parse(decrypt(key, sealed)) as unknown;
+        } catch {
+          // Another key of COOKIE_KEYS may open it.
+        }
       }
+      // Signed with one of our keys (koa checked the signature) yet sealed with none of them:
+      // a key was removed from COOKIE_KEYS too early, or the keys differ between instances.
+      logger.warn({ cookie }, 'sealed session cookie could not be opened with any COOKIE_KEYS key: starting an empty session');
+      return {};
     },
   };
 }

@@ -32,7 +32,7 @@ export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   consentRoutes(router, deps);
   recoveryRoutes(router, deps);
   const pages = compose([
-    flowSession(app, deps.config),
+    flowSession(app, deps.config, deps.logger),
     bodyParser({ enableTypes: ['form'], formLimit: '32kb' }) as unknown as Middleware,
     csrfProtection(),
     router.routes() as unknown as Middleware,

@@ -6,9 +6,9 @@
 //
 // Two ways in:
 // - `Authorization: Bearer <jwt>` (ENT applications, scripts, tests);
-// - the admin page's cookie session: `ctx.state.adminSession.accessToken`, verified the
-//   same way; then every non-GET request must carry `X-CSRF-Token` equal to
-//   `ctx.state.adminSession.csrfToken`.
+// - the admin page's signed-in session (`ctx.state.adminSession`, set by the page's session
+//   middleware from the database): the teacher is its account; every non-GET request must
+//   then carry `X-CSRF-Token` equal to `ctx.state.adminSession.csrfToken`.
 // The actor is the token's `sub`. Client-credentials tokens name no user (oidc-provider
 // sets `sub` = `client_id`): they are refused with 403 (no service-account policy yet). An unknown or blocked account is refused with 401.
 import { timingSafeEqual } from 'node:crypto';
@@ -22,10 +22,10 @@ import type { ApiState } from './http.js';
 export const ADMIN_SCOPE = 'class-admin';
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** What the admin page's session middleware leaves on ctx.state for the API. */
+/** What the admin page's session middleware leaves on ctx.state for a signed-in teacher. */
 export interface AdminSessionState {
-  accessToken?: string;
-  csrfToken?: string;
+  accountId: string;
+  csrfToken: string;
 }
 
 const invalidToken = (ctx: Context, detail: string, message = 'Votre session a expiré ou le jeton d’accès n’est pas valable. Reconnectez-vous.') => {
@@ -92,33 +92,33 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
   return async function authenticateAdmin(ctx: Context, next: Next) {
     const header = ctx.get('authorization');
     const session = (ctx.state as { adminSession?: AdminSessionState }).adminSession;
-    let token: string;
+    let sub: string;
     let via: ApiState['via'];
     if (header) {
       const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
       if (!match) throw invalidToken(ctx, 'malformed Authorization header');
-      token = match[1]!;
+      const { payload } = await verify(ctx, match[1]!);
+      // RFC 9068: a client_credentials token's `sub` is the client itself.
+      if (!payload.sub || payload.sub === payload.client_id) {
+        throw new AppError(403, 'forbidden', 'Ce jeton d’application ne représente aucun enseignant : il ne donne pas accès à cette API.', `client_credentials token of ${payload.client_id ?? '?'}`);
+      }
+      sub = payload.sub;
       via = 'bearer';
-    } else if (session?.accessToken) {
-      token = session.accessToken;
-      via = 'cookie';
+    } else if (session) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
         const sent = ctx.get(CSRF_HEADER);
-        if (!session.csrfToken || !sent || !sameSecret(sent, session.csrfToken)) {
+        if (!sent || !sameSecret(sent, session.csrfToken)) {
           throw new AppError(403, 'csrf', 'La page a expiré : rechargez-la puis recommencez.', 'missing or wrong X-CSRF-Token');
         }
       }
+      sub = session.accountId;
+      via = 'cookie';
     } else {
       ctx.set('WWW-Authenticate', 'Bearer realm="ent-admin"');
       throw new AppError(401, 'invalid_token', 'Authentification requise : connectez-vous à « Paramétrage de la classe ».', 'no credentials');
     }
 
-    const { payload } = await verify(ctx, token);
-    // RFC 9068: a client_credentials token's `sub` is the client itself.
-    if (!payload.sub || payload.sub === payload.client_id) {
-      throw new AppError(403, 'forbidden', 'Ce jeton d’application ne représente aucun enseignant : il ne donne pas accès à cette API.', `client_credentials token of ${payload.client_id ?? '?'}`);
-    }
-    const actor = await domain.admin.loadActor(payload.sub);
+    const actor = await domain.admin.loadActor(sub);
     if (!actor) throw invalidToken(ctx, 'unknown or blocked account', 'Ce compte n’a pas (ou plus) accès à cette application.');
     const state = ctx.state as ApiState;
     state.actor = actor;

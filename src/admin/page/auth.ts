@@ -3,9 +3,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Actor } from '../../domain/admin/index.js';
+import { CALLBACK_PATH } from './oidc-client.js';
 import { AppError, renderErrorPage } from '../../http/errors.js';
 import type { AdminDeps } from '../index.js';
-import { pageContext } from './context.js';
+import type { AdminSessionState } from '../api/auth.js';
+import type { PageDeps } from './index.js';
 import { adminServices } from './services.js';
 import { sessionOf } from './session.js';
 
@@ -25,12 +27,14 @@ export interface Teacher {
  * POST whose session ended goes to CONNEXION too (the action is not replayed).
  */
 export async function requireTeacher(ctx: Context, deps: AdminDeps): Promise<Teacher | null> {
-  const session = sessionOf(ctx);
-  if (session.tokens) {
-    const actor = await adminServices(deps.domain).loadActor(session.tokens.accountId);
+  const signedIn = (ctx.state as { adminSession?: AdminSessionState }).adminSession;
+  if (signedIn) {
+    const actor = await adminServices(deps.domain).loadActor(signedIn.accountId);
     if (actor) return { actor, displayName: `${actor.account.firstName} ${actor.account.lastName}`.trim() };
-    // Blocked or deleted since sign-in: the session ends here.
-    delete session.tokens;
+    // Blocked (its sessions are gone already) or deleted since sign-in: the session ends here.
+    const session = sessionOf(ctx);
+    if (session.sid) await deps.domain.adminSessions.close(session.sid);
+    delete session.sid;
     throw new AppError(403, 'forbidden', 'Votre compte ne permet plus d’accéder à cette page.');
   }
   if (ctx.query.partiel) {
@@ -44,14 +48,14 @@ export async function requireTeacher(ctx: Context, deps: AdminDeps): Promise<Tea
   return null;
 }
 
-export function authRoutes(router: Router, deps: AdminDeps): void {
-  const page = pageContext(deps);
+export function authRoutes(router: Router, deps: PageDeps): void {
+  const { oidc, domain } = deps;
 
   router.get('/auth/login', async (ctx) => {
     const session = sessionOf(ctx);
     const returnTo = safeReturn(ctx.query.retour);
-    if (session.tokens) return ctx.redirect(returnTo);
-    const { url, pending } = await page.oidc.start(returnTo);
+    if (ctx.state.adminSession) return ctx.redirect(returnTo);
+    const { url, pending } = await oidc.start(returnTo);
     session.pending = pending;
     ctx.redirect(url.href);
   });
@@ -67,7 +71,12 @@ export function authRoutes(router: Router, deps: AdminDeps): void {
     }
     if (!pending) return ctx.redirect('/admin/');
     try {
-      session.tokens = await page.oidc.finish(new URL(`${page.oidc.baseUrl}/admin/auth/callback${ctx.search}`), pending);
+      const signedIn = await oidc.finish(new URL(`${oidc.baseUrl}${CALLBACK_PATH}${ctx.search}`), pending);
+      if (session.sid) await domain.adminSessions.close(session.sid);
+      session.sid = await domain.adminSessions.open(signedIn);
+      // A new CSRF secret with the new session: a token seen before signing in is worth nothing after.
+      delete session.secret;
+      delete session.csrfToken;
     } catch (err) {
       deps.logger.info({ err }, 'admin sign-in callback failed');
       ctx.set('Cache-Control', 'no-store');
@@ -79,9 +88,12 @@ export function authRoutes(router: Router, deps: AdminDeps): void {
   // Déconnexion: forget the page's session, then RP-initiated logout at the provider, which
   // comes back to /admin/auth/logged-out.
   router.post('/auth/logout', async (ctx) => {
-    const idToken = sessionOf(ctx).tokens?.idToken;
+    const { sid } = sessionOf(ctx);
+    const signedIn = sid ? await domain.adminSessions.find(sid) : null;
+    // Ended in the database first: a copy of the cookie is worth nothing from now on.
+    if (sid) await domain.adminSessions.close(sid);
     (ctx as unknown as { session: null }).session = null;
-    const url = await page.oidc.endSessionUrl(idToken);
+    const url = await oidc.endSessionUrl(signedIn?.idToken);
     ctx.status = 303;
     ctx.redirect(url.href);
   });

@@ -13,14 +13,14 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import compose from 'koa-compose';
 import CSRF from 'koa-csrf';
-import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import { AppError } from '../../http/errors.js';
 import type { AdminDeps } from '../index.js';
+import type { AdminSessionState } from '../api/auth.js';
+import type { PageOidcClient } from './oidc-client.js';
 import { actionRoutes } from './actions.js';
 import { authRoutes } from './auth.js';
 import { classPageRoutes } from './class-page.js';
-import { pageContext } from './context.js';
 import { adminCookieSession, sessionOf } from './session.js';
 
 export { ADMIN_SESSION_COOKIE } from './session.js';
@@ -30,20 +30,19 @@ const csrf = (options: CsrfOptions) => new (CSRF as unknown as new (opts: CsrfOp
 
 const isApi = (ctx: Context) => ctx.path.startsWith('/api/') || ctx.path === '/api';
 
-/** What the admin page's session leaves for the admin API's cookie authentication. */
-export interface AdminSessionState {
-  accessToken: string;
-  csrfToken: string;
-  accountId: string;
+/** The admin app's deps, plus the page's own OIDC client (one per app). */
+export interface PageDeps extends AdminDeps {
+  oidc: PageOidcClient;
 }
 
 /**
- * The page's own session, for every request of the admin app. When the teacher is signed in
- * it refreshes an expired access token and sets
- * `ctx.state.adminSession = { accessToken, csrfToken, accountId }` (the API's cookie auth).
+ * The page's own session, for every request of the admin app. When the cookie names a
+ * signed-in session that the database still holds, it sets
+ * `ctx.state.adminSession = { accountId, csrfToken }` (the page's teacher, and the API's
+ * cookie authentication); a session ended elsewhere (Déconnexion, password change, block)
+ * is forgotten here.
  */
-export function adminSession(_app: Koa, deps: AdminDeps): Middleware {
-  const page = pageContext(deps);
+export function adminSession(deps: PageDeps): Middleware {
   // koa-csrf here only mints the session's secret and a token (no method is checked); the
   // page's forms are checked in pageRoutes, the API checks X-CSRF-Token itself.
   const mint = csrf({ excludedMethods: ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] });
@@ -53,23 +52,17 @@ export function adminSession(_app: Koa, deps: AdminDeps): Middleware {
       await mint(ctx, async () => undefined);
       session.csrfToken ??= ctx.state._csrf as string;
     }
-    if (session.tokens && Date.now() >= session.tokens.expiresAt) {
-      try {
-        session.tokens = await page.refresh(session.tokens);
-      } catch (err) {
-        deps.logger.info({ err, reqId: ctx.state.reqId }, 'admin page: refresh failed, signing out');
-        delete session.tokens;
-      }
-    }
-    if (session.tokens && session.csrfToken) {
-      ctx.state.adminSession = { accessToken: session.tokens.accessToken, csrfToken: session.csrfToken, accountId: session.tokens.accountId } satisfies AdminSessionState;
+    if (session.sid) {
+      const signedIn = await deps.domain.adminSessions.find(session.sid);
+      if (!signedIn) delete session.sid;
+      else if (session.csrfToken) ctx.state.adminSession = { accountId: signedIn.accountId, csrfToken: session.csrfToken } satisfies AdminSessionState;
     }
     await next();
   };
-  return compose([adminCookieSession(deps.config), state]);
+  return compose([adminCookieSession(deps.config, deps.logger), state]);
 }
 
-export function pageRoutes(deps: AdminDeps): Middleware {
+export function pageRoutes(deps: PageDeps): Middleware {
   const router = new Router();
   authRoutes(router, deps);
   classPageRoutes(router, deps);

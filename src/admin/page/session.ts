@@ -1,6 +1,8 @@
 // The admin page's own cookie session (koa-session, sealed with AES-256-GCM like the login
-// pages' session): the teacher's tokens, a CSRF secret and token, the login in progress and
-// a one-shot flash message. Nothing in it is readable by the browser.
+// pages' session): a CSRF secret and token, the login in progress, a one-shot flash message,
+// and — once the teacher has signed in — the id of their session in the database
+// (domain/admin-sessions.ts), which is what says who is signed in and until when. Nothing in
+// the cookie is readable by the browser, and nothing in it signs anyone in on its own.
 //
 // koa-session attaches `ctx.session` to the Koa app's context prototype. Mounted with
 // koa-mount, the admin app runs on the *parent's* ctx (whose `session` is the login pages'
@@ -11,7 +13,8 @@ import session from 'koa-session';
 import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../../config/index.js';
 import { sealedSessionOptions } from '../../http/sealed-session.js';
-import type { PendingLogin, TokenSet } from './oidc-client.js';
+import type { Logger } from '../../logger.js';
+import type { PendingLogin } from './oidc-client.js';
 
 export const ADMIN_SESSION_COOKIE = 'ent.admin';
 
@@ -25,15 +28,16 @@ export interface AdminSessionData {
   secret?: string;
   /** One token of that secret, stable for the session: forms and the API's X-CSRF-Token. */
   csrfToken?: string;
-  tokens?: TokenSet;
+  /** The signed-in session's id (admin_sessions), once the teacher has signed in. */
+  sid?: string;
   pending?: PendingLogin;
   flash?: Flash;
 }
 
-export function adminCookieSession(config: Config): Middleware {
+export function adminCookieSession(config: Config, logger: Logger): Middleware {
   const holder = { context: {} as object, use: () => holder };
   const middleware = session(
-    sealedSessionOptions(config, ADMIN_SESSION_COOKIE, 'admin-session'),
+    sealedSessionOptions(config, ADMIN_SESSION_COOKIE, 'admin-session', logger),
     holder as never,
   ) as unknown as (ctx: object, next: Next) => Promise<void>;
   const descriptors = Object.getOwnPropertyDescriptors(holder.context);

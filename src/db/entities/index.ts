@@ -1,4 +1,5 @@
 export * from './account.js';
+export * from './admin-session.js';
 export * from './audit-event.js';
 export * from './membership.js';
 export * from './oidc-artifact.js';
@@ -13,6 +14,7 @@ export * from './structure.js';
 export * from './throttle-entry.js';
 
 import { Account } from './account.js';
+import { AdminSession } from './admin-session.js';
 import { AuditEvent } from './audit-event.js';
 import { Membership } from './membership.js';
 import { OidcArtifact } from './oidc-artifact.js';
@@ -27,6 +29,6 @@ import { Structure } from './structure.js';
 import { ThrottleEntry } from './throttle-entry.js';
 
 export const entities = [
-  Account, AuditEvent, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
+  Account, AdminSession, AuditEvent, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
   RelativeLink, RoleAssignment, SchoolClass, SigningKey, Structure, ThrottleEntry,
 ];

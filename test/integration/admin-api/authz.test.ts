@@ -1,15 +1,11 @@
 // Who may call what: a teacher of class A gets 404 for anything of class B (and a list
 // mixing A and B changes nothing); bad tokens get 401; application tokens without a user
-// 403; the page's cookie session needs its CSRF token for writes.
+// 403. (The page's cookie session and its CSRF token: admin-page/session.test.ts.)
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import Koa from 'koa';
 import * as jose from 'jose';
 import { client, registerClient } from '../../helpers/oidc.js';
 import { grantRole } from '../../helpers/factories.js';
 import { loadSigningJwks } from '../../../src/oidc/keys.js';
-import { apiRoutes } from '../../../src/admin/api/index.js';
-import { createLogger } from '../../../src/logger.js';
 import { Account } from '../../../src/db/entities/index.js';
 import { API, openBench, type Bench } from './harness.js';
 
@@ -147,42 +143,6 @@ describe('tokens', () => {
     await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() });
     expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(401);
     await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null });
-  });
-});
-
-describe('the admin page’s cookie session', () => {
-  let server: Server;
-  let base: string;
-
-  beforeAll(async () => {
-    // Stands in for the page's session middleware: ctx.state.adminSession from the test.
-    const app = new Koa();
-    app.use((ctx, next) => {
-      if (ctx.get('x-test-session') === 'yes') ctx.state.adminSession = { accessToken: tokenA, csrfToken: 'le-jeton-csrf-de-la-session' };
-      return next();
-    });
-    app.use(apiRoutes({ config: bench.ts.config, domain: bench.ts.server.domain, logger: createLogger('silent'), nunjucks: undefined as never }));
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
-    fetch(`${base}${path}`, { method, headers: { 'x-test-session': 'yes', ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
-
-  it('reads with the session alone and writes only with the X-CSRF-Token', async () => {
-    expect((await call('GET', '/api/v1/me', {})).status).toBe(200);
-    const body = { accountIds: [bench.school.studentsA[1]!.id] };
-    const without = await call('POST', '/api/v1/renewal-codes', {}, body);
-    expect(without.status).toBe(403);
-    expect(((await without.json()) as { code: string }).code).toBe('csrf');
-    expect((await call('POST', '/api/v1/renewal-codes', { 'x-csrf-token': 'un-autre-jeton-de-même-long' }, body)).status).toBe(403);
-    expect((await call('POST', '/api/v1/renewal-codes', { 'x-csrf-token': 'le-jeton-csrf-de-la-session' }, body)).status).toBe(200);
-    expect((await fetch(`${base}/api/v1/me`)).status).toBe(401);
   });
 });
 

@@ -1,12 +1,12 @@
 // The admin page's session over real HTTP (no browser): sign-in through the provider, the
-// sealed cookie, ctx.state.adminSession for the API, refresh, CSRF, the live-search fragment,
-// open redirects, logout, and refusals on accounts of another class.
-import { createHmac } from 'node:crypto';
+// sealed cookie naming a session held in the database, the API's cookie authentication,
+// CSRF, the live-search fragment, open redirects, logout (a copy of the cookie is then worth
+// nothing, nor after a password change or a block), and refusals on another class's accounts.
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, decodeEntities, formOf, textOf, type Page } from '../../helpers/browser.js';
 import { createAccount, createClass, createStructure, grantRole } from '../../helpers/factories.js';
-import { Account } from '../../../src/db/entities/index.js';
-import { decrypt, deriveKey, encrypt } from '../../../src/domain/crypto.js';
+import { Account, AdminSession } from '../../../src/db/entities/index.js';
+import { decrypt, deriveKey } from '../../../src/domain/crypto.js';
 import { safeReturn } from '../../../src/admin/page/auth.js';
 import { ADMIN_SESSION_COOKIE } from '../../../src/admin/page/index.js';
 import { initials } from '../../../src/admin/page/present.js';
@@ -50,13 +50,12 @@ async function signIn(login: string, start = '/admin/'): Promise<{ browser: Brow
 
 const jar = (browser: Browser) => (browser as unknown as { cookies: Map<string, string> }).cookies;
 const sessionKey = () => deriveKey(Buffer.from(ts.config.secrets.cookieKeys[0]!), 'admin-session');
-const readSession = (browser: Browser) => JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { tokens: { accessToken: string; refreshToken: string; expiresAt: number; accountId: string }; csrfToken: string };
-/** Rewrites the sealed session cookie (and its koa signature) as the server would. */
-function writeSession(browser: Browser, data: unknown): void {
-  const value = encrypt(sessionKey(), JSON.stringify(data));
-  const sig = createHmac('sha1', ts.config.secrets.cookieKeys[0]!).update(`${ADMIN_SESSION_COOKIE}=${value}`).digest('base64').replace(/\/|\+|=/g, (c) => ({ '/': '_', '+': '-', '=': '' })[c]!);
-  jar(browser).set(ADMIN_SESSION_COOKIE, value);
-  jar(browser).set(`${ADMIN_SESSION_COOKIE}.sig`, sig);
+const readSession = (browser: Browser) => JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { sid?: string; csrfToken: string };
+/** A second browser holding a copy of `browser`'s cookies, as someone who copied them would. */
+function copyOf(browser: Browser): Browser {
+  const copy = new Browser();
+  for (const [name, value] of jar(browser)) jar(copy).set(name, value);
+  return copy;
 }
 
 describe('sign-in', () => {
@@ -75,9 +74,12 @@ describe('sign-in', () => {
     expect(page.html).not.toMatch(/<script>(?!<\/script>)|\sstyle=/);
     const raw = jar(browser).get(ADMIN_SESSION_COOKIE)!;
     const session = readSession(browser);
-    expect(session.tokens.accessToken.split('.')).toHaveLength(3);
-    expect(raw).not.toContain(session.tokens.accessToken.slice(0, 20));
-    expect(session.tokens.refreshToken).toBeTruthy();
+    expect(session.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(raw).not.toContain(session.sid);
+    // The database holds a digest of the session id, never the id itself.
+    const rows = (await ts.server.db.dataSource.query('SELECT id FROM admin_sessions')) as { id: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain(session.sid);
   });
 
   test('several classes: a picker first, then the class chosen', async () => {
@@ -101,8 +103,7 @@ describe('sign-in', () => {
     const pending = JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { pending: { returnTo: string } };
     expect(pending.pending.returnTo).toBe('/admin/');
     const auth = new URL(res.headers.get('location')!);
-    expect(auth.searchParams.get('resource')).toBe(ts.config.admin.audience);
-    expect(auth.searchParams.get('scope')).toBe('openid profile class-admin');
+    expect(auth.searchParams.get('scope')).toBe('openid profile');
     expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
     expect(auth.searchParams.get('redirect_uri')).toBe(`${ts.url}/admin/auth/callback`);
   });
@@ -150,23 +151,9 @@ describe('the session for the admin API and the live search', () => {
     expect(res.html).not.toContain('<html');
   });
 
-  test('an expired access token is refreshed with the refresh token', async () => {
+  test('a session past its end in the database signs the teacher out', async () => {
     const { browser } = await signIn('prof.a');
-    const before = readSession(browser);
-    writeSession(browser, { ...before, tokens: { ...before.tokens, expiresAt: 0 } });
-    const page = await browser.request(`${ts.url}/admin/classes/${classA.id}`);
-    expect(page.status).toBe(200);
-    const after = readSession(browser);
-    expect(after.tokens.accessToken).not.toBe(before.tokens.accessToken);
-    expect(after.tokens.refreshToken).not.toBe(before.tokens.refreshToken);
-    expect(after.tokens.expiresAt).toBeGreaterThan(Date.now());
-    expect(after.tokens.accountId).toBe(before.tokens.accountId);
-  });
-
-  test('a refresh that fails signs the teacher out', async () => {
-    const { browser } = await signIn('prof.a');
-    const before = readSession(browser);
-    writeSession(browser, { ...before, tokens: { ...before.tokens, expiresAt: 0, refreshToken: 'not-a-refresh-token' } });
+    await ts.server.db.manager.createQueryBuilder().update(AdminSession).set({ expiresAt: new Date(Date.now() - 1000) }).execute();
     const page = await browser.request(`${ts.url}/admin/classes/${classA.id}`);
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toMatch(/^\/admin\/auth\/login/);
@@ -245,6 +232,65 @@ describe('Déconnexion', () => {
     const out = await browser.request(`${ts.url}/admin/auth/logged-out`);
     expect(textOf(out)).toContain('Vous êtes déconnecté');
     expect(out.html).toContain('href="/admin/"');
+  });
+
+  /** Signs in, keeps a copy of the cookies, ends the session with `end`, then replays the copy. */
+  async function replayAfter(login: string, end: (teacher: Account, browser: Browser, page: Page) => Promise<void>) {
+    const { browser, page } = await signIn(login);
+    const copy = copyOf(browser);
+    const { hidden } = formOf(page, '/actions');
+    const [classId, pupil] = login === 'prof.a' ? [classA.id, pupilA] : [classB.id, pupilB];
+    // The copy works while the session lives.
+    expect((await copy.request(`${ts.url}/admin/classes/${classId}`)).status).toBe(200);
+    await end(await ts.server.db.manager.findOneByOrFail(Account, { login }), browser, page);
+    const codeBefore = await ts.server.domain.codes.liveCode(pupil.id);
+    const replay = await copy.request(`${ts.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action: 'renouveler', ids: pupil.id } });
+    const listing = await copy.request(`${ts.url}/admin/classes/${classId}`);
+    const api = await copy.request(`${ts.url}/admin/api/v1/me`, { headers: { accept: 'application/json' } });
+    expect((await ts.server.domain.codes.liveCode(pupil.id))?.id).toBe(codeBefore?.id);
+    return { replay: replay.status, listing: listing.status, api: api.status };
+  }
+
+  test('a copy of the cookie taken before Déconnexion generates nothing afterwards', async () => {
+    const after = await replayAfter('prof.a', async (_teacher, browser, page) => {
+      const form = formOf(page, '/admin/auth/logout');
+      await browser.request(new URL(form.action, ts.url).href, { form: form.hidden });
+    });
+    // Signed out: CONNEXION for the pages (the POST is not replayed), 401 for the API.
+    expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
+  });
+
+  test('a password change ends every admin page session of the account, a copy included', async () => {
+    const after = await replayAfter('prof.a', async (teacher) => {
+      const issued = await ts.server.domain.codes.issue({ accountId: teacher.id, kind: 'renewal', createdBy: null });
+      const result = await ts.server.domain.login.completeCode({ accountId: teacher.id, codeId: issued.id, newPassword: PASSWORD, confirmation: PASSWORD, ip: '127.0.0.1' });
+      expect(result.ok).toBe(true);
+    });
+    expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
+  });
+
+  test('blocking the teacher ends their admin page sessions at once', async () => {
+    const after = await replayAfter('prof.b', async (teacher) => {
+      const director = await ts.server.domain.admin.loadActor((await ts.server.db.manager.findOneByOrFail(Account, { login: 'direction' })).id);
+      await ts.server.domain.admin.blockAccounts(director!, [teacher.id], { ip: null });
+    });
+    expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
+    const teacher = await ts.server.db.manager.findOneByOrFail(Account, { login: 'prof.b' });
+    await ts.server.domain.admin.unblockAccounts((await ts.server.domain.admin.loadActor((await ts.server.db.manager.findOneByOrFail(Account, { login: 'direction' })).id))!, [teacher.id], { ip: null });
+  });
+});
+
+describe('a school admin on the page', () => {
+  test('gets checkboxes and the toolbar on the ENSEIGNANTS tab, as the API lets them act there', async () => {
+    const { browser } = await signIn('direction');
+    const page = await browser.go(`${ts.url}/admin/classes/${classA.id}?onglet=enseignants`);
+    expect(textOf(page)).toContain('prof.a');
+    expect(page.html).toMatch(/type="checkbox"[^>]*name="ids"/);
+    expect(page.html).toContain('GÉNÉRER UN CODE DE RENOUVELLEMENT');
+    // A class admin sees their colleagues read-only.
+    const teacher = await signIn('prof.a');
+    const readOnly = await teacher.browser.go(`${ts.url}/admin/classes/${classA.id}?onglet=enseignants`);
+    expect(readOnly.html).not.toMatch(/type="checkbox"[^>]*name="ids"/);
   });
 });
 
