@@ -8,6 +8,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from '../logger.js';
 import { answerTemporarilyUnavailable, serviceUnavailable } from './errors.js';
+import { requestLogFields } from './request-id.js';
 
 /** oidc-provider's endpoints that answer JSON (RFC 6749 §5.2 errors). */
 const OAUTH_JSON = /^\/(token|me|jwks|reg|request)(\/|$)|^\/\.well-known\//;
@@ -26,8 +27,8 @@ export function requestDeadline(ms: number, logger: Logger): Middleware {
     const work = next();
     if ((await within(ms, work.then(() => 'answered' as const), 'expired' as const)) === 'answered') return;
     // The abandoned handler may still fail (headers already sent, database gone): logged once it does.
-    work.catch((err: unknown) => logger.debug({ err, reqId: ctx.state.reqId }, 'request finished after its deadline'));
-    logger.warn({ reqId: ctx.state.reqId, path: ctx.path, deadlineMs: ms }, 'request deadline exceeded');
+    work.catch((err: unknown) => logger.debug({ err, ...requestLogFields(ctx) }, 'request finished after its deadline'));
+    logger.warn({ ...requestLogFields(ctx), deadlineMs: ms }, 'request deadline exceeded');
     if (OAUTH_JSON.test(ctx.path)) return answerTemporarilyUnavailable(ctx);
     throw serviceUnavailable(`request deadline of ${ms} ms exceeded`);
   };

@@ -3,6 +3,7 @@
 // into an HTML page (views/error.njk) or an RFC 7807 problem+json body.
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
+import { requestLogFields } from './request-id.js';
 
 export class AppError extends Error {
   override name = 'AppError';
@@ -84,8 +85,8 @@ export function errorHandler(logger: Logger) {
       if (ctx.status === 404 && ctx.body == null) throw notFound();
     } catch (err) {
       const error = toAppError(err);
-      if (error.status >= 500) logger.error({ err, reqId: ctx.state.reqId, path: ctx.path }, 'request failed');
-      else logger.info({ code: error.code, detail: error.detail, reqId: ctx.state.reqId, path: ctx.path }, 'request refused');
+      if (error.status >= 500) logger.error({ err, ...requestLogFields(ctx) }, 'request failed');
+      else logger.info({ code: error.code, detail: error.detail, ...requestLogFields(ctx) }, 'request refused');
       ctx.status = error.status;
       if (error.status === 503) ctx.set('Retry-After', '5');
       if (wantsJson(ctx)) {

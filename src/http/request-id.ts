@@ -4,12 +4,23 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 
-/** Path segments that are secrets (password reset links carry their token in the path). */
-const SECRET_PATHS = /^(\/mot-de-passe\/reinitialiser\/)[^/]+/;
+/**
+ * Path segments that are secrets (password reset links carry their token in the path).
+ * Case-insensitive like the router: /MOT-DE-PASSE/… reaches the same page with the same token.
+ */
+const SECRET_PATHS = /^(\/mot-de-passe\/reinitialiser\/)[^/]+/i;
 
 /** The path as logged: no query string (it may hold codes or tokens), secret segments masked. */
 export function loggablePath(path: string): string {
   return path.replace(SECRET_PATHS, '$1[redacted]');
+}
+
+/**
+ * The fields every log line about a request carries: its id and its path as logged. Log
+ * calls take these rather than `ctx.path`, so no line can carry a secret path segment.
+ */
+export function requestLogFields(ctx: Context): { reqId: string | undefined; path: string } {
+  return { reqId: ctx.state.reqId as string | undefined, path: loggablePath(ctx.path) };
 }
 
 export function requestContext(logger: Logger) {
@@ -23,7 +34,7 @@ export function requestContext(logger: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ reqId, method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info({ ...requestLogFields(ctx), method: ctx.method, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }
   };
 }

@@ -4,6 +4,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { AppError, toAppError } from '../../http/errors.js';
+import { requestLogFields } from '../../http/request-id.js';
 import type { Logger } from '../../logger.js';
 import { AdminNotFound, AdminRefused, type Actor } from '../../domain/admin/index.js';
 
@@ -78,8 +79,8 @@ export function problems(logger: Logger): Middleware {
       await next();
     } catch (err) {
       const error = toApiError(err);
-      if (error.status >= 500) logger.error({ err, reqId: ctx.state.reqId, path: ctx.path }, 'admin API request failed');
-      else logger.info({ code: error.code, detail: error.detail, reqId: ctx.state.reqId, path: ctx.path }, 'admin API request refused');
+      if (error.status >= 500) logger.error({ err, ...requestLogFields(ctx) }, 'admin API request failed');
+      else logger.info({ code: error.code, detail: error.detail, ...requestLogFields(ctx) }, 'admin API request refused');
       ctx.status = error.status;
       if (error.status === 503) ctx.set('Retry-After', '5');
       ctx.type = 'application/problem+json';

@@ -1,7 +1,8 @@
-// One roster row, checked on its own: required fields, dates, profiles, identifiers. Checks
-// that need the other rows or the database are in plan.ts.
+// One roster row, checked on its own: control characters, required fields, dates, profiles,
+// identifiers. Checks that need the other rows or the database are in plan.ts.
 import type { Profile } from '../../db/entities/index.js';
-import type { RawRow } from './csv.js';
+import { firstControlCharacter } from '../control-characters.js';
+import { COLUMNS, type RawRow } from './csv.js';
 
 export interface RosterRow {
   line: number;
@@ -48,7 +49,19 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const UAI = /^\d{7}[A-Z]$/;
 const EXTERNAL_ID = /^[\w.:@-]{1,64}$/;
 
+/** One message per column holding a control character (control-characters.ts says why). */
+function controlCharacterErrors(raw: RawRow): string[] {
+  return COLUMNS.flatMap((column) => {
+    const found = firstControlCharacter(raw[column]);
+    return found ? [`${column}: holds a control character (${found}: a line break, a tab…), which is not allowed`] : [];
+  });
+}
+
 export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[] } {
+  // Checked first and alone: the other messages quote the value, and a control character
+  // must not reach the terminal that prints them.
+  const refused = controlCharacterErrors(raw);
+  if (refused.length) return { errors: refused.map((message) => ({ line: raw.line, message })) };
   const errors: string[] = [];
   const uai = raw.uai.toUpperCase();
   if (!UAI.test(uai)) errors.push(`uai: "${raw.uai}" is not a UAI (7 digits and a letter, e.g. 0800001A)`);

@@ -201,6 +201,30 @@ describe('connection sheets', () => {
     expect((await parser.getText()).text).toContain('Aucun code en cours');
     await parser.destroy();
   });
+  it('CSV: no line a spreadsheet or a script would run, every cell quoted, even for names stored with a line break', async () => {
+    // Stored before the roster import refused control characters (the factories write as is).
+    const { db } = bench.ts.server;
+    const base = { profile: 'Student' as const, structureId: bench.school.structure.id, classIds: [bench.school.classA.id] };
+    const hostile = [
+      await createAccount(db, { ...base, firstName: 'Jean', lastName: 'Dupont\n=2+2' }),
+      await createAccount(db, { ...base, firstName: '\r\n@SUM(1+1)', lastName: 'Martin\r-1+1' }),
+      await createAccount(db, { ...base, firstName: ' =1+1', lastName: '\t+33 1 23' }),
+    ];
+    await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: hostile.map((a) => a.id) });
+    const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: hostile.map((a) => a.id), format: 'csv' });
+    expect(res.status).toBe(200);
+    const text = res.raw.toString('utf8').replace(/^\uFEFF/, '');
+    // Split as a naive reader would, on every kind of line break.
+    const lines = text.split(/\r\n|[\n\r\v\f\u0085\u2028\u2029]/).filter(Boolean);
+    expect(lines).toHaveLength(1 + hostile.length);
+    const QUOTED_CELLS = /^"(?:[^"]|"")*"(?:;"(?:[^"]|"")*")*$/;
+    for (const line of lines) expect({ line, quoted: QUOTED_CELLS.test(line), formula: /^[=+\-@\t\r]/.test(line) }).toEqual({ line, quoted: true, formula: false });
+    // Parsed as a spreadsheet parses it: no cell starts a formula; the names are still there.
+    const rows = parse(text, { delimiter: ';' }) as string[][];
+    for (const cell of rows.flat()) expect(cell).not.toMatch(/^\s*[=+\-@]/);
+    const byLogin = (login: string) => rows.find((r) => r[3] === login)!.slice(0, 2);
+    expect(hostile.map((a) => byLogin(a.login))).toEqual([['Dupont =2+2', 'Jean'], ['Martin -1+1', "'  @SUM(1+1)"], ["' +33 1 23", "' =1+1"]]);
+  });
 });
 
 describe('audit trail', () => {

@@ -64,6 +64,29 @@ describe('roster import', () => {
     expect(() => checkRows('nom;prenom\nA;B\n')).toThrow(RosterFileError);
   });
 
+  it('refuses a control character in any column, as file:line: column: reason; nothing is written', async () => {
+    requireBuild();
+    // A quoted cell keeps its line break (the record then ends on line 3); an escape sequence
+    // in an unquoted one; a tab inside a class name.
+    const hostile = example
+      .replace('Lefèvre;Éloïse', '"Lefèvre\n=2+2";Éloïse')
+      .replace('Dubois;Léa;21/11/2015', 'Dubois;L\u001b[2Jéa;21/11/2015')
+      .replace('CM1 B;Nguyen', 'CM1\tB;Nguyen');
+    const file = join(tmp, 'control-characters.csv');
+    writeFileSync(file, hostile);
+    const refused = await cli(['import', file, '--school-year', YEAR], childEnv({ DATABASE_URL: t.url }));
+    expect(refused.code).toBe(1);
+    expect(errorLines(refused.stderr)).toEqual([
+      `${file}:3: nom: holds a control character (U+000A: a line break, a tab…), which is not allowed`,
+      `${file}:5: prenom: holds a control character (U+001B: a line break, a tab…), which is not allowed`,
+      `${file}:6: classe: holds a control character (U+0009: a line break, a tab…), which is not allowed`,
+      `ent-idp: import: 3 error(s) in ${file}, nothing imported`,
+    ]);
+    expect(refused.stderr).not.toContain('\u001b');
+    expect(await t.db.manager.count(Account)).toBe(1);
+    expect(await t.db.manager.count(Structure)).toBe(0);
+  }, 60_000);
+
   it('a dry run reports without writing', async () => {
     const dry = await importRoster(domain, example, { schoolYear: YEAR, dryRun: true });
     expect(dry.accounts).toEqual({ created: 20, updated: 0, unchanged: 0 });
