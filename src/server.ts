@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.js';
 import { AppError } from './http/errors.js';
 import { createNunjucks } from './http/views.js';
 import { useBaseStack } from './http/page-stack.js';
+import { trustProxies } from './http/proxy.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { interactionRoutes } from './interactions/index.js';
@@ -98,7 +99,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   // Same keys as the provider's cookies: interaction cookies set through the outer app must
   // be signed with them, or the provider cannot find the interaction session.
   app.keys = config.secrets.cookieKeys;
-  app.proxy = config.trustProxy;
+  trustProxies(app, config);
   app.silent = true;
   useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs, observe: config.metrics.enabled ? metrics.middleware : undefined });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));

@@ -6,6 +6,7 @@ import type nunjucks from 'nunjucks';
 import type { Config } from '../config/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
+import { trustProxies } from '../http/proxy.js';
 import { apiRoutes } from './api/index.js';
 import { adminSession, pageRoutes } from './page/index.js';
 import { createPageOidcClient } from './page/oidc-client.js';
@@ -20,7 +21,7 @@ export interface AdminDeps {
 export function createAdminApp(deps: AdminDeps): Koa {
   const app = new Koa();
   app.keys = deps.config.secrets.cookieKeys;
-  app.proxy = deps.config.trustProxy;
+  trustProxies(app, deps.config);
   const page = { ...deps, oidc: createPageOidcClient(deps.config) };
   // The page's session (cookie + CSRF) sets ctx.state.adminSession for the API too.
   app.use(adminSession(page));

@@ -16,6 +16,7 @@ import { DatabaseUnavailableError, openDatabase } from '../db/index.js';
 import { createDomain } from '../domain/index.js';
 import { createNunjucks } from '../http/views.js';
 import { useBaseStack } from '../http/page-stack.js';
+import { trustProxies } from '../http/proxy.js';
 import { createLogger } from '../logger.js';
 import { createAdminApp } from './index.js';
 
@@ -42,7 +43,7 @@ export async function startAdminAlone(config: Config, port: number, host = confi
   const nunjucks = createNunjucks();
   const app = new Koa();
   app.keys = config.secrets.cookieKeys;
-  app.proxy = config.trustProxy;
+  trustProxies(app, config);
   app.silent = true;
   useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));

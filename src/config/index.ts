@@ -19,6 +19,8 @@ export interface Config {
   requestTimeoutMs: number;
   secrets: { cookieKeys: string[]; codeEncryptionKey: Buffer; keystoreEncryptionKey: Buffer };
   trustProxy: boolean;
+  /** With trustProxy: the proxies in front that append to X-Forwarded-For (src/http/proxy.ts). */
+  proxyHops: number;
   logLevel: Settings['LOG_LEVEL'];
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   passwords: { minLength: number };
@@ -103,6 +105,7 @@ function toConfig(s: Settings): Config {
     requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
     secrets: { cookieKeys: s.COOKIE_KEYS, codeEncryptionKey: s.CODE_ENCRYPTION_KEY, keystoreEncryptionKey: s.KEYSTORE_ENCRYPTION_KEY },
     trustProxy: s.TRUST_PROXY,
+    proxyHops: s.PROXY_HOPS,
     logLevel: s.LOG_LEVEL,
     argon2: { memoryCost: s.ARGON2_MEMORY_KIB, timeCost: s.ARGON2_TIME_COST, parallelism: s.ARGON2_PARALLELISM },
     passwords: { minLength: s.PASSWORD_MIN_LENGTH },

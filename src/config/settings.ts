@@ -42,6 +42,7 @@ export const settings = {
   CODE_ENCRYPTION_KEY: { schema: key32, default: '6465762d6f6e6c792d636f64652d6b65792d6368616e67652d6d652d30303030', devSecret: true, doc: 'key (32 bytes, hex or base64) encrypting one-time codes at rest and keying their digests' },
   KEYSTORE_ENCRYPTION_KEY: { schema: key32, default: '6465762d6f6e6c792d6b657973746f72652d6b65792d6368616e67652d6d6521', devSecret: true, doc: 'key (32 bytes, hex or base64) encrypting the private signing keys at rest' },
   TRUST_PROXY: { schema: bool, default: false, doc: 'trust X-Forwarded-* headers (set behind a TLS-terminating proxy)' },
+  PROXY_HOPS: { schema: int(1, 10), default: 1, doc: 'with TRUST_PROXY, how many proxies in front append to X-Forwarded-For: the client is the entry that far from the right (entries further left come from the client and are ignored)' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', doc: 'pino log level' },
 
   ARGON2_MEMORY_KIB: { schema: int(1024, 4_194_304), default: 19456, doc: 'argon2id memory cost in KiB (OWASP: 19 MiB)' },

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { securityHeaders } from '../http/security.js';
 import { requestContext } from '../http/request-id.js';
+import { trustProxies } from '../http/proxy.js';
 import { createNunjucks } from '../http/views.js';
 import { createDemoApp } from './index.js';
 import { DEMO_APP_PATH } from './registration.js';
@@ -16,7 +17,7 @@ try {
   const logger = createLogger(config.logLevel);
   const app = new Koa();
   app.keys = config.secrets.cookieKeys;
-  app.proxy = config.trustProxy;
+  trustProxies(app, config);
   app.silent = true;
   app.use(requestContext(logger));
   app.use(securityHeaders(config.demoApp.url.startsWith('https://')));

@@ -3,12 +3,13 @@
 //
 // Two counters: (identifiant, IP) allows `maxFailures` per `window`, the IP alone
 // `maxFailuresPerIp`. The pair key is per IP, so an attacker elsewhere cannot lock a child
-// out. Once a counter reaches its limit the key is blocked for 60 s, and every further
-// failure (after the block ends) doubles the block, up to 1 h. A row holds only
-// (points, expire): while over the limit, `expire` = end of block + window, so the counter
-// outlives the block by one window (a further failure doubles, a quiet window forgets) and
-// the end of the block is `expire - window`.
+// out; an IPv6 "IP" is its /64 (`throttleSubject`). Once a counter reaches its limit the key
+// is blocked for 60 s, and every further failure (after the block ends) doubles the block,
+// up to 1 h. A row holds only (points, expire): while over the limit, `expire` = end of
+// block + window, so the counter outlives the block by one window (a further failure
+// doubles, a quiet window forgets) and the end of the block is `expire - window`.
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import rateLimiterFlexible, { type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
@@ -54,11 +55,40 @@ export function blockSeconds(failures: number, limit: number): number {
   return over >= 16 ? MAX_BLOCK_SECONDS : Math.min(FIRST_BLOCK_SECONDS * 2 ** over, MAX_BLOCK_SECONDS);
 }
 
+/**
+ * Who the per-IP counters count. An IPv6 subscriber gets a whole /64 and picks addresses in it
+ * at will, so the /64 is one client (`2001:db8:1:2::/64`); an IPv4-mapped IPv6 address is its
+ * IPv4 address; anything else is kept as given. The audit trail keeps the full address.
+ */
+export function throttleSubject(ip: string): string {
+  const address = ip.trim().toLowerCase().replace(/%.*$/, ''); // no zone (fe80::1%eth0)
+  if (!isIPv6(address)) return address.slice(0, 64);
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail split). */
+function ipv6Groups(address: string): number[] {
+  const parse = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? dottedToGroups(g) : [parseInt(g, 16)])));
+  const [head = '', tail] = address.split('::');
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+const dottedToGroups = (v4: string): number[] => {
+  const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+  return [(a << 8) | b, (c << 8) | d];
+};
+
 /** Identifiants as typed are bounded here (key column is 255 characters). */
 export function throttleKey(login: string, ip: string): string {
   const normalized = login.normalize('NFC').trim().toLowerCase();
   const name = normalized.length <= 100 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
-  return `${name}|${ip.slice(0, 64)}`;
+  return `${name}|${throttleSubject(ip)}`;
 }
 
 interface Limiter {
@@ -127,7 +157,7 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
   const throttle: Throttle = {
     async acquire(login, ip) {
       const pairKey = throttleKey(login, ip);
-      const ipKey = ip.slice(0, 64);
+      const ipKey = throttleSubject(ip);
       // One read of each counter serves both the block check and the points seen before.
       const [readPair, readIp] = await Promise.all([pair.limiter.get(pairKey), perIp.limiter.get(ipKey)]);
       const blocked = Math.max(blockedMs(pair, readPair), blockedMs(perIp, readIp));
@@ -163,14 +193,14 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
     },
 
     async check(login, ip) {
-      const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, ip.slice(0, 64))]);
+      const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, throttleSubject(ip))]);
       const ms = Math.max(a, b);
       return ms > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(ms / 1000) } : { allowed: true };
     },
     recordFailure: (login, ip) =>
       write(async () => {
         await fail(pair, throttleKey(login, ip));
-        await fail(perIp, ip.slice(0, 64));
+        await fail(perIp, throttleSubject(ip));
       }),
     recordSuccess: (login, ip) =>
       write(async () => {

@@ -12,6 +12,7 @@ import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
 import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
+import { trustProxies } from '../http/proxy.js';
 import { providerConfiguration, setErrorsModule } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 
@@ -104,7 +105,9 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const build = async () => {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys }));
-    provider.proxy = config.trustProxy;
+    // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
+    // interactionDetails/interactionResult build contexts of its own.
+    trustProxies(provider, config);
     provider.on('server_error', (ctx, err) => {
       if (isDatabaseUnavailable(err)) ctx.state.databaseUnavailable = true;
       logger.error({ err, reqId: ctx.state?.reqId }, 'oidc-provider server error');

@@ -71,7 +71,9 @@ describe('loadConfig sources', () => {
     expect(config.admin.issuer).toBe('https://idp.example.fr');
     expect(config.secrets.cookieKeys).toEqual(['k'.repeat(32), 'l'.repeat(32)]);
     expect(config.trustProxy).toBe(true);
+    expect(config.proxyHops).toBe(1);
     expect(config.demo).toBe(false);
+    expect(load({ TRUST_PROXY: 'true', PROXY_HOPS: '2' }).proxyHops).toBe(2);
   });
 });
 
@@ -80,6 +82,10 @@ describe('loadConfig errors', () => {
     const err = errorOf(() => load({ PORT: port }));
     expect(err.message).toMatch(/^PORT: /);
     expect(err.message).not.toContain('\n');
+  });
+
+  it.each(['0', '-1', '2.5', 'deux'])('refuses PROXY_HOPS=%s (at least one proxy appends the client)', (hops) => {
+    expect(errorOf(() => load({ TRUST_PROXY: 'true', PROXY_HOPS: hops })).message).toMatch(/^PROXY_HOPS: /);
   });
 
   it('names the setting of an invalid value read from a file', () => {

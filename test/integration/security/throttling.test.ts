@@ -3,7 +3,8 @@
 // test/integration/domain/throttle.test.ts). A scripted attack of 1,000 attempts, sequential
 // and concurrent, gets at most LOGIN_MAX_FAILURES verifications; the legitimate user still
 // signs in from elsewhere; the state lives in the database, so it survives a restart and two
-// instances on one database share it.
+// instances on one database share it. Behind proxies, the client is the X-Forwarded-For entry
+// PROXY_HOPS from the right, whatever the client writes left of it, and an IPv6 client is its /64.
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser } from '../../helpers/browser.js';
 import { registerClient, signIn, type RegisteredClient } from '../../helpers/oidc.js';
@@ -22,17 +23,18 @@ beforeAll(async () => {
 afterAll(async () => ts?.stop());
 
 /** An attacker's script: one login page, then raw POSTs with its CSRF token, as fast as allowed. */
-async function attacker(server: TestServer, ip: string) {
+async function attacker(server: TestServer, ip: string, client = app) {
   const browser = new Browser({ 'x-forwarded-for': ip });
-  const { page } = await connexion(app, browser);
+  const { page } = await connexion(client, browser);
   const uid = uidOf(page);
   const csrf = /name="_csrf" value="([^"]*)"/.exec(page.html)![1]!;
   return {
     browser,
-    async attempt(baseUrl: string, login: string, secret: string): Promise<number> {
+    /** `headers` replace the browser's for this attempt (e.g. another X-Forwarded-For). */
+    async attempt(baseUrl: string, login: string, secret: string, headers: Record<string, string> = {}): Promise<number> {
       const res = await fetch(`${baseUrl}/interaction/${uid}/login`, {
         method: 'POST',
-        headers: { ...browser.headers, cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { ...browser.headers, ...headers, cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ _csrf: csrf, identifiant: login, mot_de_passe: secret }).toString(),
         redirect: 'manual',
       });
@@ -93,4 +95,65 @@ describe('a scripted attack on one account from one IP', () => {
     expect(await bot.attempt(ts.url, 'leo.garnier', 'le secret de léo')).toBe(429);
     await signIn(app, 'leo.garnier', 'le secret de léo', { browser: new Browser({ 'x-forwarded-for': '198.51.100.9' }) });
   }, 60_000);
+});
+
+/** The addresses the audit trail holds for this account's password attempts. */
+const auditedIps = async (server: TestServer, accountId: string) =>
+  (await server.server.db.manager.findBy(AuditEvent, { action: 'login.password', targetId: accountId })).map((e) => e.ip);
+
+/** Wrong passwords, each attempt with its own X-Forwarded-For; the statuses. */
+async function guesses(bot: Awaited<ReturnType<typeof attacker>>, login: string, forwardedFor: (i: number) => string, count = 40) {
+  const statuses: number[] = [];
+  for (let i = 1; i <= count; i++) statuses.push(await bot.attempt(bot.server.url, login, `essai ${i}`, { 'x-forwarded-for': forwardedFor(i) }));
+  return statuses;
+}
+const throttledAfter = (limit: number, count = 40) => [...Array(limit).fill(401), ...Array(count - limit).fill(429)];
+
+describe('behind a proxy (TRUST_PROXY), the client cannot choose its address', () => {
+  it('40 wrong passwords with a forged left-most X-Forwarded-For each are throttled after LOGIN_MAX_FAILURES; the audit trail holds the proxy’s entry only', async () => {
+    const child = await createAccount(ts.server.db, { login: 'lina.roux', firstName: 'Lina', lastName: 'Roux', profile: 'Student', password: 'le secret de lina' });
+    const bot = await attacker(ts, '203.0.113.7');
+    const statuses = await guesses(bot, 'lina.roux', (i) => `198.51.100.${i}, 203.0.113.7`);
+    expect(statuses).toEqual(throttledAfter(ts.config.throttle.maxFailures));
+    const ips = await auditedIps(ts, child.id);
+    expect(ips).toHaveLength(40);
+    expect(new Set(ips)).toEqual(new Set(['203.0.113.7']));
+  }, 60_000);
+
+  it('with PROXY_HOPS=2 the client is the second entry from the right, and what is left of it is ignored', async () => {
+    const twoHops = await startTestServer({ env: { ...ENV, PROXY_HOPS: '2' } });
+    try {
+      const client = await registerClient(twoHops, { clientId: 'ent-devoirs' });
+      const child = await createAccount(twoHops.server.db, { login: 'noe.blanc', firstName: 'Noé', lastName: 'Blanc', profile: 'Student', password: 'le secret de noé' });
+      const bot = await attacker(twoHops, '192.0.2.44, 10.0.0.2', client);
+      const statuses = await guesses(bot, 'noe.blanc', (i) => `198.51.100.${i}, 192.0.2.44, 10.0.0.2`);
+      expect(statuses).toEqual(throttledAfter(twoHops.config.throttle.maxFailures));
+      expect(new Set(await auditedIps(twoHops, child.id))).toEqual(new Set(['192.0.2.44']));
+    } finally {
+      await twoHops.stop();
+    }
+  }, 60_000);
+
+  it('wrong passwords from rotating IPv6 addresses of one /64 are throttled as one client; another /64 is not; the audit trail keeps each address', async () => {
+    const child = await createAccount(ts.server.db, { login: 'ines.faure', firstName: 'Inès', lastName: 'Faure', profile: 'Student', password: 'le secret d’inès' });
+    const bot = await attacker(ts, '2001:db8:5:6::1');
+    const statuses = await guesses(bot, 'ines.faure', (i) => `2001:db8:5:6:${i.toString(16)}::${i.toString(16)}`, 20);
+    expect(statuses).toEqual(throttledAfter(ts.config.throttle.maxFailures, 20));
+    expect(new Set(await auditedIps(ts, child.id)).size).toBe(20);
+    // The neighbouring /64 is someone else: its first wrong password is checked (401)…
+    expect(await bot.attempt(ts.url, 'ines.faure', 'essai voisin', { 'x-forwarded-for': '2001:db8:5:7::1' })).toBe(401);
+    // …and the child there signs in.
+    await signIn(app, 'ines.faure', 'le secret d’inès', { browser: new Browser({ 'x-forwarded-for': '2001:db8:5:7::2' }) });
+  }, 60_000);
+
+  it('oidc-provider sees the same client: on its own contexts too, a forged left-most entry is ignored', async () => {
+    const seen: { outer: string; own: string }[] = [];
+    // interaction.started runs on the outer app's context; createContext builds one of the
+    // provider's own, as its interactionDetails and cookie handling do.
+    ts.server.oidc.onProvider((provider) =>
+      provider.on('interaction.started', (ctx) => seen.push({ outer: ctx.ip, own: provider.createContext(ctx.req, ctx.res).ip })),
+    );
+    await connexion(app, new Browser({ 'x-forwarded-for': '198.51.100.99, 203.0.113.8' }));
+    expect(seen).toEqual([{ outer: '203.0.113.8', own: '203.0.113.8' }]);
+  });
 });

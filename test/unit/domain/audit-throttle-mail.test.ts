@@ -1,6 +1,6 @@
 import { scrubDetail } from '../../../src/domain/audit.js';
 import { frenchDuration } from '../../../src/domain/recovery-mails.js';
-import { blockSeconds, throttleKey } from '../../../src/domain/throttle.js';
+import { blockSeconds, throttleKey, throttleSubject } from '../../../src/domain/throttle.js';
 
 describe('audit detail scrubbing', () => {
   it('drops keys that may hold a secret, at any depth, and keeps ids and kinds', () => {
@@ -21,6 +21,24 @@ describe('throttle arithmetic', () => {
   it('keys by normalized identifiant and IP, bounded in length', () => {
     expect(throttleKey('  Enfant.Test ', '10.0.0.1')).toBe('enfant.test|10.0.0.1');
     expect(throttleKey('x'.repeat(500), '::1').length).toBeLessThan(100);
+  });
+
+  it('counts an IPv6 client as its /64: addresses of one /64 share a key, two /64s do not', () => {
+    const oneLan = ['2001:db8:1:2::1', '2001:0DB8:0001:0002:ffff:abcd:0:9', '2001:db8:1:2:a::', '2001:db8:1:2::1%eth0'];
+    expect(new Set(oneLan.map(throttleSubject))).toEqual(new Set(['2001:db8:1:2::/64']));
+    expect(new Set(oneLan.map((ip) => throttleKey('enfant.test', ip)))).toEqual(new Set(['enfant.test|2001:db8:1:2::/64']));
+    expect(throttleSubject('2001:db8:1:3::1')).not.toBe(throttleSubject('2001:db8:1:2::1'));
+    expect(throttleKey('enfant.test', '2001:db8:1:3::1')).not.toBe(throttleKey('enfant.test', '2001:db8:1:2::1'));
+    expect(throttleSubject('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('keeps IPv4 as is and counts an IPv4-mapped IPv6 address as its IPv4 address', () => {
+    expect(throttleSubject('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleSubject('203.0.113.8')).toBe('203.0.113.8');
+    expect(throttleSubject('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleSubject('::ffff:cb00:7107')).toBe('203.0.113.7');
+    expect(throttleKey('enfant.test', '::ffff:203.0.113.7')).toBe(throttleKey('enfant.test', '203.0.113.7'));
+    expect(throttleSubject('unknown')).toBe('unknown');
   });
 });
 
