@@ -24,6 +24,8 @@ export interface Config {
   passwords: { minLength: number };
   codes: { activationTtl: number; schoolYearStart: string; renewalTtl: number; resetLinkTtl: number };
   throttle: { maxFailures: number; maxFailuresPerIp: number; window: number };
+  /** « Mot de passe oublié » and « Identifiant oublié » (src/domain/recovery-throttle.ts). */
+  recoveryThrottle: { maxPerIp: number; maxPerAddress: number; window: number };
   ttl: {
     authorizationCode: number;
     accessToken: number;
@@ -108,6 +110,7 @@ function toConfig(s: Settings): Config {
     passwords: { minLength: s.PASSWORD_MIN_LENGTH },
     codes: { activationTtl: s.ACTIVATION_CODE_TTL, schoolYearStart: s.SCHOOL_YEAR_START, renewalTtl: s.RENEWAL_CODE_TTL, resetLinkTtl: s.RESET_LINK_TTL },
     throttle: { maxFailures: s.LOGIN_MAX_FAILURES, maxFailuresPerIp: s.LOGIN_MAX_FAILURES_PER_IP, window: s.LOGIN_WINDOW },
+    recoveryThrottle: { maxPerIp: s.RECOVERY_MAX_PER_IP, maxPerAddress: s.RECOVERY_MAX_PER_ADDRESS, window: s.RECOVERY_WINDOW },
     ttl: {
       authorizationCode: s.AUTHORIZATION_CODE_TTL,
       accessToken: s.ACCESS_TOKEN_TTL,

@@ -2,6 +2,7 @@
 // that need the other rows or the database are in plan.ts.
 import type { Profile } from '../../db/entities/index.js';
 import type { RawRow } from './csv.js';
+import { normalizeEmail } from '../accounts.js';
 
 export interface RosterRow {
   line: number;
@@ -87,7 +88,7 @@ export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[]
       profile: profile!,
       externalId: raw.id_externe,
       parentsOf,
-      email: raw.email ? raw.email.toLowerCase() : null,
+      email: raw.email ? normalizeEmail(raw.email) : null,
     },
   };
 }
