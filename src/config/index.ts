@@ -41,6 +41,7 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string };
   demo: boolean;
   purgeInterval: number;
+  auditRetentionDays: number;
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -131,6 +132,7 @@ function toConfig(s: Settings): Config {
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
     demo: s.DEMO && s.NODE_ENV !== 'production',
     purgeInterval: s.PURGE_INTERVAL,
+    auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

@@ -82,6 +82,7 @@ export const settings = {
 
   DEMO: { schema: bool, default: true, doc: 'seed the demo school on start when the database is empty (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
+  AUDIT_RETENTION_DAYS: { schema: int(1, 36_500), default: 365, doc: 'days an audit event is kept; the purge deletes older ones' },
   CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, secret}`) applied idempotently at start' },
   DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
   DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },
