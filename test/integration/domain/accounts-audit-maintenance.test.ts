@@ -111,7 +111,6 @@ describe('maintenance', () => {
   });
 
   it('deletes audit events older than AUDIT_RETENTION_DAYS, keeps newer ones, and reports the count', async () => {
-    expect(h.config.auditRetentionDays).toBe(365);
     const daysAgo = (days: number) => new Date(Date.now() - days * 86400_000);
     const event = (id: string, createdAt: Date) => ({ id, actorId: null, action: 'login.password', targetId: null, classId: null, ip: '192.0.2.40', outcome: 'failure', detail: null, createdAt });
     await h.db.manager.insert(AuditEvent, [
@@ -123,5 +122,6 @@ describe('maintenance', () => {
     expect(await h.domain.maintenance.purgeExpired()).toMatchObject({ auditEvents: 2 });
     const left = await h.db.manager.find(AuditEvent, { where: { ip: '192.0.2.40' } });
     expect(left.map((e) => e.id).sort()).toEqual(['a0000000-0000-0000-0000-000000000003', 'a0000000-0000-0000-0000-000000000004']);
+    expect(h.config.auditRetentionDays).toBe(365);
   });
 });
