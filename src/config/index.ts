@@ -26,6 +26,8 @@ export interface Config {
   passwords: { minLength: number };
   codes: { activationTtl: number; schoolYearStart: string; renewalTtl: number; resetLinkTtl: number };
   throttle: { maxFailures: number; maxFailuresPerIp: number; window: number };
+  /** « Mot de passe oublié » and « Identifiant oublié » (src/domain/recovery-throttle.ts). */
+  recoveryThrottle: { maxPerIp: number; maxPerAddress: number; window: number };
   ttl: {
     authorizationCode: number;
     accessToken: number;
@@ -41,6 +43,7 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; dir: string };
   demo: boolean;
   purgeInterval: number;
+  auditRetentionDays: number;
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -111,6 +114,7 @@ function toConfig(s: Settings): Config {
     passwords: { minLength: s.PASSWORD_MIN_LENGTH },
     codes: { activationTtl: s.ACTIVATION_CODE_TTL, schoolYearStart: s.SCHOOL_YEAR_START, renewalTtl: s.RENEWAL_CODE_TTL, resetLinkTtl: s.RESET_LINK_TTL },
     throttle: { maxFailures: s.LOGIN_MAX_FAILURES, maxFailuresPerIp: s.LOGIN_MAX_FAILURES_PER_IP, window: s.LOGIN_WINDOW },
+    recoveryThrottle: { maxPerIp: s.RECOVERY_MAX_PER_IP, maxPerAddress: s.RECOVERY_MAX_PER_ADDRESS, window: s.RECOVERY_WINDOW },
     ttl: {
       authorizationCode: s.AUTHORIZATION_CODE_TTL,
       accessToken: s.ACCESS_TOKEN_TTL,
@@ -131,6 +135,7 @@ function toConfig(s: Settings): Config {
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
     demo: s.DEMO && s.NODE_ENV !== 'production',
     purgeInterval: s.PURGE_INTERVAL,
+    auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

@@ -58,6 +58,9 @@ export const settings = {
   LOGIN_MAX_FAILURES: { schema: int(1, 1000), default: 10, doc: 'failed logins allowed per identifiant and IP in the window before throttling' },
   LOGIN_MAX_FAILURES_PER_IP: { schema: int(1, 100_000), default: 100, doc: 'failed logins allowed per IP (all identifiants) in the window' },
   LOGIN_WINDOW: { schema: int(10, 86400), default: 900, doc: 'throttling window in seconds' },
+  RECOVERY_MAX_PER_IP: { schema: int(1, 100_000), default: 30, doc: '« Mot de passe oublié » and « Identifiant oublié » requests allowed per IP in RECOVERY_WINDOW; more get a 429 page' },
+  RECOVERY_MAX_PER_ADDRESS: { schema: int(1, 1000), default: 5, doc: 'recovery requests per identifiant or email address (known or not) in RECOVERY_WINDOW; past it the page answers as always but mails nothing' },
+  RECOVERY_WINDOW: { schema: int(60, 86400), default: 3600, doc: 'recovery throttling window in seconds' },
 
   AUTHORIZATION_CODE_TTL: { schema: int(1, 600), default: 60, doc: 'authorization code lifetime in seconds (at most 600)' },
   ACCESS_TOKEN_TTL: { schema: int(30, 86400), default: 3600, doc: 'access token lifetime in seconds' },
@@ -80,6 +83,7 @@ export const settings = {
 
   DEMO: { schema: bool, default: true, doc: 'seed the demo school on start when the database is empty (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
+  AUDIT_RETENTION_DAYS: { schema: int(1, 36_500), default: 365, doc: 'days an audit event is kept; the purge deletes older ones' },
   CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, secret}`) applied idempotently at start' },
   DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
   DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },

@@ -9,6 +9,11 @@ export function normalizeLogin(login: string): string {
   return login.normalize('NFC').trim().toLowerCase();
 }
 
+/** How an email address is stored (roster import) and looked up (« Identifiant oublié »), compared exactly. */
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
 export interface ChildSummary {
   id: string;
   firstName: string;

@@ -67,7 +67,7 @@ export function createDomain(deps: DomainDeps): Domain {
   const mail = createMail({ config, logger });
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
-  const maintenance = createMaintenance(db);
+  const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
   return { ...deps, accounts, admin, adminSessions, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };

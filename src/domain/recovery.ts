@@ -2,7 +2,8 @@
 //
 // Reset links: 32 random bytes (base64url) mailed as ${ISSUER}/mot-de-passe/reinitialiser/<token>;
 // only a keyed digest is stored, with an expiry. A request always resolves the same way
-// whether or not the identifiant exists (the mail leaves in the background). Completing a
+// whether or not the identifiant exists (the mail leaves in the background); both pages are
+// throttled per IP and per address (recovery-throttle.ts). Completing a
 // reset has the shape of « code → mot de passe »: checks, hash outside the transaction,
 // then one transaction whose conditional UPDATE consumes the token (one use wins).
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,7 +11,7 @@ import { IsNull, MoreThan } from 'typeorm';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { Account, PasswordResetToken } from '../db/entities/index.js';
-import { normalizeLogin, type Accounts } from './accounts.js';
+import { normalizeEmail, normalizeLogin, type Accounts } from './accounts.js';
 import type { Audit } from './audit.js';
 import type { Codes } from './codes/index.js';
 import { deriveKey, digest } from './crypto.js';
@@ -18,7 +19,9 @@ import { checkNewPassword, storeNewPassword } from './login/new-password.js';
 import type { Mail } from './mail.js';
 import type { Passwords } from './passwords/index.js';
 import { forgottenLoginMail, resetLinkMail } from './recovery-mails.js';
+import { createRecoveryThrottle } from './recovery-throttle.js';
 import type { Sessions } from './sessions.js';
+import type { ThrottleCheck } from './throttle.js';
 
 export const RESET_PATH = '/mot-de-passe/reinitialiser/';
 export const LINK_INVALID_MESSAGE = "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
@@ -35,6 +38,8 @@ export type CompleteResetResult =
   | { ok: false; error: 'mismatch' | 'policy' | 'code_used'; message: string };
 
 export interface Recovery {
+  /** Counts a public recovery request from this IP (either page), before it is answered. */
+  admit(ip: string): Promise<ThrottleCheck>;
   /** Public « Mot de passe oublié »: nothing observable says whether the identifiant exists. */
   requestPasswordReset(input: { login: string; ip: string; requestedBy?: string | null }): Promise<void>;
   /** Admin API: a link for a child; mailed to the account's email, or else to `mailTo` (the teacher). */
@@ -42,7 +47,7 @@ export interface Recovery {
   /** The account a valid (live, unconsumed, unexpired) token resets, or null. */
   findResetToken(token: string): Promise<Account | null>;
   completeReset(input: { token: string; newPassword: string; confirmation: string; ip: string }): Promise<CompleteResetResult>;
-  /** Public « Identifiant oublié »: mails the identifiants tied to the address, if any. */
+  /** Public « Identifiant oublié »: mails the identifiants tied to the address, if any, to the address stored. */
   forgotLogin(input: { email: string; ip: string }): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
   const tokenKey = deriveKey(config.secrets.codeEncryptionKey, 'reset-token');
   const emailKey = deriveKey(config.secrets.codeEncryptionKey, 'email-digest');
   const ttl = config.codes.resetLinkTtl;
+  const limits = createRecoveryThrottle({ config, db });
 
   /** Creates the token row and audits, in one transaction; null when one was just sent. */
   const createToken = (account: Account, requestedBy: string | null, ip: string, classId: string | null, to: 'account' | 'mailTo') =>
@@ -99,9 +105,20 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
     return account && !account.blockedAt ? { row, account } : null;
   };
 
+  /** Audits the first request refused for an address in the window (later ones are not). */
+  const addressThrottled = (action: 'password.reset_request' | 'login.forgot', ip: string, detail: Record<string, unknown>) =>
+    db.transaction((manager) => audit.record(manager, { action, ip, outcome: 'throttled', detail }));
+
   return {
+    admit: (ip) => limits.admitIp(ip),
+
     async requestPasswordReset(input) {
       const login = normalizeLogin(input.login);
+      const admitted = await limits.admitAddress('login', login);
+      if (!admitted.allowed) {
+        if (admitted.first) await addressThrottled('password.reset_request', input.ip, { typedLogin: login.slice(0, 100) });
+        return;
+      }
       const account = await accounts.findByLogin(login);
       if (!account) return refuse(input, null, 'unknown_login', { typedLogin: login.slice(0, 100) });
       if (account.blockedAt) return refuse(input, account, 'blocked');
@@ -158,14 +175,22 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
     },
 
     async forgotLogin(input) {
-      const email = input.email.normalize('NFC').trim().toLowerCase();
+      const email = normalizeEmail(input.email);
       const emailDigest = digest(emailKey, email);
+      const admitted = await limits.admitAddress('email', email);
+      if (!admitted.allowed) {
+        if (admitted.first) await addressThrottled('login.forgot', input.ip, { emailDigest });
+        return;
+      }
       // The lookup runs for anything typed (what is not an address matches no row), so the
-      // answer takes as long for « pas une adresse » as for an address.
+      // answer takes as long for « pas une adresse » as for an address. Stored addresses are
+      // normalised (normalizeEmail) and the column compares bytes (migration
+      // 1764300000000), so no look-alike address matches; and the mail goes to the address
+      // stored, never to the one typed.
       const typed = email.includes('@') && email.length <= 255 ? email : '';
       const matches = await db.manager
         .createQueryBuilder(Account, 'a')
-        .where('LOWER(a.email) = :email AND a.blockedAt IS NULL', { email: typed })
+        .where('a.email = :email AND a.blockedAt IS NULL', { email: typed })
         .orderBy('a.lastName', 'ASC')
         .addOrderBy('a.firstName', 'ASC')
         .getMany();
@@ -177,7 +202,9 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
           await audit.record(manager, { actorId: account.id, action: 'login.forgot', targetId: account.id, ip: input.ip, outcome: 'success', detail: { emailDigest } });
         }
       });
-      if (matches.length) mail.sendInBackground(forgottenLoginMail(email, matches, config.issuer));
+      const byStoredAddress = new Map<string, Account[]>();
+      for (const account of matches) byStoredAddress.set(account.email!, [...(byStoredAddress.get(account.email!) ?? []), account]);
+      for (const [to, people] of byStoredAddress) mail.sendInBackground(forgottenLoginMail(to, people, config.issuer));
     },
   };
 }

@@ -47,6 +47,11 @@ export interface Throttle {
    * each block ends.
    */
   acquire(login: string, ip: string): Promise<ThrottleTicket | { allowed: false; retryAfterSeconds: number }>;
+  /**
+   * Counts an attempt `acquire` refused from this IP; returns its rank in the window (1 for
+   * the first). The caller audits a few ranks only, so a flood cannot fill the audit trail.
+   */
+  countRefused(ip: string): Promise<number>;
 }
 
 /** Block length once `failures` reached `limit`: 60 s, then doubling, capped at 1 h. */
@@ -96,27 +101,41 @@ interface Limiter {
   limit: number;
 }
 
+/**
+ * A rate-limiter-flexible limiter over the `rate_limits` table of this database: `points` per
+ * fixed window of `duration` seconds, keys prefixed with `keyPrefix`. Its writes go through
+ * `queuedWrite`.
+ */
+export function createStoredLimiter(deps: { config: Config; db: Database }, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+  const { config, db } = deps;
+  const driver = db.dataSource.driver as unknown as { databaseConnection?: unknown; pool?: unknown };
+  const common = { ...options, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false };
+  if (db.kind === 'sqlite') return new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: driver.databaseConnection });
+  // TypeORM's mysql driver holds a callback-style mysql2 Pool: the library's `pool` client type
+  // takes one connection per operation (its BEGIN … COMMIT must run on a single connection).
+  const target = parseDatabaseUrl(config.database.url);
+  const dbName = target.kind === 'mysql' ? decodeURIComponent(target.url.pathname.slice(1)) : undefined;
+  return new RateLimiterMySQL({ ...common, storeType: 'pool', storeClient: driver.pool, dbName });
+}
+
+/**
+ * Runs limiter writes. SQLite has one connection: a write outside Database.transaction would
+ * slip into whichever transaction is open on it, so there they queue with the transactions.
+ */
+export function queuedWrite(db: Database): <T>(work: () => Promise<T>) => Promise<T> {
+  return (work) => (db.kind === 'sqlite' ? db.transaction(() => work()) : work());
+}
+
 export function createThrottle(deps: { config: Config; db: Database }): Throttle {
   const { config, db } = deps;
   const windowSeconds = config.throttle.window;
-  const driver = db.dataSource.driver as unknown as { databaseConnection?: unknown; pool?: unknown };
-  const make = (keyPrefix: string, points: number): Limiter => {
-    const common = { keyPrefix, points, duration: windowSeconds, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false };
-    if (db.kind === 'sqlite') {
-      return { limit: points, limiter: new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: driver.databaseConnection }) };
-    }
-    // TypeORM's mysql driver holds a callback-style mysql2 Pool: the library's `pool` client type
-    // takes one connection per operation (its BEGIN … COMMIT must run on a single connection).
-    const target = parseDatabaseUrl(config.database.url);
-    const dbName = target.kind === 'mysql' ? decodeURIComponent(target.url.pathname.slice(1)) : undefined;
-    return { limit: points, limiter: new RateLimiterMySQL({ ...common, storeType: 'pool', storeClient: driver.pool, dbName }) };
-  };
+  const make = (keyPrefix: string, points: number): Limiter => ({ limit: points, limiter: createStoredLimiter(deps, { keyPrefix, points, duration: windowSeconds }) });
   const pair = make('login', config.throttle.maxFailures);
   const perIp = make('login-ip', config.throttle.maxFailuresPerIp);
 
-  // SQLite has one connection: a write outside Database.transaction would slip into whichever
-  // transaction is open on it, so throttle writes queue with the other transactions.
-  const write = <T>(work: () => Promise<T>): Promise<T> => (db.kind === 'sqlite' ? db.transaction(() => work()) : work());
+  // Refused attempts per IP, counted only (see `countRefused`).
+  const refused = make('login-refused', 1);
+  const write = queuedWrite(db);
 
   /** How long `res` (a counter read) still blocks its key, in ms: 0 when not blocked. */
   const blockedMs = ({ limit }: Limiter, res: Awaited<ReturnType<RateLimiterAbstract['get']>>): number => {
@@ -206,6 +225,7 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
       write(async () => {
         await pair.limiter.delete(throttleKey(login, ip));
       }),
+    countRefused: (ip) => write(async () => (await refused.limiter.penalty(ip.slice(0, 64), 1)).consumedPoints),
   };
   return throttle;
 }

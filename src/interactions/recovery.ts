@@ -1,5 +1,6 @@
 // « Mot de passe oublié », « Identifiant oublié » and the emailed reset link. The pages
-// always give the same answer, whether or not an account matched.
+// always give the same answer, whether or not an account matched; past the per-IP limit they
+// answer 429, which no account changes (src/domain/recovery-throttle.ts).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionDeps } from './index.js';
@@ -18,6 +19,16 @@ const afterReply = (ctx: Context) =>
     else ctx.res.once('close', later);
   });
 
+/** Counts the request from its IP; false once the 429 page has been rendered. */
+async function admitted(ctx: Context, deps: InteractionDeps, title: string): Promise<boolean> {
+  const check = await deps.domain.recovery.admit(clientIp(ctx));
+  if (check.allowed) return true;
+  ctx.status = 429;
+  ctx.set('Retry-After', String(check.retryAfterSeconds));
+  await ctx.render('info', { title, message: `Trop de demandes depuis votre connexion. Réessayez dans ${Math.ceil(check.retryAfterSeconds / 60)} minute(s).`, back: backTo(ctx) });
+  return false;
+}
+
 /** Where « Revenir à la connexion » leads: the login page of the interaction the user came from. */
 function backTo(ctx: Context): string | undefined {
   const uid = typeof ctx.query.retour === 'string' ? ctx.query.retour : field(ctx.request.body, 'retour');
@@ -31,6 +42,7 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     await ctx.render('forgot-password', { title: 'Mot de passe oublié', csrf: ctx.state._csrf, back: backTo(ctx) });
   });
   router.post('/mot-de-passe-oublie', async (ctx) => {
+    if (!(await admitted(ctx, deps, 'Mot de passe oublié'))) return;
     const login = field(ctx.request.body, 'identifiant').trim().slice(0, 200);
     // Looked up once the answer is sent: neither its words nor its time depend on the account.
     const ip = clientIp(ctx);
@@ -42,6 +54,7 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     await ctx.render('forgot-login', { title: 'Identifiant oublié', csrf: ctx.state._csrf, back: backTo(ctx) });
   });
   router.post('/identifiant-oublie', async (ctx) => {
+    if (!(await admitted(ctx, deps, 'Identifiant oublié'))) return;
     const email = field(ctx.request.body, 'courriel').trim().slice(0, 320);
     const ip = clientIp(ctx);
     if (email) domain.mail.background('forgotten login request', () => afterReply(ctx).then(() => domain.recovery.forgotLogin({ email, ip })));

@@ -9,6 +9,7 @@ export type Profile = (typeof PROFILES)[number];
 @Index('idx_accounts_structure_profile', ['structureId', 'profile'])
 @Index('idx_accounts_search_last', ['searchLastName'])
 @Index('idx_accounts_search_first', ['searchFirstName'])
+@Index('idx_accounts_email', ['email'])
 export class Account {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   /** The identifiant, e.g. enfant.test; unique across the database, lowercase. */
@@ -21,6 +22,7 @@ export class Account {
   /** ISO date YYYY-MM-DD (a calendar date, no time zone). */
   @stringColumn(10, { nullable: true }) birthDate!: string | null;
   @stringColumn(16) profile!: Profile;
+  /** Normalised (normalizeEmail) and compared exactly: utf8mb4_bin on MySQL/MariaDB (migration 1764300000000). */
   @stringColumn(255, { nullable: true }) email!: string | null;
   @uuidColumn({ nullable: true }) structureId!: string | null;
   /** Identifier in the school's roster (import is idempotent on it). */

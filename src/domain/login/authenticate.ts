@@ -11,8 +11,9 @@
 //   success: throttle reset; password: rehash if needed + lastLoginAt ─▶ password
 //                            code: ─▶ code (the set-password page, not a sign-in)
 //
-// Every attempt is audited (login.password / login.code); the typed identifiant only when it
-// matched no account, the secret never.
+// Every attempt is audited (login.password / login.code) except throttled ones, which are
+// counted per IP and audited at the 1st, 10th, 100th… of the window; the typed identifiant
+// only when it matched no account, the secret never.
 import type { Database } from '../../db/index.js';
 import { Account, type CodeKind } from '../../db/entities/index.js';
 import { normalizeLogin, type Accounts } from '../accounts.js';
@@ -47,6 +48,12 @@ export interface AuthenticateDeps {
 /** Stands in for an unknown identifiant: no password (dummy verify), an id no code has. */
 const NO_ACCOUNT = { id: '00000000-0000-0000-0000-000000000000', passwordHash: null } as Account;
 
+/**
+ * Which throttled attempts from one IP are audited: the 1st, 10th, 100th, 1000th… of the
+ * window (`throttledCount` in the detail), so a flood writes a handful of rows, not one each.
+ */
+export const isAuditedRank = (rank: number): boolean => /^10*$/.test(String(rank));
+
 /** Longest identifiant kept in an audit event when it matched no account. */
 const TYPED_LOGIN_MAX = 100;
 
@@ -78,8 +85,11 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     // Counted before verifying, so concurrent guesses cannot all slip past the limit.
     const gate = await throttle.acquire(login, input.ip);
     if (!gate.allowed) {
-      const account = await accounts.findByLogin(login);
-      await record('login.password', 'throttled', account, input, login, { retryAfterSeconds: gate.retryAfterSeconds });
+      const rank = await throttle.countRefused(input.ip);
+      if (isAuditedRank(rank)) {
+        const account = await accounts.findByLogin(login);
+        await record('login.password', 'throttled', account, input, login, { retryAfterSeconds: gate.retryAfterSeconds, throttledCount: rank });
+      }
       return { outcome: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
     }
 

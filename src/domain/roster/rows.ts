@@ -2,6 +2,7 @@
 // identifiers. Checks that need the other rows or the database are in plan.ts.
 import type { Profile } from '../../db/entities/index.js';
 import { firstControlCharacter } from '../control-characters.js';
+import { normalizeEmail } from '../accounts.js';
 import { COLUMNS, type RawRow } from './csv.js';
 
 export interface RosterRow {
@@ -100,7 +101,7 @@ export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[]
       profile: profile!,
       externalId: raw.id_externe,
       parentsOf,
-      email: raw.email ? raw.email.toLowerCase() : null,
+      email: raw.email ? normalizeEmail(raw.email) : null,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Account, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
+import { Account, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
 import { addMembership, createAccount, createClass, createStructure, grantRole, linkRelative } from '../../helpers/factories.js';
 import { openDomain, type Harness } from './harness.js';
 
@@ -106,9 +106,24 @@ describe('maintenance', () => {
     const token = (id: string, expiresAt: Date) => ({ id, accountId: child.id, tokenDigest: id.padEnd(64, '0'), requestedBy: null, createdAt: longAgo, expiresAt, consumedAt: null });
     await h.db.manager.insert(PasswordResetToken, [token('11111111-1111-1111-1111-111111111111', past), token('22222222-2222-2222-2222-222222222222', longAgo)]);
 
-    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, rateLimits: 1, resetTokens: 1, codes: 1 });
+    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, rateLimits: 1, resetTokens: 1, codes: 1, auditEvents: 0 });
     expect((await h.db.manager.find(OidcArtifact)).map((a) => a.id).sort()).toEqual(['forever', 'live']);
     expect(await h.db.manager.count(OneTimeCode, { where: { id: recent.id } })).toBe(1);
     expect(await h.db.manager.count(PasswordResetToken)).toBe(1);
+  });
+
+  it('deletes audit events older than AUDIT_RETENTION_DAYS, keeps newer ones, and reports the count', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86400_000);
+    const event = (id: string, createdAt: Date) => ({ id, actorId: null, action: 'login.password', targetId: null, classId: null, ip: '192.0.2.40', outcome: 'failure', detail: null, createdAt });
+    await h.db.manager.insert(AuditEvent, [
+      event('a0000000-0000-0000-0000-000000000001', daysAgo(400)),
+      event('a0000000-0000-0000-0000-000000000002', daysAgo(366)),
+      event('a0000000-0000-0000-0000-000000000003', daysAgo(364)),
+      event('a0000000-0000-0000-0000-000000000004', daysAgo(1)),
+    ]);
+    expect(await h.domain.maintenance.purgeExpired()).toMatchObject({ auditEvents: 2 });
+    const left = await h.db.manager.find(AuditEvent, { where: { ip: '192.0.2.40' } });
+    expect(left.map((e) => e.id).sort()).toEqual(['a0000000-0000-0000-0000-000000000003', 'a0000000-0000-0000-0000-000000000004']);
+    expect(h.config.auditRetentionDays).toBe(365);
   });
 });

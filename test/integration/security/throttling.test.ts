@@ -73,6 +73,21 @@ describe('a scripted attack on one account from one IP', () => {
     await signIn(app, 'jade.moreau', 'le secret de jade', { browser: new Browser({ 'x-forwarded-for': '198.51.100.8' }) });
   }, 60_000);
 
+  it('50 throttled attempts from one IP write 2 audit events (the 1st and 10th, with the count); /metrics counts all 50', async () => {
+    await createAccount(ts.server.db, { login: 'ines.flot', firstName: 'Inès', lastName: 'Flot', profile: 'Student', password: 'le secret d’inès' });
+    const bot = await attacker(ts, '203.0.113.51');
+    const throttledMetric = async () => {
+      const text = await (await fetch(`${ts.url}/metrics`)).text();
+      return Number(/^entidp_logins_total\{outcome="throttled"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    for (let i = 0; i < ts.config.throttle.maxFailures; i++) expect(await bot.attempt(ts.url, 'ines.flot', `essai ${i}`)).toBe(401);
+    const before = await throttledMetric();
+    for (let i = 0; i < 50; i++) expect(await bot.attempt(ts.url, 'ines.flot', `encore ${i}`)).toBe(429);
+    expect((await throttledMetric()) - before).toBe(50);
+    const events = await ts.server.db.manager.find(AuditEvent, { where: { action: 'login.password', outcome: 'throttled', ip: '203.0.113.51' }, order: { createdAt: 'ASC' } });
+    expect(events.map((e) => JSON.parse(e.detail!).throttledCount)).toEqual([1, 10]);
+  });
+
   it('throttle state is shared by two instances on one database, and survives restarting both', async () => {
     await createAccount(ts.server.db, { login: 'leo.garnier', firstName: 'Léo', lastName: 'Garnier', profile: 'Student', password: 'le secret de léo' });
     const second = await startTestServer({ database: ts.database, env: ENV });

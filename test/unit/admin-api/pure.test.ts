@@ -36,7 +36,7 @@ describe('helpers', () => {
     expect(csv.startsWith('\ufeff"Nom";"Prénom";')).toBe(true);
     expect(csv).toContain(`"O'Brien-Ñúñez";"'=HYPERLINK(""x"")";"01/08/2010";"enfant.test";"yxs7ce5d";"Code de renouvellement";"https://ecole.entsomme.fr"\r\n`);
     const stored = connectionSheetsCsv([{
-      accountId: 'b', firstName: ' +1', lastName: 'Dupont\r\n=2+2\t', displayName: '', birthDate: null, login: 'jean.dupont',
+      accountId: 'b', classId: null, firstName: ' +1', lastName: 'Dupont\r\n=2+2\t', displayName: '', birthDate: null, login: 'jean.dupont',
       profile: 'Student', kind: null, code: null, codeExpiresAt: null, state: 'activated', entAddress: 'https://ecole.entsomme.fr', structureName: '', className: '',
     }]);
     expect(stored.split('\r\n')[1]).toBe(`"Dupont  =2+2 ";"' +1";"";"jean.dupont";"";"";"https://ecole.entsomme.fr"`);
