@@ -84,7 +84,7 @@ export const settings = {
 
   DEMO: { schema: bool.optional(), doc: 'seed the demo school on start when the database is empty; default: on with an http:// ISSUER, off with https (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
-  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, secret}`) applied idempotently at start' },
+  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, resourceServer, secret}`) applied idempotently at start' },
   DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
   DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },
   DEMO_APP_CLIENT_SECRET: { schema: z.string().min(32), default: 'dev-only-demo-app-client-secret-change-me', devSecret: 'demo-app', doc: 'client secret of the demo ENT application (client ent-demo-app; development only)' },
