@@ -3,7 +3,7 @@
 // message is one line naming the setting.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { settings, type SettingName, type Settings } from './settings.js';
+import { settings, type Setting, type SettingName, type Settings } from './settings.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -40,7 +40,8 @@ export interface Config {
     grant: number;
   };
   admin: { audience: string; issuer: string; clientId: string; clientSecret: string };
-  mail: { smtpUrl?: string; from: string; dir: string };
+  /** `mode` is MAIL, resolved: `smtp` needs smtpUrl; `files` writes to `dir`; `disabled` sends nothing. */
+  mail: { mode: 'smtp' | 'files' | 'disabled'; smtpUrl?: string; from: string; dir: string };
   demo: boolean;
   purgeInterval: number;
   auditRetentionDays: number;
@@ -93,9 +94,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   const s = values as Settings;
   const config = toConfig(s);
-  if (s.NODE_ENV === 'production') assertProductionReady(s, env, files);
+  if (config.mail.mode === 'smtp' && !config.mail.smtpUrl) throw new ConfigError('SMTP_URL: required when MAIL=smtp');
+  // An https issuer is a server others reach, whatever NODE_ENV says: no public secret there.
+  if (s.NODE_ENV === 'production' || isHttps(s.ISSUER)) assertNoDevelopmentSecrets(s);
+  if (s.NODE_ENV === 'production') assertProductionReady(s, config);
   return config;
 }
+
+const isHttps = (url: string) => url.startsWith('https://');
 
 function toConfig(s: Settings): Config {
   const issuer = s.ISSUER.replace(/\/+$/, '');
@@ -132,8 +138,10 @@ function toConfig(s: Settings): Config {
       clientId: s.ADMIN_CLIENT_ID,
       clientSecret: s.ADMIN_CLIENT_SECRET,
     },
-    mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
-    demo: s.DEMO && s.NODE_ENV !== 'production',
+    mail: { mode: s.MAIL ?? (s.SMTP_URL ? 'smtp' : 'files'), smtpUrl: s.SMTP_URL, from: s.MAIL_FROM, dir: s.MAIL_DIR },
+    // The demo school has published passwords: on by default only on a plain-http
+    // (development) issuer; an https one seeds it only when DEMO is set; production never.
+    demo: s.NODE_ENV !== 'production' && (s.DEMO ?? !isHttps(issuer)),
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     clientsFile: s.CLIENTS_FILE,
@@ -148,13 +156,35 @@ function toConfig(s: Settings): Config {
   };
 }
 
-function assertProductionReady(s: Settings, env: NodeJS.ProcessEnv, files: Source): void {
-  if (!s.ISSUER.startsWith('https://')) throw new ConfigError('ISSUER: must be an https:// URL in production');
-  for (const [name, setting] of Object.entries(settings) as [SettingName, { devSecret?: boolean; default?: unknown }][]) {
+/**
+ * Refuses the published development value of every `devSecret` setting, in whatever form it
+ * is given: the parsed values are compared (32-byte keys as bytes, so upper-case hex or base64
+ * of a development key is caught; each key of a list on its own).
+ */
+function assertNoDevelopmentSecrets(s: Settings): void {
+  for (const [name, setting] of Object.entries(settings) as [SettingName, Setting][]) {
     if (!setting.devSecret) continue;
-    const given = env[name] ?? files[name];
-    if (given === undefined || given === '' || given === setting.default || String(given).includes('dev-only')) {
-      throw new ConfigError(`${name}: the development default cannot be used in production; set a secret value`);
+    // The demo application, and so its client secret, is only served outside production.
+    if (setting.devSecret === 'demo-app' && s.NODE_ENV === 'production') continue;
+    const published = new Set(secretParts(setting.schema.parse(setting.default)));
+    if (secretParts(s[name]).some((part) => published.has(part) || part.includes('dev-only'))) {
+      throw new ConfigError(`${name}: the development default cannot be used in production or with an https ISSUER; set a secret value`);
     }
+  }
+}
+
+/** A secret setting's value as comparable strings: a key as hex, a list as its items. */
+function secretParts(value: unknown): string[] {
+  if (Buffer.isBuffer(value)) return [value.toString('hex')];
+  if (Array.isArray(value)) return value.flatMap(secretParts);
+  return [String(value)];
+}
+
+function assertProductionReady(s: Settings, config: Config): void {
+  if (!isHttps(s.ISSUER)) throw new ConfigError('ISSUER: must be an https:// URL in production');
+  // Reset links are bearer credentials: not left in files on the server.
+  if (config.mail.mode === 'files') throw new ConfigError('SMTP_URL: required in production (or MAIL=disabled to send no mail)');
+  if (config.metrics.enabled && !config.metrics.token && !s.METRICS_PUBLIC) {
+    throw new ConfigError('METRICS_TOKEN: required in production while METRICS is on (or METRICS_PUBLIC=true, or METRICS=false)');
   }
 }

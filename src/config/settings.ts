@@ -1,14 +1,18 @@
 // Every setting ent-idp reads, as data: its name (the environment variable and the key in
 // config/*.json), how it is validated, its default and what it is for. The README's
 // configuration table is this list. Defaults marked `devSecret` are public development
-// values: production refuses to start with them.
+// values: production, and any https ISSUER, refuse them (src/config/index.ts).
 import { z } from 'zod';
 
 export interface Setting<T extends z.ZodType = z.ZodType> {
   schema: T;
   default?: z.input<T>;
   doc: string;
-  devSecret?: boolean;
+  /**
+   * The default is a public development value. `'demo-app'`: checked only where the demo
+   * application is served (outside production), since nothing else uses it.
+   */
+  devSecret?: true | 'demo-app';
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -30,7 +34,7 @@ const key32 = z.string().transform((v, ctx) => {
 const url = z.string().refine((v) => URL.canParse(v), 'must be an absolute URL');
 
 export const settings = {
-  NODE_ENV: { schema: z.enum(['development', 'production', 'test']), default: 'development', doc: 'development, test or production (production refuses development secrets and non-https issuers)' },
+  NODE_ENV: { schema: z.enum(['development', 'production', 'test']), default: 'development', doc: 'development, test or production (production refuses development secrets, a non-https issuer, mails written to disk and an open /metrics)' },
   PORT: { schema: int(0, 65535), default: 3000, doc: 'TCP port the server listens on' },
   HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'address the server binds' },
   ISSUER: { schema: url, default: 'http://localhost:3000', doc: 'public URL of the provider (the `iss` of every token); https in production' },
@@ -78,18 +82,20 @@ export const settings = {
   ADMIN_CLIENT_SECRET: { schema: z.string().min(16), default: 'dev-only-admin-client-secret-change-me', devSecret: true, doc: 'client secret of the admin page' },
 
   SMTP_URL: { schema: z.string().optional(), doc: 'SMTP server (`smtp://user:pass@host:587`); unset in development: mails are written to MAIL_DIR' },
+  MAIL: { schema: z.enum(['smtp', 'files', 'disabled']).optional(), doc: 'how mails leave: `smtp` (through SMTP_URL), `files` (.eml under MAIL_DIR, development) or `disabled` (sent nowhere; a warning is logged per mail); default `smtp` when SMTP_URL is set, else `files`. Production refuses `files`' },
   MAIL_FROM: { schema: z.string().min(3), default: 'ENT <no-reply@ent.localhost>', doc: 'sender of the mails' },
   MAIL_DIR: { schema: z.string().min(1), default: 'data/mail', doc: 'where development mails are written when SMTP_URL is unset' },
 
-  DEMO: { schema: bool, default: true, doc: 'seed the demo school on start when the database is empty (never in production)' },
+  DEMO: { schema: bool.optional(), doc: 'seed the demo school on start when the database is empty; default: on with an http:// ISSUER, off with https (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
   AUDIT_RETENTION_DAYS: { schema: int(1, 36_500), default: 365, doc: 'days an audit event is kept; the purge deletes older ones' },
-  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, secret}`) applied idempotently at start' },
+  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, resourceServer, secret}`) applied idempotently at start' },
   DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
   DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },
-  DEMO_APP_CLIENT_SECRET: { schema: z.string().min(32), default: 'dev-only-demo-app-client-secret-change-me', doc: 'client secret of the demo ENT application (client ent-demo-app; development only)' },
+  DEMO_APP_CLIENT_SECRET: { schema: z.string().min(32), default: 'dev-only-demo-app-client-secret-change-me', devSecret: 'demo-app', doc: 'client secret of the demo ENT application (client ent-demo-app; development only)' },
   METRICS: { schema: bool, default: true, doc: 'serve Prometheus metrics at /metrics' },
-  METRICS_TOKEN: { schema: z.string().min(16).optional(), doc: 'when set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`' },
+  METRICS_TOKEN: { schema: z.string().min(16).optional(), doc: 'when set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; required in production while METRICS is on, unless METRICS_PUBLIC' },
+  METRICS_PUBLIC: { schema: bool, default: false, doc: 'production only: serve /metrics without METRICS_TOKEN (when only the monitoring network reaches it)' },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof settings;

@@ -1,6 +1,7 @@
-// Outgoing mail. With SMTP_URL, an SMTP transport; without it (development, tests) each
+// Outgoing mail, as MAIL says. `smtp`: through SMTP_URL. `files` (development, tests): each
 // message is written as a .eml file under MAIL_DIR and its path logged, so a developer can
-// open the link it carries. The log line never holds the body (it may carry a reset link).
+// open the link it carries. `disabled`: nothing is sent nor written, and a warning says a mail
+// was dropped. A log line never holds the body nor the recipient (a reset link is a credential).
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -36,14 +37,18 @@ export interface Mail {
 export function createMail(deps: { config: Config; logger: Logger }): Mail {
   const { config, logger } = deps;
   const dir = resolve(config.mail.dir);
-  const transport = config.mail.smtpUrl
-    ? nodemailer.createTransport(config.mail.smtpUrl)
-    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const { mode } = config.mail;
+  const transport =
+    mode === 'smtp' ? nodemailer.createTransport(config.mail.smtpUrl!) : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const pending = new Set<Promise<unknown>>();
 
   const send = async (message: MailMessage): Promise<SentMail> => {
+    if (mode === 'disabled') {
+      logger.warn({ subject: message.subject }, 'mail not sent (MAIL=disabled)');
+      return { messageId: `<disabled-${randomBytes(8).toString('hex')}@ent-idp>` };
+    }
     const info = await transport.sendMail({ from: config.mail.from, to: message.to, subject: message.subject, text: message.text });
-    if (config.mail.smtpUrl) {
+    if (mode === 'smtp') {
       logger.info({ messageId: info.messageId, subject: message.subject }, 'mail sent');
       return { messageId: info.messageId };
     }
@@ -51,7 +56,7 @@ export function createMail(deps: { config: Config; logger: Logger }): Mail {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
     await writeFile(file, (info as unknown as { message: Buffer }).message, { mode: 0o600 });
-    logger.info({ file, subject: message.subject }, 'mail written to a file (no SMTP_URL)');
+    logger.info({ file, subject: message.subject }, 'mail written to a file (MAIL=files)');
     return { messageId: info.messageId, file };
   };
 

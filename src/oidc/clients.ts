@@ -24,6 +24,8 @@ export const clientInput = z.object({
   grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).default(['authorization_code', 'refresh_token']),
   scopes: z.array(z.string()).default(['openid', 'profile', 'email', 'ent', 'offline_access']),
   firstParty: z.boolean().default(false),
+  /** May introspect other clients' access tokens (configuration.ts, mayIntrospect). */
+  resourceServer: z.boolean().default(false),
   /** Given for config-declared clients; generated otherwise. */
   secret: z.string().min(32, 'client secret: at least 32 characters').optional(),
 });
@@ -34,6 +36,7 @@ export interface ClientSummary {
   name: string;
   type: 'confidential' | 'public';
   firstParty: boolean;
+  resourceServer: boolean;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   grantTypes: string[];
@@ -66,6 +69,7 @@ export function toMetadata(input: z.output<typeof clientInput>, secret: string |
     scope: input.scopes.join(' '),
     token_endpoint_auth_method: input.type === 'public' ? 'none' : 'client_secret_basic',
     ent_first_party: input.firstParty,
+    ent_resource_server: input.resourceServer,
   };
   if (secret) metadata.client_secret = secret;
   return metadata;
@@ -184,6 +188,7 @@ function summarize(m: Metadata, firstParty: boolean): ClientSummary {
     name: String(m.client_name ?? m.client_id),
     type: m.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
     firstParty,
+    resourceServer: m.ent_resource_server === true,
     redirectUris: (m.redirect_uris as string[]) ?? [],
     postLogoutRedirectUris: (m.post_logout_redirect_uris as string[]) ?? [],
     grantTypes: (m.grant_types as string[]) ?? [],

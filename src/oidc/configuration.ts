@@ -27,6 +27,35 @@ export interface ConfigurationDeps {
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
 
+/**
+ * Our client properties, for the provider and for the validation-only provider (index.ts):
+ * `ent_first_party` skips consent; `ent_resource_server` lets a service introspect tokens
+ * issued to other clients (see mayIntrospect), so it needs a client that authenticates.
+ */
+export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata']> = {
+  properties: ['ent_first_party', 'ent_resource_server'],
+  validator(_ctx, key, value, metadata) {
+    if (value !== undefined && typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
+    if (key === 'ent_resource_server' && value === true && metadata.token_endpoint_auth_method === 'none') {
+      throw new Error('a resource server must be a confidential client');
+    }
+  },
+};
+
+/**
+ * Who may introspect a token (RFC 7662 leaves it to the server): the client it was issued to,
+ * and a declared resource server (`ent_resource_server`) for access tokens only — a refresh
+ * token is only ever presented by its own client. A resource server may introspect any
+ * client's access token, not only those whose audience names it: tokens issued to ENT
+ * applications carry no audience of a resource server (the only resource indicator here is
+ * the admin API, whose tokens are JWTs checked locally), so an audience rule would leave
+ * resource servers nothing to introspect. Being declared by an operator is the trust.
+ */
+export function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
+  if (token.clientId === client.clientId) return true;
+  return client.metadata().ent_resource_server === true && client.clientAuthMethod !== 'none' && token.kind !== 'RefreshToken';
+}
+
 export function providerConfiguration(deps: ConfigurationDeps): Configuration {
   const { config, nunjucks: views } = deps;
   const ttl = config.ttl;
@@ -52,12 +81,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
     claims: { ...SCOPE_CLAIMS } as unknown as Configuration['claims'],
     scopes: SCOPES,
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
-    extraClientMetadata: {
-      properties: ['ent_first_party'],
-      validator(_ctx, key, value) {
-        if (key === 'ent_first_party' && value !== undefined && typeof value !== 'boolean') throw new Error('ent_first_party must be a boolean');
-      },
-    },
+    extraClientMetadata,
     responseTypes: ['code'],
     pkce: { required: () => true },
     enableHttpPostMethods: https,
@@ -66,11 +90,11 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      // A confidential client (an ENT service acting as resource server) may introspect any
-      // token; a public client only its own. Revocation: only the client the token was issued to.
+      // Introspection: the token's own client and declared resource servers (mayIntrospect);
+      // anyone else gets `{ active: false }`. Revocation: only the client the token was issued to.
       introspection: {
         enabled: true,
-        allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+        allowedPolicy: (_ctx, client, token) => mayIntrospect(client, token),
       },
       revocation: {
         enabled: true,

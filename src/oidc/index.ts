@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
 import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
 import { trustProxies } from '../http/proxy.js';
-import { providerConfiguration, setErrorsModule } from './configuration.js';
+import { extraClientMetadata, providerConfiguration, setErrorsModule } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 
 export { ADMIN_SCOPE } from './configuration.js';
@@ -88,7 +88,7 @@ export async function clientValidator(config: Config, logger?: Logger) {
       new ProviderClass(config.issuer, {
         scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
         features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
-        extraClientMetadata: { properties: ['ent_first_party'] },
+        extraClientMetadata,
         responseTypes: ['code'],
       }),
   );

@@ -15,7 +15,7 @@ export interface RegisteredClient {
 
 export async function registerClient(
   ts: TestServer,
-  options: { clientId?: string; type?: 'confidential' | 'public'; firstParty?: boolean; grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[]; scopes?: string[] } = {},
+  options: { clientId?: string; type?: 'confidential' | 'public'; firstParty?: boolean; resourceServer?: boolean; grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[]; scopes?: string[] } = {},
 ): Promise<RegisteredClient> {
   const clientId = options.clientId ?? `app-${Math.random().toString(36).slice(2, 8)}`;
   const { secret } = await ts.server.oidc.clients.save({
@@ -27,6 +27,7 @@ export async function registerClient(
     grantTypes: options.grantTypes ?? ['authorization_code', 'refresh_token'],
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'ent', 'offline_access'],
     firstParty: options.firstParty ?? true,
+    resourceServer: options.resourceServer ?? false,
   });
   return { clientId, secret, config: await discover(ts.url, clientId, secret) };
 }

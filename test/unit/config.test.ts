@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { settings } from '../../src/config/settings.js';
 
 let dir: string;
 beforeEach(() => {
@@ -23,13 +24,21 @@ const errorOf = (fn: () => unknown): ConfigError => {
   throw new Error('expected a ConfigError');
 };
 
-const productionSecrets = {
-  NODE_ENV: 'production',
-  ISSUER: 'https://idp.ent.example.fr',
+/** Real (non-development) secrets, for an https issuer whatever NODE_ENV. */
+const secrets = {
   COOKIE_KEYS: 'a'.repeat(64),
   CODE_ENCRYPTION_KEY: '11'.repeat(32),
   KEYSTORE_ENCRYPTION_KEY: '22'.repeat(32),
   ADMIN_CLIENT_SECRET: 'b'.repeat(40),
+  DEMO_APP_CLIENT_SECRET: 'e'.repeat(40),
+};
+
+const productionSecrets = {
+  NODE_ENV: 'production',
+  ISSUER: 'https://idp.ent.example.fr',
+  ...secrets,
+  SMTP_URL: 'smtp://mailer.example.fr:587',
+  METRICS_TOKEN: 'f'.repeat(32),
 };
 
 describe('loadConfig sources', () => {
@@ -65,7 +74,7 @@ describe('loadConfig sources', () => {
   });
 
   it('derives nested values (issuer without trailing slash, admin defaults, lists, booleans)', () => {
-    const config = load({ ISSUER: 'https://idp.example.fr/', COOKIE_KEYS: `${'k'.repeat(32)}, ${'l'.repeat(32)}`, TRUST_PROXY: 'yes', DEMO: '0' });
+    const config = load({ ...secrets, ISSUER: 'https://idp.example.fr/', COOKIE_KEYS: `${'k'.repeat(32)}, ${'l'.repeat(32)}`, TRUST_PROXY: 'yes', DEMO: '0' });
     expect(config.issuer).toBe('https://idp.example.fr');
     expect(config.admin.audience).toBe('https://idp.example.fr/admin/api');
     expect(config.admin.issuer).toBe('https://idp.example.fr');
@@ -160,5 +169,71 @@ describe('production guards', () => {
     delete env.COOKIE_KEYS;
     writeJson('production.json', { COOKIE_KEYS: 'dev-only-cookie-key-change-me-0000000000' });
     expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(/^COOKIE_KEYS: /);
+  });
+});
+
+describe('development secrets in another form', () => {
+  const devKeys = {
+    CODE_ENCRYPTION_KEY: settings.CODE_ENCRYPTION_KEY.default,
+    KEYSTORE_ENCRYPTION_KEY: settings.KEYSTORE_ENCRYPTION_KEY.default,
+  };
+
+  it.each(Object.entries(devKeys).flatMap(([name, hex]) => [
+    [name, 'upper-case hex', hex.toUpperCase()],
+    [name, 'base64', Buffer.from(hex, 'hex').toString('base64')],
+  ]))('refuses %s given as %s in production', (name, _form, value) => {
+    expect(errorOf(() => loadConfig({ env: { ...productionSecrets, [name]: value }, configDir: dir })).message).toMatch(new RegExp(`^${name}: .*development default`));
+  });
+
+  it('refuses the development cookie key anywhere in the COOKIE_KEYS list', () => {
+    const env = { ...productionSecrets, COOKIE_KEYS: `${'a'.repeat(64)}, ${settings.COOKIE_KEYS.default}` };
+    expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(/^COOKIE_KEYS: .*development default/);
+  });
+});
+
+describe('https issuer outside production', () => {
+  it.each([['unset'], ['development'], ['test']])('refuses the development secrets with NODE_ENV %s', (nodeEnv) => {
+    const env: NodeJS.ProcessEnv = { ISSUER: 'https://idp.ent.example.fr' };
+    if (nodeEnv !== 'unset') env.NODE_ENV = nodeEnv;
+    expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(/^COOKIE_KEYS: .*development default/);
+    // One public secret left is enough, the demo application's included.
+    expect(errorOf(() => loadConfig({ env: { ...env, ...secrets, DEMO_APP_CLIENT_SECRET: '' }, configDir: dir })).message).toMatch(/^DEMO_APP_CLIENT_SECRET: /);
+  });
+
+  it('keeps accepting the development secrets on an http issuer', () => {
+    expect(loadConfig({ env: {}, configDir: dir }).secrets.cookieKeys).toEqual([settings.COOKIE_KEYS.default]);
+  });
+
+  it.each([['unset'], ['test']])('does not seed the demo school (NODE_ENV %s) unless DEMO=true is set', (nodeEnv) => {
+    const env: NodeJS.ProcessEnv = { ISSUER: 'https://idp.ent.example.fr', ...secrets };
+    if (nodeEnv !== 'unset') env.NODE_ENV = nodeEnv;
+    expect(loadConfig({ env, configDir: dir }).demo).toBe(false);
+    expect(loadConfig({ env: { ...env, DEMO: 'true' }, configDir: dir }).demo).toBe(true);
+    writeJson('default.json', { DEMO: true });
+    expect(loadConfig({ env, configDir: dir }).demo).toBe(true);
+  });
+});
+
+describe('production mail and metrics', () => {
+  const prod = (extra: NodeJS.ProcessEnv) => loadConfig({ env: { ...productionSecrets, ...extra }, configDir: dir });
+
+  it('refuses production without SMTP_URL, unless MAIL=disabled', () => {
+    expect(errorOf(() => prod({ SMTP_URL: undefined })).message).toMatch(/^SMTP_URL: required in production/);
+    expect(errorOf(() => prod({ MAIL: 'files' })).message).toMatch(/^SMTP_URL: /);
+    expect(prod({ SMTP_URL: undefined, MAIL: 'disabled' }).mail.mode).toBe('disabled');
+    expect(prod({}).mail).toMatchObject({ mode: 'smtp', smtpUrl: 'smtp://mailer.example.fr:587' });
+  });
+
+  it('derives MAIL from SMTP_URL, and refuses MAIL=smtp without it', () => {
+    expect(load().mail.mode).toBe('files');
+    expect(load({ SMTP_URL: 'smtp://localhost:25' }).mail.mode).toBe('smtp');
+    expect(errorOf(() => load({ MAIL: 'smtp' })).message).toBe('SMTP_URL: required when MAIL=smtp');
+    expect(errorOf(() => load({ MAIL: 'pigeon' })).message).toMatch(/^MAIL: /);
+  });
+
+  it('refuses production with /metrics on and neither METRICS_TOKEN nor METRICS_PUBLIC', () => {
+    expect(errorOf(() => prod({ METRICS_TOKEN: undefined })).message).toMatch(/^METRICS_TOKEN: required in production/);
+    expect(prod({ METRICS_TOKEN: undefined, METRICS_PUBLIC: 'true' }).metrics).toEqual({ enabled: true, token: undefined });
+    expect(prod({ METRICS_TOKEN: undefined, METRICS: 'false' }).metrics.enabled).toBe(false);
   });
 });

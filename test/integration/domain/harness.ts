@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import type { Database } from '../../../src/db/index.js';
 import { createDomain, type Domain } from '../../../src/domain/index.js';
-import { createLogger } from '../../../src/logger.js';
+import { createLogger, type Logger } from '../../../src/logger.js';
 import { openTestDatabase } from '../../helpers/db.js';
 
 export interface Harness {
@@ -21,12 +21,17 @@ export interface Harness {
 }
 
 
-export async function openDomain(overrides: Partial<Config> = {}): Promise<Harness> {
+/** `overrides.mail` is merged into the harness's mail settings (files under a temporary folder). */
+export async function openDomain(
+  overrides: Omit<Partial<Config>, 'mail'> & { mail?: Partial<Config['mail']> } = {},
+  logger: Logger = createLogger('silent'),
+): Promise<Harness> {
   const { db, url, cleanup } = await openTestDatabase();
   const mailDir = mkdtempSync(join(tmpdir(), 'ent-idp-mail-'));
   const base = loadConfig();
-  const config: Config = { ...base, database: { ...base.database, url }, mail: { ...base.mail, smtpUrl: undefined, dir: mailDir }, ...overrides };
-  const domain = createDomain({ config, db, logger: createLogger('silent') });
+  const { mail, ...rest } = overrides;
+  const config: Config = { ...base, database: { ...base.database, url }, ...rest, mail: { ...base.mail, mode: 'files', smtpUrl: undefined, dir: mailDir, ...mail } };
+  const domain = createDomain({ config, db, logger });
   return {
     db,
     url,

@@ -98,3 +98,16 @@ describe('ent-idp purge', () => {
     expect((await cli(['purge', 'now'], env)).code).toBe(2);
   }, 60_000);
 });
+
+describe('ent-idp client', () => {
+  it('add --resource-server declares a resource server (confidential only); list shows it', async () => {
+    const add = await cli(['client', 'add', 'ent-api-notes', '--name', 'API des notes', '--grant-type', 'client_credentials', '--scope', 'openid', '--resource-server'], env);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/^saved ent-api-notes \(confidential\)$/m);
+    const list = await cli(['client', 'list'], env);
+    expect(list.stdout).toMatch(/^ent-api-notes\tconfidential resource-server\t/m);
+    const pub = await cli(['client', 'add', 'ent-rs-public', '--public', '--redirect-uri', 'https://app.example.test/cb', '--resource-server'], env);
+    expect(pub.code).toBe(1);
+    expect(oneLine(pub.stderr)).toMatch(/resource server must be a confidential client/);
+  }, 60_000);
+});

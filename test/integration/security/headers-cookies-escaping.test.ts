@@ -149,7 +149,9 @@ describe('cookie flags', () => {
 
   test('https issuer behind a proxy (TRUST_PROXY, X-Forwarded-Proto): every cookie is also Secure', async () => {
     const issuer = 'https://ent.example.test';
-    const https = await startTestServer({ env: { ISSUER: issuer, TRUST_PROXY: 'true', ADMIN_ISSUER: issuer } });
+    // An https issuer refuses the public development secrets, whatever NODE_ENV.
+    const secrets = { COOKIE_KEYS: 'c'.repeat(64), CODE_ENCRYPTION_KEY: '33'.repeat(32), KEYSTORE_ENCRYPTION_KEY: '44'.repeat(32), ADMIN_CLIENT_SECRET: 'd'.repeat(40), DEMO_APP_CLIENT_SECRET: 'e'.repeat(40) };
+    const https = await startTestServer({ env: { ISSUER: issuer, TRUST_PROXY: 'true', ADMIN_ISSUER: issuer, ...secrets } });
     try {
       await seedTeacherInto(https);
       const socket = new URL(https.url).host;
