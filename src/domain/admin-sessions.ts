@@ -4,7 +4,7 @@
 // change or a block for all of an account's sessions at once (sessions.ts), the purge for
 // expired ones. A copy of the cookie taken before any of these is then worth nothing.
 import { hash, randomBytes } from 'node:crypto';
-import { LessThan, MoreThan } from 'typeorm';
+import { MoreThan } from 'typeorm';
 import type { Database } from '../db/index.js';
 import { AdminSession } from '../db/entities/index.js';
 
@@ -47,9 +47,4 @@ export function createAdminSessions(db: Database, ttlSeconds: number): AdminSess
       await db.transaction((manager) => manager.delete(AdminSession, { id: digestOf(sid) }));
     },
   };
-}
-
-/** Expired sessions, for the periodic purge. */
-export async function purgeExpiredAdminSessions(manager: import('typeorm').EntityManager, now: Date): Promise<number> {
-  return (await manager.delete(AdminSession, { expiresAt: LessThan(now) })).affected ?? 0;
 }

@@ -1,15 +1,17 @@
-// Periodic purge (PURGE_INTERVAL): expired provider artifacts and throttle rows at once;
+// Periodic purge (PURGE_INTERVAL): expired provider artifacts, admin page sessions and
+// throttle rows at once;
 // reset links and one-time codes 30 days after they expired (kept a while so the audit trail
 // and the teacher's view can still explain what happened); audit events once older than
 // AUDIT_RETENTION_DAYS (a trail kept for ever is personal data kept for ever).
 import { LessThan } from 'typeorm';
 import type { Database } from '../db/index.js';
-import { AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
+import { AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
 
 export const KEEP_EXPIRED_DAYS = 30;
 
 export interface PurgeCounts {
   artifacts: number;
+  adminSessions: number;
   rateLimits: number;
   resetTokens: number;
   codes: number;
@@ -27,12 +29,14 @@ export function createMaintenance(db: Database, options: { auditRetentionDays: n
         const now = new Date();
         const longAgo = new Date(now.getTime() - KEEP_EXPIRED_DAYS * 86400_000);
         const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
+        const adminSessions = await manager.delete(AdminSession, { expiresAt: LessThan(now) });
         const rateLimits = await manager.createQueryBuilder().delete().from('rate_limits').where('expire < :nowMs', { nowMs: now.getTime() }).execute();
         const resetTokens = await manager.delete(PasswordResetToken, { expiresAt: LessThan(longAgo) });
         const codes = await manager.delete(OneTimeCode, { expiresAt: LessThan(longAgo) });
         const auditEvents = await manager.delete(AuditEvent, { createdAt: LessThan(new Date(now.getTime() - options.auditRetentionDays * 86400_000)) });
         return {
           artifacts: artifacts.affected ?? 0,
+          adminSessions: adminSessions.affected ?? 0,
           rateLimits: rateLimits.affected ?? 0,
           resetTokens: resetTokens.affected ?? 0,
           codes: codes.affected ?? 0,

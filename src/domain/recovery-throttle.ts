@@ -13,7 +13,7 @@
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { deriveKey, digest } from './crypto.js';
-import { createStoredLimiter, queuedWrite, type ThrottleCheck } from './throttle.js';
+import { createStoredLimiter, queuedWrite, throttleSubject, type ThrottleCheck } from './throttle.js';
 
 export type AddressCheck = { allowed: true } | { allowed: false; /** The first refusal of the window (the one audited). */ first: boolean };
 
@@ -33,7 +33,7 @@ export function createRecoveryThrottle(deps: { config: Config; db: Database }): 
 
   return {
     async admitIp(ip) {
-      const res = await write(() => perIp.penalty(ip.slice(0, 64), 1));
+      const res = await write(() => perIp.penalty(throttleSubject(ip), 1));
       return res.consumedPoints <= maxPerIp ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     },
     async admitAddress(kind, address) {

@@ -225,7 +225,7 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
       write(async () => {
         await pair.limiter.delete(throttleKey(login, ip));
       }),
-    countRefused: (ip) => write(async () => (await refused.limiter.penalty(ip.slice(0, 64), 1)).consumedPoints),
+    countRefused: (ip) => write(async () => (await refused.limiter.penalty(throttleSubject(ip), 1)).consumedPoints),
   };
   return throttle;
 }

@@ -1,4 +1,4 @@
-import { Account, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
+import { Account, AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
 import { addMembership, createAccount, createClass, createStructure, grantRole, linkRelative } from '../../helpers/factories.js';
 import { openDomain, type Harness } from './harness.js';
 
@@ -106,10 +106,14 @@ describe('maintenance', () => {
     const token = (id: string, expiresAt: Date) => ({ id, accountId: child.id, tokenDigest: id.padEnd(64, '0'), requestedBy: null, createdAt: longAgo, expiresAt, consumedAt: null });
     await h.db.manager.insert(PasswordResetToken, [token('11111111-1111-1111-1111-111111111111', past), token('22222222-2222-2222-2222-222222222222', longAgo)]);
 
-    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, rateLimits: 1, resetTokens: 1, codes: 1, auditEvents: 0 });
+    const adminSession = (id: string, expiresAt: Date) => ({ id, accountId: child.id, idToken: null, createdAt: longAgo, expiresAt });
+    await h.db.manager.insert(AdminSession, [adminSession('ended', past), adminSession('signed-in', new Date(Date.now() + 60_000))]);
+
+    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, adminSessions: 1, rateLimits: 1, resetTokens: 1, codes: 1, auditEvents: 0 });
     expect((await h.db.manager.find(OidcArtifact)).map((a) => a.id).sort()).toEqual(['forever', 'live']);
     expect(await h.db.manager.count(OneTimeCode, { where: { id: recent.id } })).toBe(1);
     expect(await h.db.manager.count(PasswordResetToken)).toBe(1);
+    expect((await h.db.manager.find(AdminSession)).map((a) => a.id)).toEqual(['signed-in']);
   });
 
   it('deletes audit events older than AUDIT_RETENTION_DAYS, keeps newer ones, and reports the count', async () => {
