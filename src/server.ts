@@ -7,12 +7,12 @@ import mount from 'koa-mount';
 import { ConfigError, type Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { AppError } from './http/errors.js';
 import { createNunjucks } from './http/views.js';
 import { useBaseStack } from './http/page-stack.js';
 import { trustProxies } from './http/proxy.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
+import { ClientRejected } from './oidc/clients.js';
 import { interactionRoutes } from './interactions/index.js';
 import { createAdminApp } from './admin/index.js';
 import { CALLBACK_PATH, LOGGED_OUT_PATH } from './admin/page/oidc-client.js';
@@ -65,7 +65,7 @@ async function applyClientsFile(oidc: Oidc, path: string): Promise<void> {
   try {
     await oidc.clients.applyFile(path);
   } catch (err) {
-    if (err instanceof AppError) throw new ConfigError(`CLIENTS_FILE: ${err.publicMessage}`);
+    if (err instanceof ClientRejected) throw new ConfigError(`CLIENTS_FILE: ${err.publicMessage}`);
     throw err;
   }
 }

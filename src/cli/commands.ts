@@ -3,11 +3,14 @@
 //
 // A command declares its options (node:util parseArgs syntax); the entry point parses the
 // arguments strictly, so a command's `run` only sees known options. Errors: throw a
-// UsageError (exit 2) for bad arguments, a CliError (exit 1) for a failure; ConfigError and
-// DatabaseUnavailableError are failures too. Anything else is reported as unexpected.
+// UsageError (exit 2) for bad arguments, a CliError (exit 1) for a failure; ConfigError,
+// DatabaseUnavailableError and domain errors are failures too. Anything else is reported as
+// unexpected.
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config/index.js';
 import { openDatabase, type Database, type OpenOptions } from '../db/index.js';
+import type { DomainError } from '../domain/errors.js';
+import { toAppError } from '../http/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -52,6 +55,11 @@ export class UsageError extends Error {
 /** The command could not do its job: exit code 1, the message is the one line shown. */
 export class CliError extends Error {
   override name = 'CliError';
+}
+
+/** A domain error as `<command>: <message>`: the message the page and the API show for it. */
+export function refusal(command: string, err: DomainError): CliError {
+  return new CliError(`${command}: ${toAppError(err).publicMessage}`);
 }
 
 const registry = new Map<string, Command>();

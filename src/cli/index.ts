@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/index.js';
 import { DatabaseUnavailableError } from '../db/index.js';
+import { DomainError } from '../domain/errors.js';
+import { toAppError } from '../http/errors.js';
 import { CliError, createContext, findCommand, UsageError, type CommandArgs } from './commands.js';
 import './commands/help.js';
 import './commands/migrate.js';
@@ -49,7 +51,9 @@ function exitCodeFor(err: unknown): number {
 function messageFor(err: unknown): string {
   const known = err instanceof UsageError || err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseUnavailableError;
   const message = (err as Error)?.message ?? String(err);
-  return (known ? message : `unexpected error: ${message}`).split('\n')[0] ?? '';
+  // A domain error a command let through says what the page and the API would say.
+  const line = err instanceof DomainError ? toAppError(err).publicMessage : known ? message : `unexpected error: ${message}`;
+  return line.split('\n')[0] ?? '';
 }
 
 /** Exits once stdout has been flushed (a pipe would otherwise lose the last lines). */

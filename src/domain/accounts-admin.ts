@@ -6,11 +6,15 @@
 import type { CodeKind } from '../db/entities/index.js';
 import type { Account } from '../db/entities/index.js';
 import { applyBlock } from './blocking.js';
+import { DomainError } from './errors.js';
 import type { Domain } from './index.js';
 
-/** The command cannot be done; the message is one line for the operator. */
-export class OperatorRefused extends Error {
+/** The command cannot be done; the message is one line for the operator (English, as the CLI). */
+export class OperatorRefused extends DomainError {
   override name = 'OperatorRefused';
+  constructor(message: string) {
+    super('refused', 'operator_refused', message);
+  }
 }
 
 async function accountByLogin(domain: Domain, login: string): Promise<Account> {

@@ -5,6 +5,7 @@
 // changes nothing. The summary shows the live state (and live codes) read afterwards.
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
+import { DomainError } from './errors.js';
 import type { Domain } from './index.js';
 import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
@@ -80,8 +81,12 @@ export interface DemoSchool {
   accounts: DemoAccountState[];
 }
 
-export class DemoConflictError extends Error {
+/** The demo school cannot be seeded beside what is stored; one line for the operator. */
+export class DemoConflictError extends DomainError {
   override name = 'DemoConflictError';
+  constructor(message: string) {
+    super('conflict', 'demo_conflict', message);
+  }
 }
 
 export async function seedDemoSchool(domain: Domain): Promise<DemoSchool> {

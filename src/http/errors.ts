@@ -1,7 +1,10 @@
-// One error type for every HTTP layer: an HTTP status, a stable code, a French message
-// that is safe to show, and a private detail for the logs. `errorHandler` turns any error
-// into an HTML page (views/error.njk) or an RFC 7807 problem+json body.
+// The one error module. `AppError` is an error in HTTP terms: a status, a stable code, a
+// French message that is safe to show, a private detail for the logs. `toAppError` is the one
+// mapper from any error to it (a domain error's kind gives its status, below); from there
+// `errorHandler` renders an HTML page (views/error.njk) or problem+json, the admin API
+// renders the same problem+json (`problemBody`), and the CLI prints the same message.
 import type { Context, Next } from 'koa';
+import { DomainError, type DetailedError, type ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { requestLogFields } from './request-id.js';
 
@@ -14,6 +17,8 @@ export class AppError extends Error {
     readonly publicMessage: string,
     /** Logged, never shown. */
     readonly detail?: string,
+    /** Each invalid field or line (problem+json `errors`). */
+    readonly errors?: readonly DetailedError[],
   ) {
     super(detail ?? publicMessage);
   }
@@ -25,19 +30,33 @@ export const forbidden = (message = 'Vous n’avez pas accès à cette page.', c
 export const serviceUnavailable = (detail?: string) =>
   new AppError(503, 'service_unavailable', 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.', detail);
 
+/** The HTTP status of each kind of domain error. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  not_found: 404,
+  refused: 400,
+  invalid: 400,
+  conflict: 409,
+  unavailable: 503,
+};
+
+/** The title of an error page or problem+json body, by status. */
 const TITLES: Record<number, string> = {
   400: 'Requête invalide',
   401: 'Authentification requise',
   403: 'Accès refusé',
-  404: 'Page introuvable',
+  // Not « Page introuvable »: the 404 of an account or a class, on the page as on the API.
+  404: 'Introuvable',
   405: 'Méthode non autorisée',
   409: 'Conflit',
   413: 'Requête trop volumineuse',
   415: 'Format non pris en charge',
   422: 'Données invalides',
   429: 'Trop de tentatives',
+  500: 'Erreur interne',
   503: 'Service indisponible',
 };
+
+export const titleOf = (status: number): string => TITLES[status] ?? 'Erreur';
 
 /** Errors from the database driver that mean "the database is not reachable right now". */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -61,20 +80,62 @@ export function answerTemporarilyUnavailable(ctx: Context): void {
   ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
 }
 
+/** Any error in HTTP terms: the one mapper, for pages, problem+json and the CLI. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return new AppError(STATUS_OF_KIND[err.kind], err.code, err.publicMessage, err.detail, err.errors);
   if (isDatabaseUnavailable(err)) return serviceUnavailable((err as Error).message);
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500) {
     // koa / body parser errors (413 too large, 415, 400 invalid JSON …)
-    return new AppError(status, 'invalid_request', TITLES[status] ?? 'Requête invalide', e.message);
+    return new AppError(status, 'invalid_request', TITLES[status] ?? TITLES[400]!, e.message);
   }
   return new AppError(500, 'server_error', 'Une erreur inattendue est survenue. Veuillez réessayer.', e.message);
 }
 
 export function wantsJson(ctx: Context): boolean {
   return ctx.path.includes('/api/') || (ctx.accepts(['html', 'json']) === 'json' && !ctx.accepts('html'));
+}
+
+export interface ProblemBody {
+  type: 'about:blank';
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: readonly DetailedError[];
+}
+
+/** The RFC 9457 problem+json body of an error; invalid fields or lines are listed in `errors`. */
+export function problemBody(error: AppError): ProblemBody {
+  return {
+    type: 'about:blank',
+    title: titleOf(error.status),
+    status: error.status,
+    code: error.code,
+    detail: error.publicMessage,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+/**
+ * Maps a failed request's error, logs it as `<what> failed` (a bug, with its stack) or
+ * `<what> refused` (its code and private detail), and sets the status.
+ */
+export function settleError(ctx: Context, err: unknown, logger: Logger, what = 'request'): AppError {
+  const error = toAppError(err);
+  if (error.status >= 500) logger.error({ err, ...requestLogFields(ctx) }, `${what} failed`);
+  else logger.info({ code: error.code, detail: error.detail, ...requestLogFields(ctx) }, `${what} refused`);
+  ctx.status = error.status;
+  if (error.status === 503) ctx.set('Retry-After', '5');
+  return error;
+}
+
+export function sendProblem(ctx: Context, error: AppError): void {
+  ctx.status = error.status;
+  ctx.type = 'application/problem+json';
+  ctx.body = problemBody(error);
 }
 
 export function errorHandler(logger: Logger) {
@@ -84,17 +145,9 @@ export function errorHandler(logger: Logger) {
       // Nothing answered (an unknown path): our French 404 page, not Koa's English « Not Found ».
       if (ctx.status === 404 && ctx.body == null) throw notFound();
     } catch (err) {
-      const error = toAppError(err);
-      if (error.status >= 500) logger.error({ err, ...requestLogFields(ctx) }, 'request failed');
-      else logger.info({ code: error.code, detail: error.detail, ...requestLogFields(ctx) }, 'request refused');
-      ctx.status = error.status;
-      if (error.status === 503) ctx.set('Retry-After', '5');
-      if (wantsJson(ctx)) {
-        ctx.type = 'application/problem+json';
-        ctx.body = { type: 'about:blank', title: TITLES[error.status] ?? 'Erreur', status: error.status, code: error.code, detail: error.publicMessage };
-        return;
-      }
-      await renderErrorPage(ctx, error.status, TITLES[error.status] ?? 'Erreur', error.publicMessage);
+      const error = settleError(ctx, err, logger);
+      if (wantsJson(ctx)) return sendProblem(ctx, error);
+      await renderErrorPage(ctx, error.status, titleOf(error.status), error.publicMessage);
     }
   };
 }

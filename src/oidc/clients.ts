@@ -13,7 +13,15 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { OidcClient } from '../db/entities/index.js';
 import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
-import { AppError } from '../http/errors.js';
+import { DomainError } from '../domain/errors.js';
+
+/** A client declaration that cannot be saved; the message is one line for the operator (CLI, CLIENTS_FILE). */
+export class ClientRejected extends DomainError {
+  override name = 'ClientRejected';
+  constructor(code: 'invalid_client_metadata' | 'invalid_clients_file', message: string) {
+    super('invalid', code, message);
+  }
+}
 
 export const clientInput = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
@@ -129,7 +137,7 @@ export class ClientStore {
   /** Creates or replaces a client; returns the secret (generated when not given). */
   async save(raw: ClientInput): Promise<{ client: ClientSummary; secret?: string }> {
     const parsed = clientInput.safeParse(raw);
-    if (!parsed.success) throw new AppError(400, 'invalid_client_metadata', parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '));
+    if (!parsed.success) throw new ClientRejected('invalid_client_metadata', parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '));
     const input = parsed.data;
     const secret = input.type === 'confidential' ? (input.secret ?? randomBytes(32).toString('base64url')) : undefined;
     const metadata = toMetadata(input, secret);
@@ -137,7 +145,7 @@ export class ClientStore {
       await this.validate(metadata);
     } catch (err) {
       const e = err as { error_description?: string; message: string };
-      throw new AppError(400, 'invalid_client_metadata', e.error_description ?? e.message);
+      throw new ClientRejected('invalid_client_metadata', e.error_description ?? e.message);
     }
     const stored = { ...metadata };
     if (secret) {
@@ -174,9 +182,9 @@ export class ClientStore {
     try {
       list = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new AppError(400, 'invalid_clients_file', `${path}: ${(err as Error).message}`);
+      throw new ClientRejected('invalid_clients_file', `${path}: ${(err as Error).message}`);
     }
-    if (!Array.isArray(list)) throw new AppError(400, 'invalid_clients_file', `${path}: expected a JSON array of clients`);
+    if (!Array.isArray(list)) throw new ClientRejected('invalid_clients_file', `${path}: expected a JSON array of clients`);
     for (const entry of list) await this.save(entry as ClientInput);
     return list.length;
   }

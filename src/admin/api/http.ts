@@ -1,21 +1,17 @@
 // What every admin API route shares: request validation with zod (400 listing the fields,
-// in French), the actor of the request, domain errors mapped to HTTP, and the problem+json
-// renderer (so the API answers the same alone or mounted in ent-idp).
+// in French), the actor of the request, and problem+json for every error (so the API answers
+// the same alone or mounted in ent-idp; the mapping and the body are src/http/errors.ts's).
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
-import { AppError, toAppError } from '../../http/errors.js';
-import { requestLogFields } from '../../http/request-id.js';
+import { AppError, sendProblem, settleError } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
-import { AdminNotFound, AdminRefused, type Actor } from '../../domain/admin/index.js';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { Actor } from '../../domain/admin/index.js';
+import type { FieldError } from '../../domain/errors.js';
 
 export class ValidationError extends AppError {
-  constructor(readonly errors: FieldError[]) {
-    super(400, 'invalid_request', `Paramètres invalides : ${errors.map((e) => `${e.field} (${e.message})`).join(', ')}.`);
+  declare readonly errors: readonly FieldError[];
+  constructor(errors: FieldError[]) {
+    super(400, 'invalid_request', `Paramètres invalides : ${errors.map((e) => `${e.field} (${e.message})`).join(', ')}.`, undefined, errors);
   }
 }
 
@@ -59,39 +55,13 @@ export const actorOf = (ctx: Context): Actor => {
   return actor;
 };
 
-export const NOT_FOUND_MESSAGE = 'Ce compte ou cette classe est introuvable, ou vous n’y avez pas accès.';
-
-function toApiError(err: unknown): AppError {
-  if (err instanceof AdminNotFound) return new AppError(404, 'not_found', NOT_FOUND_MESSAGE, err.message);
-  if (err instanceof AdminRefused) return new AppError(400, err.code, err.publicMessage);
-  return toAppError(err);
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Requête invalide', 401: 'Authentification requise', 403: 'Accès refusé', 404: 'Introuvable', 405: 'Méthode non autorisée',
-  413: 'Requête trop volumineuse', 415: 'Format non pris en charge', 500: 'Erreur interne', 503: 'Service indisponible',
-};
-
-/** RFC 9457 problem+json for every API error; validation errors list their fields in `errors`. */
+/** RFC 9457 problem+json for every API error, whatever the client accepts; validation errors list their fields in `errors`. */
 export function problems(logger: Logger): Middleware {
   return async function apiProblems(ctx: Context, next: Next) {
     try {
       await next();
     } catch (err) {
-      const error = toApiError(err);
-      if (error.status >= 500) logger.error({ err, ...requestLogFields(ctx) }, 'admin API request failed');
-      else logger.info({ code: error.code, detail: error.detail, ...requestLogFields(ctx) }, 'admin API request refused');
-      ctx.status = error.status;
-      if (error.status === 503) ctx.set('Retry-After', '5');
-      ctx.type = 'application/problem+json';
-      ctx.body = {
-        type: 'about:blank',
-        title: TITLES[error.status] ?? 'Erreur',
-        status: error.status,
-        code: error.code,
-        detail: error.publicMessage,
-        ...(error instanceof ValidationError ? { errors: error.errors } : {}),
-      };
+      sendProblem(ctx, settleError(ctx, err, logger, 'admin API request'));
     }
   };
 }

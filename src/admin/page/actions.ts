@@ -13,7 +13,7 @@ import { requireTeacher, type Teacher } from './auth.js';
 import { classHref, renderPage } from './class-page.js';
 import { initials, plural, tabOf, tone } from './present.js';
 import { actionForm, type ActionForm } from './schema.js';
-import { adminServices, toPageError } from './services.js';
+import { adminServices } from './services.js';
 import { connectionSheetsPdf } from './sheets.js';
 import { sessionOf, type Flash } from './session.js';
 
@@ -101,30 +101,26 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
     const parsed = actionForm.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});
     if (!parsed.success) throw badRequest('Cette action n’est pas reconnue. Rechargez la page et réessayez.');
     const form = parsed.data;
-    try {
-      // The class of the page first: a class the teacher cannot see is a 404, whatever the ids.
-      await admin.policies.requireClass(teacher.actor, classId, 'view');
-      if (!form.ids.length) return back(ctx, classId, form, { kind: 'error', text: 'Cochez d’abord la case sur l’image de profil d’au moins un utilisateur.' });
-      if ((form.action === 'bloquer' || form.action === 'reinitialiser') && form.confirme !== 'oui') {
-        // Read through the same policies: the confirmation names only allowed accounts.
-        const targets = await admin.policies.authorizeTargets(teacher.actor, form.ids, classId);
-        const confirm = CONFIRM[form.action];
-        return renderPage(ctx, 'confirm', teacher, {
-          title: confirm.heading(targets.length),
-          heading: confirm.heading(targets.length),
-          explanation: confirm.explanation,
-          confirmLabel: confirm.label,
-          action: form.action,
-          rows: targets.map(({ account: a }) => ({ id: a.id, displayName: `${a.firstName} ${a.lastName}`.trim(), login: a.login, initials: initials(a.firstName, a.lastName), tone: tone(a.id) })),
-          onglet: tabOf(form.onglet).key,
-          q: form.q ?? '',
-          actionHref: `${classHref(classId)}/actions`,
-          backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
-        });
-      }
-      await run(ctx, admin, teacher, classId, form);
-    } catch (err) {
-      throw toPageError(err);
+    // The class of the page first: a class the teacher cannot see is a 404, whatever the ids.
+    await admin.policies.requireClass(teacher.actor, classId, 'view');
+    if (!form.ids.length) return back(ctx, classId, form, { kind: 'error', text: 'Cochez d’abord la case sur l’image de profil d’au moins un utilisateur.' });
+    if ((form.action === 'bloquer' || form.action === 'reinitialiser') && form.confirme !== 'oui') {
+      // Read through the same policies: the confirmation names only allowed accounts.
+      const targets = await admin.policies.authorizeTargets(teacher.actor, form.ids, classId);
+      const confirm = CONFIRM[form.action];
+      return renderPage(ctx, 'confirm', teacher, {
+        title: confirm.heading(targets.length),
+        heading: confirm.heading(targets.length),
+        explanation: confirm.explanation,
+        confirmLabel: confirm.label,
+        action: form.action,
+        rows: targets.map(({ account: a }) => ({ id: a.id, displayName: `${a.firstName} ${a.lastName}`.trim(), login: a.login, initials: initials(a.firstName, a.lastName), tone: tone(a.id) })),
+        onglet: tabOf(form.onglet).key,
+        q: form.q ?? '',
+        actionHref: `${classHref(classId)}/actions`,
+        backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
+      });
     }
+    await run(ctx, admin, teacher, classId, form);
   });
 }

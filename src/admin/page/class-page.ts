@@ -3,12 +3,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AdminDeps } from '../index.js';
-import { AppError } from '../../http/errors.js';
-import { canAct } from '../../domain/admin/index.js';
+import { AdminNotFound, canAct } from '../../domain/admin/index.js';
 import { requireTeacher, type Teacher } from './auth.js';
 import { frDateTime, presentRow, TABS, tabOf } from './present.js';
 import { classQuery, codesQuery } from './schema.js';
-import { adminServices, toPageError } from './services.js';
+import { adminServices } from './services.js';
 import { sessionOf, takeFlash } from './session.js';
 
 export const PAGE_SIZE = 50;
@@ -46,38 +45,34 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const classId = ctx.params.classId!;
     const query = classQuery.parse(ctx.query);
     const tab = tabOf(query.onglet);
-    try {
-      const access = await admin.policies.requireClass(teacher.actor, classId, 'view');
-      const mayAct = canAct(teacher.actor, access.place, tab.profile);
-      const list = await admin.listAccounts(teacher.actor, classId, { profile: tab.profile, q: query.q || undefined, sort: 'name', page: query.page ?? 1, pageSize: PAGE_SIZE });
-      const rows = list.items.map((r) => presentRow(r, mayAct));
-      const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
-      if (query.partiel) {
-        ctx.set('X-Total-Count', String(list.total));
-        return renderPage(ctx, '_rows', teacher, { rows, selected, q: query.q });
-      }
-      const classes = await admin.classesOf(teacher.actor);
-      const pageCount = Math.ceil(list.total / PAGE_SIZE);
-      await renderPage(ctx, 'classe', teacher, {
-        title: `Paramétrage de la classe · ${access.cls.name}`,
-        cls: { id: access.cls.id, name: access.cls.name, schoolYear: access.cls.schoolYear, structureName: access.structure.name, canAct: access.canAct },
-        classes,
-        tabs: TABS.map((t) => ({ ...t, href: classHref(classId, { onglet: t.key }), current: t.key === tab.key })),
-        tab: { ...tab, canAct: mayAct },
-        q: query.q,
-        rows,
-        selected,
-        total: list.total,
-        pages: Array.from({ length: pageCount }, (_, i) => ({ number: i + 1, href: classHref(classId, { onglet: tab.key, q: query.q, page: i + 1 }), current: i + 1 === list.page })),
-        flash: takeFlash(ctx),
-        baseHref: classHref(classId),
-        fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
-        actionHref: `${classHref(classId)}/actions`,
-        selectAllHref: classHref(classId, { onglet: tab.key, q: query.q, page: query.page, tout: 1 }),
-      });
-    } catch (err) {
-      throw toPageError(err);
+    const access = await admin.policies.requireClass(teacher.actor, classId, 'view');
+    const mayAct = canAct(teacher.actor, access.place, tab.profile);
+    const list = await admin.listAccounts(teacher.actor, classId, { profile: tab.profile, q: query.q || undefined, sort: 'name', page: query.page ?? 1, pageSize: PAGE_SIZE });
+    const rows = list.items.map((r) => presentRow(r, mayAct));
+    const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
+    if (query.partiel) {
+      ctx.set('X-Total-Count', String(list.total));
+      return renderPage(ctx, '_rows', teacher, { rows, selected, q: query.q });
     }
+    const classes = await admin.classesOf(teacher.actor);
+    const pageCount = Math.ceil(list.total / PAGE_SIZE);
+    await renderPage(ctx, 'classe', teacher, {
+      title: `Paramétrage de la classe · ${access.cls.name}`,
+      cls: { id: access.cls.id, name: access.cls.name, schoolYear: access.cls.schoolYear, structureName: access.structure.name, canAct: access.canAct },
+      classes,
+      tabs: TABS.map((t) => ({ ...t, href: classHref(classId, { onglet: t.key }), current: t.key === tab.key })),
+      tab: { ...tab, canAct: mayAct },
+      q: query.q,
+      rows,
+      selected,
+      total: list.total,
+      pages: Array.from({ length: pageCount }, (_, i) => ({ number: i + 1, href: classHref(classId, { onglet: tab.key, q: query.q, page: i + 1 }), current: i + 1 === list.page })),
+      flash: takeFlash(ctx),
+      baseHref: classHref(classId),
+      fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
+      actionHref: `${classHref(classId)}/actions`,
+      selectAllHref: classHref(classId, { onglet: tab.key, q: query.q, page: query.page, tout: 1 }),
+    });
   });
 
   // The codes just generated (or handed back): re-read through the same policies, so this
@@ -89,21 +84,17 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const classId = ctx.params.classId!;
     const { ids } = codesQuery.parse(ctx.query);
     if (!ids.length) return ctx.redirect(classHref(classId));
-    try {
-      const access = await admin.policies.requireClass(teacher.actor, classId, 'act');
-      const sheets = await admin.connectionSheets(teacher.actor, ids, { classId });
-      if (!sheets.length) throw new AppError(404, 'not_found', 'Ces comptes sont introuvables.');
-      await renderPage(ctx, 'codes', teacher, {
-        title: 'Codes de renouvellement',
-        cls: { id: access.cls.id, name: access.cls.name, structureName: access.structure.name },
-        rows: sheets.map((s) => ({ accountId: s.accountId, displayName: s.displayName, login: s.login, code: s.code, kind: s.kind, expiresAt: s.codeExpiresAt && s.kind === 'renewal' ? frDateTime(s.codeExpiresAt) : null })),
-        entAddress: sheets[0]!.entAddress || access.structure.entAddress,
-        flash: takeFlash(ctx),
-        backHref: classHref(classId),
-        sheetsHref: `${classHref(classId)}/actions`,
-      });
-    } catch (err) {
-      throw toPageError(err);
-    }
+    const access = await admin.policies.requireClass(teacher.actor, classId, 'act');
+    const sheets = await admin.connectionSheets(teacher.actor, ids, { classId });
+    if (!sheets.length) throw new AdminNotFound('no connection sheet for these ids');
+    await renderPage(ctx, 'codes', teacher, {
+      title: 'Codes de renouvellement',
+      cls: { id: access.cls.id, name: access.cls.name, structureName: access.structure.name },
+      rows: sheets.map((s) => ({ accountId: s.accountId, displayName: s.displayName, login: s.login, code: s.code, kind: s.kind, expiresAt: s.codeExpiresAt && s.kind === 'renewal' ? frDateTime(s.codeExpiresAt) : null })),
+      entAddress: sheets[0]!.entAddress || access.structure.entAddress,
+      flash: takeFlash(ctx),
+      backHref: classHref(classId),
+      sheetsHref: `${classHref(classId)}/actions`,
+    });
   });
 }

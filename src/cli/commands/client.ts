@@ -1,9 +1,8 @@
 // `ent-idp client add|list|remove`: the OIDC clients (ENT applications) allowed to sign
 // users in, validated with oidc-provider's own client schema.
-import { ClientStore } from '../../oidc/clients.js';
+import { ClientRejected, ClientStore } from '../../oidc/clients.js';
 import { clientValidator } from '../../oidc/index.js';
-import { AppError } from '../../http/errors.js';
-import { CliError, registerCommand, UsageError } from '../commands.js';
+import { CliError, refusal, registerCommand, UsageError } from '../commands.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -62,7 +61,7 @@ registerCommand({
         ctx.print(`saved ${client.clientId} (${client.type})`);
         if (secret && !values.secret) ctx.print(`client_secret: ${secret}`);
       } catch (err) {
-        if (err instanceof AppError) throw new CliError(`client add: ${err.publicMessage}`);
+        if (err instanceof ClientRejected) throw refusal('client add', err);
         throw err;
       }
     } finally {

@@ -3,7 +3,7 @@
 import { demoSummary, seedDemo } from '../demo.js';
 import { DemoConflictError } from '../../domain/demo.js';
 import { createDomain } from '../../domain/index.js';
-import { CliError, registerCommand, UsageError } from '../commands.js';
+import { refusal, registerCommand, UsageError } from '../commands.js';
 
 registerCommand({
   name: 'demo',
@@ -18,7 +18,7 @@ registerCommand({
     try {
       const domain = createDomain({ config, db, logger: ctx.logger() });
       const school = await seedDemo(domain, config).catch((err: unknown) => {
-        if (err instanceof DemoConflictError) throw new CliError(`demo: ${err.message}`);
+        if (err instanceof DemoConflictError) throw refusal('demo', err);
         throw err;
       });
       ctx.print(school.created ? `demo school created (${school.created} rows)` : 'demo school already there: nothing changed');

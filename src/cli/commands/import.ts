@@ -3,7 +3,7 @@
 // line number on stderr). New accounts and their activation codes are printed.
 import { readFile } from 'node:fs/promises';
 import { importRoster, RosterFileError, RosterInvalid, type ImportReport } from '../../domain/roster/index.js';
-import { CliError, registerCommand, UsageError } from '../commands.js';
+import { CliError, refusal, registerCommand, UsageError } from '../commands.js';
 import { withDomain } from '../with-domain.js';
 
 const MAX_LISTED_ERRORS = 200;
@@ -40,17 +40,19 @@ registerCommand({
     const content = await readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`import: cannot read ${file} (${err.code ?? err.message})`);
     });
-    try {
-      const result = await withDomain(ctx, 'import', (domain) => importRoster(domain, content, { dryRun: Boolean(values['dry-run']), schoolYear, entAddress }));
-      for (const line of summary(result)) ctx.print(line);
-    } catch (err) {
-      if (err instanceof RosterFileError) throw new CliError(`import: ${file}: ${err.message}`);
-      if (err instanceof RosterInvalid) {
-        for (const e of err.errors.slice(0, MAX_LISTED_ERRORS)) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
-        if (err.errors.length > MAX_LISTED_ERRORS) process.stderr.write(`… and ${err.errors.length - MAX_LISTED_ERRORS} more\n`);
-        throw new CliError(`import: ${err.errors.length} error(s) in ${file}, nothing imported`);
-      }
-      throw err;
-    }
+    // Caught inside withDomain's work: the roster's errors name the file, and RosterInvalid
+    // lists its lines before the one ent-idp line.
+    const result = await withDomain(ctx, 'import', (domain) =>
+      importRoster(domain, content, { dryRun: Boolean(values['dry-run']), schoolYear, entAddress }).catch((err: unknown) => {
+        if (err instanceof RosterFileError) throw refusal(`import: ${file}`, err);
+        if (err instanceof RosterInvalid) {
+          for (const e of err.errors.slice(0, MAX_LISTED_ERRORS)) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+          if (err.errors.length > MAX_LISTED_ERRORS) process.stderr.write(`… and ${err.errors.length - MAX_LISTED_ERRORS} more\n`);
+          throw new CliError(`import: ${err.errors.length} error(s) in ${file}, nothing imported`);
+        }
+        throw err;
+      }),
+    );
+    for (const line of summary(result)) ctx.print(line);
   },
 });

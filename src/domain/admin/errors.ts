@@ -1,23 +1,25 @@
-// Errors of the class admin services. They carry no HTTP status: the admin API maps them
-// (AdminNotFound → 404 not_found, AdminRefused → 400), the admin page the same way.
+// Errors of the class admin services, for the admin API and the admin page alike: both show
+// the same French words (src/http/errors.ts maps them once).
+import { DomainError } from '../errors.js';
+
+/**
+ * What a 404 says, on the page and on the API: one account of a list, or the class, is
+ * unknown or out of the actor's reach, and the command is all-or-nothing.
+ */
+export const NOT_FOUND_MESSAGE = 'Ces comptes ou cette classe sont introuvables, ou vous n’y avez pas accès. Rien n’a été modifié.';
 
 /** An account or class that does not exist or that the actor may not see: the same answer. */
-export class AdminNotFound extends Error {
+export class AdminNotFound extends DomainError {
   override name = 'AdminNotFound';
-  readonly code = 'not_found';
   constructor(detail = 'unknown or forbidden target') {
-    super(detail);
+    super('not_found', 'not_found', NOT_FOUND_MESSAGE, { detail });
   }
 }
 
 /** A request that is understood and allowed but cannot be carried out (e.g. blocking oneself). */
-export class AdminRefused extends Error {
+export class AdminRefused extends DomainError {
   override name = 'AdminRefused';
-  constructor(
-    readonly code: string,
-    /** French, safe to show. */
-    readonly publicMessage: string,
-  ) {
-    super(publicMessage);
+  constructor(code: string, /** French, safe to show. */ publicMessage: string) {
+    super('refused', code, publicMessage);
   }
 }

@@ -2,14 +2,18 @@
 // uses), a header naming the columns (any order, case and accents ignored). Each record
 // keeps its line number for error messages.
 import { parse } from 'csv-parse/sync';
+import { DomainError } from '../errors.js';
 
 export const COLUMNS = ['uai', 'structure', 'classe', 'nom', 'prenom', 'date_naissance', 'profil', 'id_externe', 'parents_de', 'email'] as const;
 export type Column = (typeof COLUMNS)[number];
 export type RawRow = { line: number } & Record<Column, string>;
 
-/** The whole file is refused (no header, unknown columns, broken quoting). */
-export class RosterFileError extends Error {
+/** The whole file is refused (no header, unknown columns, broken quoting); for the operator. */
+export class RosterFileError extends DomainError {
   override name = 'RosterFileError';
+  constructor(message: string) {
+    super('invalid', 'invalid_roster_file', message);
+  }
 }
 
 const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase().replace(/[\s-]+/g, '_');

@@ -8,6 +8,7 @@ import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile,
 } from '../../db/entities/index.js';
 import { chunks } from '../../db/chunks.js';
+import { DomainError } from '../errors.js';
 import { allocateLogin, loginBase, searchForm } from './logins.js';
 import type { RosterRow, RowError } from './rows.js';
 
@@ -38,11 +39,12 @@ export interface PlanOptions {
   entAddress: string;
 }
 
-/** The import is refused; nothing was written. */
-export class RosterInvalid extends Error {
+/** The import is refused; nothing was written. Every invalid line is in `errors`. */
+export class RosterInvalid extends DomainError {
   override name = 'RosterInvalid';
-  constructor(readonly errors: RowError[]) {
-    super(`${errors.length} invalid row(s)`);
+  declare readonly errors: readonly RowError[];
+  constructor(errors: RowError[]) {
+    super('invalid', 'invalid_roster', `${errors.length} invalid row(s)`, { errors });
   }
 }
 

@@ -7,6 +7,7 @@ import { client, registerClient } from '../../helpers/oidc.js';
 import { grantRole } from '../../helpers/factories.js';
 import { loadSigningJwks } from '../../../src/oidc/keys.js';
 import { Account } from '../../../src/db/entities/index.js';
+import { NOT_FOUND_MESSAGE } from '../../../src/domain/admin/index.js';
 import { API, openBench, type Bench } from './harness.js';
 
 let bench: Bench;
@@ -50,7 +51,8 @@ describe('class A’s teacher and class B', () => {
       for (const other of forbidden) {
         const res = await bench.api(tokenA, 'POST', path, { accountIds: [studentsA[1]!.id, relativesA[1]!.id, other] });
         expect([path, res.status]).toEqual([path, 404]);
-        expect(res.body.detail).toMatch(/introuvable/);
+        // The words of the page's 404 too (admin-page/session.test.ts).
+        expect(res.body).toMatchObject({ code: 'not_found', detail: NOT_FOUND_MESSAGE });
       }
     }
     const after = await snapshot();

@@ -10,6 +10,7 @@ import { decrypt, deriveKey } from '../../../src/domain/crypto.js';
 import { safeReturn } from '../../../src/admin/page/auth.js';
 import { ADMIN_SESSION_COOKIE } from '../../../src/admin/page/index.js';
 import { initials } from '../../../src/admin/page/present.js';
+import { NOT_FOUND_MESSAGE } from '../../../src/domain/admin/index.js';
 
 const PASSWORD = 'le cahier de texte bleu';
 let ts: TestServer;
@@ -201,8 +202,17 @@ describe('actions', () => {
       for (const action of ['bloquer', 'renouveler', 'reinitialiser', 'fiches', 'debloquer']) {
         const res = await browser.request(`${ts.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action, confirme: 'oui', ids: pupilA.id } });
         expect([action, res.status]).toEqual([action, 404]);
+        expect(textOf(res)).toContain(NOT_FOUND_MESSAGE);
       }
     }
+    // The API, with the same session, says the same French words.
+    const api = await fetch(`${ts.url}/admin/api/v1/accounts/block`, {
+      method: 'POST',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': readSession(browser).csrfToken },
+      body: JSON.stringify({ accountIds: [pupilA.id] }),
+    });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ code: 'not_found', detail: NOT_FOUND_MESSAGE });
     expect((await browser.request(`${ts.url}/admin/classes/${classA.id}`)).status).toBe(404);
     expect((await browser.request(`${ts.url}/admin/classes/${classA.id}/codes?ids=${pupilA.id}`)).status).toBe(404);
     expect((await browser.request(`${ts.url}/admin/classes/${classB.id}/codes?ids=${pupilA.id}`)).status).toBe(404);
