@@ -38,4 +38,11 @@ async function main(): Promise<void> {
   process.exitCode = failures.length ? 1 : 0;
 }
 
-main().then(() => process.exit(process.exitCode ?? 0));
+// A failure prints its stack and exits 1 (not an unhandled rejection, whose output depends on Node's flags).
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -116,6 +116,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   return {
     config, db, domain, oidc, logger, app, metrics,
     async listen(port = config.port, host = config.host) {
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler never rejects (ctx.onerror)
       server = createHttpServer(app.callback());
       server.keepAliveTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {

@@ -51,6 +51,7 @@ export async function startAdminAlone(config: Config, port: number, host = confi
     if (ctx.path === '/') return ctx.redirect('/admin/');
     await next();
   });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler never rejects (ctx.onerror)
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -45,7 +45,7 @@ childMain(async () => {
           timings.push((await signIn(config, a.form, account(), a.password)).timings);
         } catch (err) {
           errors.push((err as Error).message);
-          if (errors.length > 20) throw new Error(`too many failed sign-ins: ${errors[0]}`);
+          if (errors.length > 20) throw new Error(`too many failed sign-ins: ${errors[0]}`, { cause: err });
         }
       }
     }),

@@ -10,7 +10,8 @@
 //   middleware from the database): the teacher is its account; every non-GET request must
 //   then carry `X-CSRF-Token` equal to `ctx.state.adminSession.csrfToken`.
 // The actor is the token's `sub`. Client-credentials tokens name no user (oidc-provider
-// sets `sub` = `client_id`): they are refused with 403 (no service-account policy yet). An unknown or blocked account is refused with 401.
+// sets `sub` = `client_id`): they are refused with 403 (no service-account policy yet). An unknown
+// or blocked account is refused with 401.
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';

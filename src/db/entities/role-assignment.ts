@@ -1,5 +1,5 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
-import { dateColumn, stringColumn } from './columns.js';
+import { dateColumn } from './columns.js';
 
 export const ROLES = ['class-admin', 'school-admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -24,7 +24,8 @@ export interface Commands {
   /** « Bloquer »: sets blockedAt and ends sessions, grants and tokens at once. Codes are kept. */
   blockAccounts(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<BlockResult[]>;
   unblockAccounts(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<BlockResult[]>;
-  /** « Réinitialiser le mot de passe »: mails a reset link to the account, or to the actor for a child without email. */
+  /** « Réinitialiser le mot de passe »: mails a reset link to the account, or to the actor for a child
+   * without email. */
   sendPasswordResets(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<PasswordResetResult[]>;
   /**
    * « FICHES DE CONNEXIONS » handed out as a file: one audit event per sheet (who printed

@@ -39,7 +39,8 @@ const WARMUP = 15;
 let ipCounter = 0;
 const nextIp = () => `10.${(++ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 
-/** POSTs a form with the browser's cookies from a fresh X-Forwarded-For, from the child process; returns status, body and ms. */
+/** POSTs a form with the browser's cookies from a fresh X-Forwarded-For, from the child process; returns
+ * status, body and ms. */
 let nextId = 0;
 function post(browser: Browser, url: string, form: Record<string, string>): Promise<{ status: number; html: string; ms: number }> {
   const id = ++nextId;
