@@ -13,12 +13,13 @@ import { trustProxies } from './http/proxy.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { ClientRejected } from './oidc/clients.js';
+import { startLogoutDeliveries, type LogoutDeliveries } from './oidc/backchannel.js';
 import { interactionRoutes } from './interactions/index.js';
 import { createAdminApp } from './admin/index.js';
 import { CALLBACK_PATH, LOGGED_OUT_PATH } from './admin/page/oidc-client.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createDemoApp } from './demo-app/index.js';
-import { demoAppClient, DEMO_APP_PATH } from './demo-app/registration.js';
+import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 
 export interface EntIdpServer {
   config: Config;
@@ -29,6 +30,8 @@ export interface EntIdpServer {
   app: Koa;
   /** Prometheus registry and counters (served at /metrics when METRICS is on). */
   metrics: Metrics;
+  /** The back-channel logout worker of this instance. */
+  logoutDeliveries: LogoutDeliveries;
   /** Starts listening; resolves with the base URL actually bound. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
@@ -89,11 +92,16 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   metrics.instrumentDomain(domain);
   const oidc = await createOidc({ config, db, domain, logger, nunjucks });
   oidc.onProvider((provider) => metrics.instrumentProvider(provider));
+  const logoutDeliveries = startLogoutDeliveries({
+    db, issuer: config.issuer, clients: oidc.clients, signingKeys: oidc.signingKeys, logger,
+    retryForSeconds: config.backchannelLogoutRetry, onOutcome: (outcome) => metrics.countLogoutDelivery(outcome),
+  });
+  domain.logoutQueue.onQueued(() => logoutDeliveries.kick());
   await registerAdminClient(oidc, config);
   if (config.clientsFile) await applyClientsFile(oidc, config.clientsFile);
-  // The demo ENT application, outside production only; its client is registered like the admin's.
-  const demoApp = config.env !== 'production';
-  if (demoApp) await oidc.clients.save(demoAppClient(config));
+  // The demo ENT applications, outside production only; their clients are registered like the admin's.
+  const demoApps = config.env !== 'production' ? demoAppMounts(config) : [];
+  for (const demo of demoApps) await oidc.clients.save(demoAppClient(config, demo));
 
   const app = new Koa();
   // Same keys as the provider's cookies: interaction cookies set through the outer app must
@@ -103,9 +111,9 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   app.silent = true;
   useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs, observe: config.metrics.enabled ? metrics.middleware : undefined });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
-  if (demoApp) {
-    const { clientId, clientSecret } = config.demoApp;
-    app.use(mount(DEMO_APP_PATH, createDemoApp({ issuer: config.issuer, clientId, clientSecret, baseUrl: config.issuer, nunjucks, logger, keys: config.secrets.cookieKeys })));
+  for (const { path, clientId, title } of demoApps) {
+    const demo = createDemoApp({ path, title, issuer: config.issuer, clientId, clientSecret: config.demoApp.clientSecret, baseUrl: config.issuer, nunjucks, logger, keys: config.secrets.cookieKeys });
+    app.use(mount(path, demo));
   }
   app.use(interactionRoutes(app, { config, domain, oidc, logger }));
   // Last: oidc-provider answers its own routes and ends the request there.
@@ -114,7 +122,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   let server: Server | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, domain, oidc, logger, app, metrics,
+    config, db, domain, oidc, logger, app, metrics, logoutDeliveries,
     async listen(port = config.port, host = config.host) {
       // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler never rejects (ctx.onerror)
       server = createHttpServer(app.callback());
@@ -141,6 +149,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
         await closing;
         clearTimeout(force);
       }
+      await logoutDeliveries.stop();
       await oidc.close();
       if (ownsDatabase) await db.close();
     },

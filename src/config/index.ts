@@ -45,6 +45,8 @@ export interface Config {
   demo: boolean;
   purgeInterval: number;
   auditRetentionDays: number;
+  /** Seconds a back-channel logout is retried (oidc/backchannel.ts). */
+  backchannelLogoutRetry: number;
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -144,6 +146,7 @@ function toConfig(s: Settings): Config {
     demo: s.NODE_ENV !== 'production' && (s.DEMO ?? !isHttps(issuer)),
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

@@ -74,6 +74,7 @@ export const settings = {
   SESSION_TTL: { schema: int(60, 366 * 86400), default: 12 * 3600, doc: 'lifetime in seconds of a session without « Se souvenir de moi » (its cookie also ends with the browser)' },
   REMEMBER_ME_TTL: { schema: int(60, 366 * 86400), default: 30 * 86400, doc: 'lifetime of the session cookie when « Se souvenir de moi » is ticked' },
   INTERACTION_TTL: { schema: int(60, 86400), default: 3600, doc: 'how long a login page stays valid, in seconds' },
+  BACKCHANNEL_LOGOUT_RETRY: { schema: int(1, 7 * 86400), default: 3600, doc: 'seconds during which a back-channel logout an application did not accept is retried (back-off up to 5 min), then given up' },
   GRANT_TTL: { schema: int(60, 366 * 86400), default: 14 * 86400, doc: 'grant lifetime in seconds' },
 
   ADMIN_API_AUDIENCE: { schema: z.string().optional(), doc: 'audience (resource indicator) of the admin API; default `<ISSUER>/admin/api`' },
@@ -89,7 +90,7 @@ export const settings = {
   DEMO: { schema: bool.optional(), doc: 'seed the demo school on start when the database is empty; default: on with an http:// ISSUER, off with https (never in production)' },
   PURGE_INTERVAL: { schema: int(0, 86400), default: 600, doc: 'seconds between purges of expired artifacts (0 = never)' },
   AUDIT_RETENTION_DAYS: { schema: int(1, 36_500), default: 365, doc: 'days an audit event is kept; the purge deletes older ones' },
-  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, resourceServer, secret}`) applied idempotently at start' },
+  CLIENTS_FILE: { schema: z.string().min(1).optional(), doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, resourceServer, backchannelLogoutUri, secret}`) applied idempotently at start' },
   DEMO_APP_PORT: { schema: int(0, 65535), default: 3002, doc: 'port of the demo ENT application when run alone (`npm run demo:app`)' },
   DEMO_APP_URL: { schema: url.optional(), doc: 'public URL of the demo ENT application run alone (default `http://localhost:<DEMO_APP_PORT>`)' },
   DEMO_APP_CLIENT_SECRET: { schema: z.string().min(32), default: 'dev-only-demo-app-client-secret-change-me', devSecret: 'demo-app', doc: 'client secret of the demo ENT application (client ent-demo-app; development only)' },

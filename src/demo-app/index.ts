@@ -14,12 +14,19 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
 import type nunjucks from 'nunjucks';
 import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Logger } from '../logger.js';
 import { PUBLIC_DIR } from '../http/views.js';
 import { DEMO_APP_PATH } from './registration.js';
+
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 import { SessionStore, type DemoSession } from './session.js';
 
 export interface DemoAppOptions {
+  /** Where the app is mounted under `baseUrl` (DEMO_APP_PATH, or the second app's path). */
+  path?: string;
+  /** Its name on its pages (the provider's consent and logout pages use the client's name). */
+  title?: string;
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -36,9 +43,11 @@ const SCOPE = 'openid profile email ent';
 
 export function createDemoApp(options: DemoAppOptions): Koa {
   const { issuer, clientId, clientSecret, nunjucks: env, logger } = options;
-  const home = `${options.baseUrl}${DEMO_APP_PATH}`;
+  const path = options.path ?? DEMO_APP_PATH;
+  const title = options.title ?? 'Application ENT de démonstration';
+  const home = `${options.baseUrl}${path}`;
   const redirectUri = `${home}/callback`;
-  const sessions = new SessionStore(DEMO_APP_PATH);
+  const sessions = new SessionStore(path);
   const css = readFileSync(join(PUBLIC_DIR, 'demo-app', 'demo.css'), 'utf8');
 
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -54,7 +63,7 @@ export function createDemoApp(options: DemoAppOptions): Koa {
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = env.render(`demo-app/${view}`, { home, ...data });
+    ctx.body = env.render(`demo-app/${view}`, { home, appName: title, ...data });
   };
   const failed = (ctx: Koa.Context, message: string, status = 400) => render(ctx, 'error.njk', { title: 'Erreur', message }, status);
 
@@ -68,7 +77,7 @@ export function createDemoApp(options: DemoAppOptions): Koa {
 
   router.get('/', (ctx) => {
     const session = sessions.load(ctx);
-    if (!session.signedIn) return render(ctx, 'home.njk', { title: 'Application ENT de démonstration', issuer });
+    if (!session.signedIn) return render(ctx, 'home.njk', { title, issuer });
     const { idClaims, userinfo } = session.signedIn;
     const claims = { ...idClaims, ...userinfo } as Record<string, unknown>;
     render(ctx, 'profile.njk', {
@@ -151,6 +160,37 @@ export function createDemoApp(options: DemoAppOptions): Koa {
       ctx.redirect(oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: home }).href);
     } catch {
       ctx.redirect(home);
+    }
+  });
+
+  // OpenID Connect Back-Channel Logout 1.0 § 2.6, as every ENT application should do it: the
+  // provider POSTs a logout token when the user's session ends anywhere (logout in another
+  // application, a block, a new password, an expiry). Validate it — signature by the
+  // issuer's keys, iss, aud, iat, the logout event, sid or sub, and no nonce — then end the
+  // local sessions it names. Answer 200 once done, 400 for a token that does not validate.
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  router.post('/backchannel-logout', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const token = (ctx.request.body as Record<string, unknown> | undefined)?.logout_token;
+    try {
+      if (typeof token !== 'string') throw new Error('no logout_token');
+      const config = await configuration();
+      jwks ??= createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+      const { payload } = await jwtVerify(token, jwks, { issuer, audience: clientId, requiredClaims: ['iat', 'jti', 'events'], maxTokenAge: '5m' });
+      const events = payload.events as Record<string, unknown> | undefined;
+      if (!events || typeof events !== 'object' || !(BACKCHANNEL_LOGOUT_EVENT in events)) throw new Error('not a logout event');
+      if ('nonce' in payload) throw new Error('a logout token has no nonce');
+      const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+      if (!sid && !payload.sub) throw new Error('neither sid nor sub');
+      const ended = sessions.endFor({ sub: payload.sub, sid });
+      logger.info({ clientId, ended }, 'demo app: back-channel logout');
+      ctx.status = 200;
+      ctx.body = '';
+    } catch (err) {
+      logger.info({ clientId, err: (err as Error).message }, 'demo app: logout token refused');
+      ctx.status = 400;
+      ctx.type = 'application/json';
+      ctx.body = { error: 'invalid_request' };
     }
   });
 

@@ -44,6 +44,25 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Ends every session a back-channel logout names: by `sid` when the token has one (the
+   * provider's session with this application), otherwise every session of `sub`.
+   * Returns how many ended.
+   */
+  endFor(logout: { sub?: string; sid?: string }): number {
+    let ended = 0;
+    for (const [id, entry] of this.sessions) {
+      const claims = entry.data.signedIn?.idClaims;
+      if (!claims) continue;
+      const match = logout.sid ? claims.sid === logout.sid : claims.sub === logout.sub;
+      if (match && (!logout.sub || claims.sub === logout.sub)) {
+        this.sessions.delete(id);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
   private create(ctx: Context): DemoSession {
     this.sweep();
     const id = randomBytes(24).toString('base64url');

@@ -27,7 +27,7 @@ export async function applyBlock(manager: EntityManager, deps: { audit: Audit; s
     .where(input.block ? 'id = :id AND blockedAt IS NULL' : 'id = :id AND blockedAt IS NOT NULL', { id: input.accountId })
     .execute();
   const changed = result.affected === 1;
-  const revoked = input.block ? await deps.sessions.revokeAllForAccount(manager, input.accountId) : 0;
+  const revoked = input.block ? await deps.sessions.revokeAllForAccount(manager, input.accountId, 'block') : 0;
   await deps.audit.record(manager, {
     actorId: input.actorId,
     action: input.block ? 'account.block' : 'account.unblock',

@@ -16,6 +16,7 @@ import { createMail, type Mail } from './mail.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createPasswords, type Passwords } from './passwords/index.js';
 import { createRecovery, type Recovery } from './recovery.js';
+import { createLogoutQueue, type LogoutQueue } from './logout-queue.js';
 import { schoolYearInForce } from './school-year.js';
 import { createSessions, type Sessions } from './sessions.js';
 import { createThrottle, type Throttle } from './throttle.js';
@@ -32,6 +33,7 @@ export type { Maintenance, PurgeCounts } from './maintenance.js';
 export type { Passwords, VerifyResult } from './passwords/index.js';
 export type { ChildResetResult, CompleteResetResult, Recovery } from './recovery.js';
 export type { Sessions } from './sessions.js';
+export type { LogoutQueue, LogoutTarget } from './logout-queue.js';
 export type { Throttle, ThrottleCheck } from './throttle.js';
 
 export interface DomainDeps {
@@ -47,6 +49,7 @@ export interface Domain extends DomainDeps {
   audit: Audit;
   codes: Codes;
   login: Login;
+  logoutQueue: LogoutQueue;
   mail: Mail;
   maintenance: Maintenance;
   passwords: Passwords;
@@ -62,13 +65,14 @@ export function createDomain(deps: DomainDeps): Domain {
   const audit = createAudit(db, logger);
   const passwords = createPasswords(config);
   const codes = createCodes({ config, db, audit });
-  const sessions = createSessions();
+  const logoutQueue = createLogoutQueue();
+  const sessions = createSessions(logoutQueue);
   const throttle = createThrottle({ config, db });
   const mail = createMail({ config, logger });
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
-  const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays });
+  const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays, logouts: logoutQueue });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
-  return { ...deps, accounts, admin, adminSessions, audit, codes, login, mail, maintenance, passwords, recovery, sessions, throttle };
+  return { ...deps, accounts, admin, adminSessions, audit, codes, login, logoutQueue, mail, maintenance, passwords, recovery, sessions, throttle };
 }

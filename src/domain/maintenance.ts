@@ -1,10 +1,12 @@
-// Periodic purge (PURGE_INTERVAL): expired provider artifacts, admin page sessions and
+// Periodic purge (PURGE_INTERVAL): expired provider artifacts (an expired session's applications
+// get their back-channel logout), admin page sessions and
 // throttle rows at once;
 // reset links and one-time codes 30 days after they expired (kept a while so the audit trail
 // and the teacher's view can still explain what happened); audit events once older than
 // AUDIT_RETENTION_DAYS (a trail kept for ever is personal data kept for ever).
 import { LessThan } from 'typeorm';
 import type { Database } from '../db/index.js';
+import { logoutTargetsOf, type LogoutQueue } from './logout-queue.js';
 import { AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
 
 export const KEEP_EXPIRED_DAYS = 30;
@@ -22,12 +24,15 @@ export interface Maintenance {
   purgeExpired(): Promise<PurgeCounts>;
 }
 
-export function createMaintenance(db: Database, options: { auditRetentionDays: number }): Maintenance {
+export function createMaintenance(db: Database, options: { auditRetentionDays: number; logouts: LogoutQueue }): Maintenance {
   return {
     purgeExpired: () =>
       db.transaction(async (manager) => {
         const now = new Date();
         const longAgo = new Date(now.getTime() - KEEP_EXPIRED_DAYS * 86400_000);
+        // Expired sessions end like a logout: their applications hear of it first.
+        const expiredSessions = await manager.find(OidcArtifact, { where: { model: 'Session', expiresAt: LessThan(now) }, select: { payload: true } });
+        await options.logouts.queue(manager, logoutTargetsOf(expiredSessions.map((s) => s.payload)), 'expired');
         const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
         const adminSessions = await manager.delete(AdminSession, { expiresAt: LessThan(now) });
         const rateLimits = await manager.createQueryBuilder().delete().from('rate_limits').where('expire < :nowMs', { nowMs: now.getTime() }).execute();

@@ -1,9 +1,12 @@
 // Ending an account's access at once: its provider sessions, grants, authorization codes,
 // access and refresh tokens live in oidc_artifacts with their accountId (the TypeORM adapter
 // stores it on every row it can), so one DELETE removes them; its admin page sessions live in
-// admin_sessions, another DELETE. Called by blocking and by every password change.
+// admin_sessions, another DELETE. Called by blocking and by every password change. Before the
+// provider sessions go, the applications they signed in to are queued a back-channel logout
+// (logout-queue.ts), in the same transaction.
 import type { EntityManager } from 'typeorm';
-import { AdminSession, OidcArtifact } from '../db/entities/index.js';
+import { AdminSession, OidcArtifact, type LogoutReason } from '../db/entities/index.js';
+import { sessionTargetsOfAccount, type LogoutQueue } from './logout-queue.js';
 
 /**
  * Interactions are kept: they are short-lived login pages, and the one in progress (the user
@@ -13,13 +16,17 @@ import { AdminSession, OidcArtifact } from '../db/entities/index.js';
 export const KEPT_MODELS = ['Interaction'];
 
 export interface Sessions {
-  /** Deletes the account's provider artifacts and admin page sessions; returns how many rows went. */
-  revokeAllForAccount(manager: EntityManager, accountId: string): Promise<number>;
+  /**
+   * Queues the back-channel logouts of the account's provider sessions, then deletes its
+   * provider artifacts and admin page sessions; returns how many rows went.
+   */
+  revokeAllForAccount(manager: EntityManager, accountId: string, reason: Exclude<LogoutReason, 'logout' | 'expired'>): Promise<number>;
 }
 
-export function createSessions(): Sessions {
+export function createSessions(logouts: LogoutQueue): Sessions {
   return {
-    async revokeAllForAccount(manager, accountId) {
+    async revokeAllForAccount(manager, accountId, reason) {
+      await logouts.queue(manager, await sessionTargetsOfAccount(manager, accountId), reason);
       const artifacts = await manager
         .createQueryBuilder()
         .delete()

@@ -25,12 +25,14 @@ export interface Metrics {
   instrumentDomain(domain: Domain): void;
   /** Attaches the token counters to the current provider (call per request; cheap). */
   instrumentProvider(provider: Provider): void;
+  /** Counts a back-channel logout delivery's outcome (oidc/backchannel.ts). */
+  countLogoutDelivery(outcome: 'delivered' | 'failed' | 'abandoned'): void;
 }
 
 /** First path segments we serve; anything else is labelled `other` (no label explosion). */
 const KNOWN = new Set([
   '', '.well-known', 'auth', 'token', 'me', 'jwks', 'session', 'interaction', 'mot-de-passe', 'identifiant-oublie',
-  'admin', 'demo-app', 'static', 'healthz', 'readyz', 'metrics', 'token', 'introspection', 'revocation', 'reg', 'request',
+  'admin', 'demo-app', 'demo-app-2', 'static', 'healthz', 'readyz', 'metrics', 'token', 'introspection', 'revocation', 'reg', 'request',
 ]);
 /** Segments that are ids or tokens: uuids, long random strings, numbers. */
 const ID_SEGMENT = /^(?:[0-9a-f-]{32,36}|[A-Za-z0-9_-]{16,}|\d+)$/;
@@ -72,6 +74,13 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
     registers: [registry],
   });
   const codesGenerated = new Counter({ name: 'entidp_codes_generated_total', help: 'One-time codes generated, by kind', labelNames: ['kind'] as const, registers: [registry] });
+  const logoutDeliveries = new Counter({
+    name: 'entidp_backchannel_logouts_total',
+    help: 'Back-channel logout deliveries to applications, by outcome (failed: will be retried; abandoned: retried for BACKCHANNEL_LOGOUT_RETRY, given up)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['delivered', 'failed', 'abandoned']) logoutDeliveries.inc({ outcome }, 0);
   const codesConsumed = new Counter({ name: 'entidp_codes_consumed_total', help: 'One-time codes consumed (a password chosen from a code)', registers: [registry] });
   const tokens = new Counter({ name: 'entidp_tokens_issued_total', help: 'Tokens issued by the provider, by type', labelNames: ['type'] as const, registers: [registry] });
   for (const outcome of ['ok', 'code', 'failed', 'throttled', 'blocked']) logins.inc({ outcome }, 0);
@@ -152,6 +161,9 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
         if (consumed) codesConsumed.inc();
         return consumed;
       };
+    },
+    countLogoutDelivery(outcome) {
+      logoutDeliveries.inc({ outcome });
     },
     instrumentProvider(provider) {
       if (hooked.has(provider)) return;

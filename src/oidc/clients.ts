@@ -34,6 +34,10 @@ export const clientInput = z.object({
   firstParty: z.boolean().default(false),
   /** May introspect other clients' access tokens (configuration.ts, mayIntrospect). */
   resourceServer: z.boolean().default(false),
+  /** OpenID Connect Back-Channel Logout: where the application receives logout tokens. */
+  backchannelLogoutUri: z.string().url('backchannel logout URI: an absolute URL').optional(),
+  /** Logout tokens (and ID tokens) carry the session's `sid` (default: yes). */
+  backchannelLogoutSessionRequired: z.boolean().default(true),
   /** Given for config-declared clients; generated otherwise. */
   secret: z.string().min(32, 'client secret: at least 32 characters').optional(),
 });
@@ -45,6 +49,7 @@ export interface ClientSummary {
   type: 'confidential' | 'public';
   firstParty: boolean;
   resourceServer: boolean;
+  backchannelLogoutUri: string | null;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   grantTypes: string[];
@@ -79,6 +84,10 @@ export function toMetadata(input: z.output<typeof clientInput>, secret: string |
     ent_first_party: input.firstParty,
     ent_resource_server: input.resourceServer,
   };
+  if (input.backchannelLogoutUri) {
+    metadata.backchannel_logout_uri = input.backchannelLogoutUri;
+    metadata.backchannel_logout_session_required = input.backchannelLogoutSessionRequired;
+  }
   if (secret) metadata.client_secret = secret;
   return metadata;
 }
@@ -86,6 +95,7 @@ export function toMetadata(input: z.output<typeof clientInput>, secret: string |
 export class ClientStore {
   /** Derived once: HKDF on every client lookup was a measurable share of a token request. */
   private readonly secretKey: Buffer;
+  private readonly production: boolean;
   /** The provider reads a client on every token request: one plain SELECT (see adapter.ts). */
   private readonly selectMetadata: string;
 
@@ -95,6 +105,7 @@ export class ClientStore {
     private readonly validate: Validator,
   ) {
     this.secretKey = secretKey(config);
+    this.production = config.env === 'production';
     const q = (name: string) => db.dataSource.driver.escape(name);
     this.selectMetadata = `SELECT ${q('metadata')} AS metadata FROM ${q('oidc_clients')} WHERE ${q('clientId')} = ?`;
   }
@@ -140,6 +151,11 @@ export class ClientStore {
     if (!parsed.success) throw new ClientRejected('invalid_client_metadata', parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '));
     const input = parsed.data;
     const secret = input.type === 'confidential' ? (input.secret ?? randomBytes(32).toString('base64url')) : undefined;
+    // An application may be down when it is registered (the URI is not called now), but in
+    // production its logout tokens travel over TLS only.
+    if (this.production && input.backchannelLogoutUri && !input.backchannelLogoutUri.startsWith('https://')) {
+      throw new ClientRejected('invalid_client_metadata', 'backchannel logout URI: must be https:// in production');
+    }
     const metadata = toMetadata(input, secret);
     try {
       await this.validate(metadata);
@@ -197,6 +213,7 @@ function summarize(m: Metadata, firstParty: boolean): ClientSummary {
     type: m.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
     firstParty,
     resourceServer: m.ent_resource_server === true,
+    backchannelLogoutUri: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : null,
     redirectUris: (m.redirect_uris as string[]) ?? [],
     postLogoutRedirectUris: (m.post_logout_redirect_uris as string[]) ?? [],
     grantTypes: (m.grant_types as string[]) ?? [],

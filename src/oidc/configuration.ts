@@ -101,6 +101,8 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Logout tokens are queued and delivered by backchannel.ts, not sent inline.
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {

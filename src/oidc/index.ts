@@ -11,6 +11,8 @@ import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
+import { queueInsteadOfSending } from './backchannel.js';
+import type { JWK } from 'jose';
 import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
 import { trustProxies } from '../http/proxy.js';
 import { extraClientMetadata, providerConfiguration, setErrorsModule } from './configuration.js';
@@ -30,6 +32,8 @@ export interface Oidc {
   /** The current provider (replaced when the signing keys change). */
   readonly provider: Provider;
   clients: ClientStore;
+  /** The private signing keys the provider signs with now (current first per algorithm). */
+  signingKeys(): JWK[];
   middleware: Middleware;
   /** Calls `listener` with the current provider now and with every rebuilt one (event hooks). */
   onProvider(listener: (provider: Provider) => void): void;
@@ -87,7 +91,7 @@ export async function clientValidator(config: Config, logger?: Logger) {
     () =>
       new ProviderClass(config.issuer, {
         scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
-        features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+        features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, backchannelLogout: { enabled: true } },
         extraClientMetadata,
         responseTypes: ['code'],
       }),
@@ -105,6 +109,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const build = async () => {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys }));
+    queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
     // interactionDetails/interactionResult build contexts of its own.
     trustProxies(provider, config);
@@ -116,7 +121,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'userinfo.error', 'end_session.error']) {
       on(event, (ctx, err) => logger.info({ event, reqId: ctx.state?.reqId, error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'oidc request refused'));
     }
-    return { provider, fingerprint, handle: compose(provider.middleware as never) as unknown as Middleware };
+    return { provider, fingerprint, keys, handle: compose(provider.middleware as never) as unknown as Middleware };
   };
 
   const listeners: ((provider: Provider) => void)[] = [];
@@ -137,6 +142,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       return current.provider;
     },
     clients,
+    signingKeys: () => current.keys,
     onProvider(listener) {
       listeners.push(listener);
       listener(current.provider);

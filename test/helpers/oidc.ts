@@ -15,7 +15,7 @@ export interface RegisteredClient {
 
 export async function registerClient(
   ts: TestServer,
-  options: { clientId?: string; type?: 'confidential' | 'public'; firstParty?: boolean; resourceServer?: boolean; grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[]; scopes?: string[] } = {},
+  options: { clientId?: string; type?: 'confidential' | 'public'; firstParty?: boolean; resourceServer?: boolean; backchannelLogoutUri?: string; grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[]; scopes?: string[] } = {},
 ): Promise<RegisteredClient> {
   const clientId = options.clientId ?? `app-${Math.random().toString(36).slice(2, 8)}`;
   const { secret } = await ts.server.oidc.clients.save({
@@ -28,6 +28,7 @@ export async function registerClient(
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'ent', 'offline_access'],
     firstParty: options.firstParty ?? true,
     resourceServer: options.resourceServer ?? false,
+    ...(options.backchannelLogoutUri ? { backchannelLogoutUri: options.backchannelLogoutUri } : {}),
   });
   return { clientId, secret, config: await discover(ts.url, clientId, secret) };
 }

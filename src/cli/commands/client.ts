@@ -8,10 +8,10 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
 
 registerCommand({
   name: 'client',
-  usage: 'add <client_id> --name <name> [--public] [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant-type <type>]… [--scope <scope>]… [--first-party] [--resource-server] [--secret <secret>] | list | remove <client_id>',
+  usage: 'add <client_id> --name <name> [--public] [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant-type <type>]… [--scope <scope>]… [--first-party] [--resource-server] [--backchannel-logout-uri <uri>] [--secret <secret>] | list | remove <client_id>',
   summary: 'register, list or remove OIDC clients',
   description:
-    'add: a confidential client gets a generated secret, printed once (or --secret). Grant types: authorization_code, refresh_token, client_credentials (default: the first two). Scopes default to "openid profile email ent offline_access". --first-party skips the consent page. --resource-server (confidential clients) lets the client introspect the access tokens of every client.',
+    'add: a confidential client gets a generated secret, printed once (or --secret). Grant types: authorization_code, refresh_token, client_credentials (default: the first two). Scopes default to "openid profile email ent offline_access". --first-party skips the consent page. --resource-server (confidential clients) lets the client introspect the access tokens of every client. --backchannel-logout-uri: where the application receives OpenID Connect back-channel logout tokens (with the session\'s sid); https in production; the application may be down when registered.',
   options: {
     name: { type: 'string' },
     public: { type: 'boolean' },
@@ -21,6 +21,7 @@ registerCommand({
     scope: { type: 'string', multiple: true },
     'first-party': { type: 'boolean' },
     'resource-server': { type: 'boolean' },
+    'backchannel-logout-uri': { type: 'string' },
     secret: { type: 'string' },
   },
   async run({ positionals, values }, ctx) {
@@ -34,7 +35,7 @@ registerCommand({
       const store = new ClientStore(db, config, await clientValidator(config));
       if (action === 'list') {
         for (const c of await store.list()) {
-          ctx.print(`${c.clientId}\t${c.type}${c.firstParty ? ' first-party' : ''}${c.resourceServer ? ' resource-server' : ''}\t${c.grantTypes.join(',')}\t${c.redirectUris.join(' ')}\t${c.name}`);
+          ctx.print(`${c.clientId}\t${c.type}${c.firstParty ? ' first-party' : ''}${c.resourceServer ? ' resource-server' : ''}${c.backchannelLogoutUri ? ` backchannel-logout=${c.backchannelLogoutUri}` : ''}\t${c.grantTypes.join(',')}\t${c.redirectUris.join(' ')}\t${c.name}`);
         }
         return;
       }
@@ -56,6 +57,7 @@ registerCommand({
           ...(scopes.length ? { scopes } : {}),
           firstParty: Boolean(values['first-party']),
           resourceServer: Boolean(values['resource-server']),
+          ...(values['backchannel-logout-uri'] ? { backchannelLogoutUri: String(values['backchannel-logout-uri']) } : {}),
           ...(values.secret ? { secret: String(values.secret) } : {}),
         });
         ctx.print(`saved ${client.clientId} (${client.type})`);

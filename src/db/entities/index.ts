@@ -1,6 +1,7 @@
 export * from './account.js';
 export * from './admin-session.js';
 export * from './audit-event.js';
+export * from './logout-delivery.js';
 export * from './membership.js';
 export * from './oidc-artifact.js';
 export * from './oidc-client.js';
@@ -16,6 +17,7 @@ export * from './throttle-entry.js';
 import { Account } from './account.js';
 import { AdminSession } from './admin-session.js';
 import { AuditEvent } from './audit-event.js';
+import { LogoutDelivery } from './logout-delivery.js';
 import { Membership } from './membership.js';
 import { OidcArtifact } from './oidc-artifact.js';
 import { OidcClient } from './oidc-client.js';
@@ -29,6 +31,6 @@ import { Structure } from './structure.js';
 import { ThrottleEntry } from './throttle-entry.js';
 
 export const entities = [
-  Account, AdminSession, AuditEvent, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
+  Account, AdminSession, AuditEvent, LogoutDelivery, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
   RelativeLink, RoleAssignment, SchoolClass, SigningKey, Structure, ThrottleEntry,
 ];

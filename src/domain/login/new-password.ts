@@ -43,6 +43,6 @@ export async function storeNewPassword(
     updatedAt: now,
   });
   await manager.update(PasswordResetToken, { accountId: account.id, consumedAt: IsNull() }, { consumedAt: now });
-  await sessions.revokeAllForAccount(manager, account.id);
+  await sessions.revokeAllForAccount(manager, account.id, 'password');
   return manager.findOneOrFail(Account, { where: { id: account.id } });
 }
