@@ -4,5 +4,6 @@ import { Initial1764100000000 } from './1764100000000-initial.js';
 import { SparseArtifactIndexes1764200000000 } from './1764200000000-sparse-artifact-indexes.js';
 import { ExactEmailMatch1764300000000 } from './1764300000000-exact-email-match.js';
 import { AdminSessions1764350000000 } from './1764350000000-admin-sessions.js';
+import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
 
-export const migrations = [Initial1764100000000, SparseArtifactIndexes1764200000000, ExactEmailMatch1764300000000, AdminSessions1764350000000];
+export const migrations = [Initial1764100000000, SparseArtifactIndexes1764200000000, ExactEmailMatch1764300000000, AdminSessions1764350000000, SearchColumnsCollapseSpaces1796014682766];

@@ -9,7 +9,7 @@ import type { Domain } from './index.js';
 import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
 } from '../db/entities/index.js';
-import { searchForm } from './roster/logins.js';
+import { searchForm } from './search-form.js';
 import { currentSchoolYear } from './school-year.js';
 
 /** Every activated demo account signs in with this password (it passes the policy). */

@@ -8,7 +8,8 @@ import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile,
 } from '../../db/entities/index.js';
 import { chunks } from '../../db/chunks.js';
-import { allocateLogin, loginBase, searchForm } from './logins.js';
+import { allocateLogin, loginBase } from './logins.js';
+import { searchForm } from '../search-form.js';
 import type { RosterRow, RowError } from './rows.js';
 
 export interface PlannedAccount {
