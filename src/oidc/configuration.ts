@@ -12,8 +12,9 @@ import { SCOPE_CLAIMS, findAccount } from './claims.js';
 import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
 import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
+import { ADMIN_SCOPE } from '../scopes.js';
 
-export const ADMIN_SCOPE = 'class-admin';
+/** Every scope the provider grants; clientValidator (index.ts) checks clients against the same list. */
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
 
 export interface ConfigurationDeps {

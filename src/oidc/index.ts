@@ -13,10 +13,8 @@ import type { Logger } from '../logger.js';
 import { ClientStore } from './clients.js';
 import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
 import { trustProxies } from '../http/proxy.js';
-import { extraClientMetadata, providerConfiguration, setErrorsModule } from './configuration.js';
+import { extraClientMetadata, providerConfiguration, setErrorsModule, SCOPES } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
-
-export { ADMIN_SCOPE } from './configuration.js';
 
 export interface OidcDeps {
   config: Config;
@@ -86,7 +84,7 @@ export async function clientValidator(config: Config, logger?: Logger) {
   const bare = await withoutProviderNotices(
     () =>
       new ProviderClass(config.issuer, {
-        scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
+        scopes: SCOPES,
         features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
         extraClientMetadata,
         responseTypes: ['code'],

@@ -18,8 +18,8 @@ import type { Config } from '../../config/index.js';
 import type { Domain } from '../../domain/index.js';
 import { AppError, serviceUnavailable } from '../../http/errors.js';
 import type { ApiState } from './http.js';
+import { ADMIN_SCOPE } from '../../scopes.js';
 
-export const ADMIN_SCOPE = 'class-admin';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** What the admin page's session middleware leaves on ctx.state for a signed-in teacher. */
@@ -79,7 +79,7 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
         requiredClaims: ['exp', 'iat'],
       });
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      if (!scopes.includes(ADMIN_SCOPE)) throw invalidToken(ctx, 'class-admin scope missing');
+      if (!scopes.includes(ADMIN_SCOPE)) throw invalidToken(ctx, `${ADMIN_SCOPE} scope missing`);
       return { payload: payload as VerifiedToken['payload'] };
     } catch (err) {
       if (err instanceof AppError) throw err;
