@@ -24,6 +24,8 @@ export interface ConfigurationDeps {
   clients: ClientStore;
   nunjucks: nunjucks.Environment;
   jwks: JWK[];
+  /** oidc-provider's error classes, from the module index.ts loaded (it is imported lazily). */
+  providerErrors: typeof import('oidc-provider').errors;
 }
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
@@ -58,7 +60,7 @@ export function mayIntrospect(client: Client, token: { clientId?: string; kind: 
 }
 
 export function providerConfiguration(deps: ConfigurationDeps): Configuration {
-  const { config, nunjucks: views } = deps;
+  const { config, nunjucks: views, providerErrors } = deps;
   const ttl = config.ttl;
   // POST on the authorization and end-session endpoints needs the session cookie to travel
   // on cross-site POSTs (SameSite=None), which browsers only accept on Secure cookies: so
@@ -116,7 +118,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx, resourceIndicator): ResourceServer {
-          if (resourceIndicator !== config.admin.audience) throw new (errorsModule().InvalidTarget)();
+          if (resourceIndicator !== config.admin.audience) throw new providerErrors.InvalidTarget();
           return {
             scope: ADMIN_SCOPE,
             audience: config.admin.audience,
@@ -177,14 +179,4 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       render(ctx, 'error.njk', { title, message });
     },
   };
-}
-
-let errorsRef: typeof import('oidc-provider').errors | undefined;
-/** oidc-provider is imported lazily (see index.ts); its error classes are kept here. */
-export function setErrorsModule(errors: typeof import('oidc-provider').errors): void {
-  errorsRef = errors;
-}
-function errorsModule() {
-  if (!errorsRef) throw new Error('oidc-provider not loaded');
-  return errorsRef;
 }
