@@ -15,7 +15,7 @@ import { currentSchoolYear } from './school-year.js';
 /** Every activated demo account signs in with this password (it passes the policy). */
 export const DEMO_PASSWORD = 'baie-de-somme-2026';
 
-export const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
+const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
 const CLASSES = { cm2a: { name: 'CM2 A', externalId: 'demo-cm2-a' }, ce1b: { name: 'CE1 B', externalId: 'demo-ce1-b' } } as const;
 type ClassKey = keyof typeof CLASSES;
 
@@ -39,7 +39,7 @@ interface DemoPerson {
 export const DEMO_TEACHER = 'claire.lefebvre';
 export const DEMO_CHILD = 'enfant.test';
 
-export const DEMO_PEOPLE: readonly DemoPerson[] = [
+const DEMO_PEOPLE: readonly DemoPerson[] = [
   { login: 'enfant.test', firstName: 'test', lastName: 'enfant', profile: 'Student', birthDate: '2010-08-01', classes: ['cm2a'], state: 'activated' },
   { login: 'lucas.martin', firstName: 'Lucas', lastName: 'Martin', profile: 'Student', birthDate: '2015-03-12', classes: ['cm2a'], state: 'activation' },
   { login: 'emma.bernard', firstName: 'Emma', lastName: 'Bernard', profile: 'Student', birthDate: '2015-06-23', classes: ['cm2a'], state: 'activated' },
@@ -57,7 +57,7 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   { login: 'isabelle.faure', firstName: 'Isabelle', lastName: 'Faure', profile: 'Personnel', email: 'direction@ecole.entsomme.fr', roles: [{ role: 'school-admin', scope: 'structure' }], state: 'activated' },
 ];
 
-export const demoExternalId = (login: string) => `demo-${login}`;
+const demoExternalId = (login: string) => `demo-${login}`;
 
 export interface DemoAccountState {
   login: string;
@@ -209,7 +209,7 @@ async function linkRelatives(manager: EntityManager, missing: readonly DemoPerso
 }
 
 /** The demo school as it is now: live states and codes. */
-export async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
+async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
   const { db, codes } = domain;
   const structure = await db.manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
   const accounts = await db.manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } });

@@ -10,7 +10,7 @@ import { AdminSession, OidcArtifact } from '../db/entities/index.js';
  * who just chose a password) must survive so its login can complete. Blocked accounts cannot
  * finish one anyway, since every login step checks the account.
  */
-export const KEPT_MODELS = ['Interaction'];
+const KEPT_MODELS = ['Interaction'];
 
 export interface Sessions {
   /** Deletes the account's provider artifacts and admin page sessions; returns how many rows went. */

@@ -18,9 +18,9 @@ import { normalizeLogin } from './accounts.js';
 
 const { RateLimiterMySQL, RateLimiterSQLite } = rateLimiterFlexible;
 
-export const TABLE = 'rate_limits';
-export const FIRST_BLOCK_SECONDS = 60;
-export const MAX_BLOCK_SECONDS = 3600;
+const TABLE = 'rate_limits';
+const FIRST_BLOCK_SECONDS = 60;
+const MAX_BLOCK_SECONDS = 3600;
 
 export type ThrottleCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 

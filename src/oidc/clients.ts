@@ -15,7 +15,7 @@ import { OidcClient } from '../db/entities/index.js';
 import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
 import { AppError } from '../http/errors.js';
 
-export const clientInput = z.object({
+const clientInput = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
   name: z.string().min(1).max(200),
   type: z.enum(['confidential', 'public']).default('confidential'),
@@ -58,7 +58,7 @@ interface CachedClient {
   expires: number;
 }
 
-export function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
+function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
   const metadata: Metadata = {
     client_id: input.clientId,
     client_name: input.name,

@@ -54,7 +54,7 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
  * the admin API, whose tokens are JWTs checked locally), so an audience rule would leave
  * resource servers nothing to introspect. Being declared by an operator is the trust.
  */
-export function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
+function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
   if (token.clientId === client.clientId) return true;
   return client.metadata().ent_resource_server === true && client.clientAuthMethod !== 'none' && token.kind !== 'RefreshToken';
 }

@@ -20,7 +20,7 @@ import { AppError, serviceUnavailable } from '../../http/errors.js';
 import type { ApiState } from './http.js';
 import { ADMIN_SCOPE } from '../../scopes.js';
 
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 
 /** What the admin page's session middleware leaves on ctx.state for a signed-in teacher. */
 export interface AdminSessionState {
@@ -40,7 +40,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** The issuer's key set, from its discovery document, fetched on first use. */
-export function issuerKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
+function issuerKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   return () =>
     (keys ??= (async () => {

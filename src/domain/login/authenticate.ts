@@ -56,7 +56,7 @@ const NO_ACCOUNT = { id: '00000000-0000-0000-0000-000000000000', passwordHash: n
  * Which throttled attempts from one IP are audited: the 1st, 10th, 100th, 1000th… of the
  * window (`throttledCount` in the detail), so a flood writes a handful of rows, not one each.
  */
-export const isAuditedRank = (rank: number): boolean => /^10*$/.test(String(rank));
+const isAuditedRank = (rank: number): boolean => /^10*$/.test(String(rank));
 
 /** Longest identifiant kept in an audit event when it matched no account. */
 const TYPED_LOGIN_MAX = 100;
