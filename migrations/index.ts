@@ -5,5 +5,9 @@ import { SparseArtifactIndexes1764200000000 } from './1764200000000-sparse-artif
 import { ExactEmailMatch1764300000000 } from './1764300000000-exact-email-match.js';
 import { AdminSessions1764350000000 } from './1764350000000-admin-sessions.js';
 import { LogoutDeliveries1764400000000 } from './1764400000000-logout-deliveries.js';
+import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
 
-export const migrations = [Initial1764100000000, SparseArtifactIndexes1764200000000, ExactEmailMatch1764300000000, AdminSessions1764350000000, LogoutDeliveries1764400000000];
+export const migrations = [
+  Initial1764100000000, SparseArtifactIndexes1764200000000, ExactEmailMatch1764300000000, AdminSessions1764350000000,
+  LogoutDeliveries1764400000000, SearchColumnsCollapseSpaces1796014682766,
+];

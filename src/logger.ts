@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'password', '*.password', 'newPassword', '*.newPassword', 'confirmation', '*.confirmation',
   'mot_de_passe', '*.mot_de_passe', 'nouveau_mot_de_passe', '*.nouveau_mot_de_passe',
   'secret', '*.secret', 'token', '*.token',

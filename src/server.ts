@@ -20,6 +20,7 @@ import { CALLBACK_PATH, LOGGED_OUT_PATH } from './admin/page/oidc-client.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
+import { ADMIN_SCOPE } from './scopes.js';
 
 export interface EntIdpServer {
   config: Config;
@@ -58,7 +59,7 @@ async function registerAdminClient(oidc: Oidc, config: Config): Promise<void> {
     redirectUris: [`${config.issuer}${CALLBACK_PATH}`],
     postLogoutRedirectUris: [`${config.issuer}${LOGGED_OUT_PATH}`],
     grantTypes: ['authorization_code', 'refresh_token'],
-    scopes: ['openid', 'profile', 'class-admin'],
+    scopes: ['openid', 'profile', ADMIN_SCOPE],
     firstParty: true,
   });
 }

@@ -10,7 +10,7 @@ import type { Database } from '../../src/db/index.js';
 import { Account, Membership, OneTimeCode, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile } from '../../src/db/entities/index.js';
 import { deriveKey, digest, encrypt } from '../../src/domain/crypto.js';
 import { generateCode } from '../../src/domain/codes/index.js';
-import { searchForm } from '../../src/domain/admin/search.js';
+import { searchForm } from '../../src/domain/search-form.js';
 import { currentSchoolYear } from '../../src/domain/school-year.js';
 import { insertBatched } from './setup.js';
 

@@ -115,14 +115,6 @@ export function childMain(main: () => Promise<void>): void {
   });
 }
 
-/** In a child: resolves when the coordinator sends `stop` (or disconnects). */
-export function stopRequested(): Promise<void> {
-  return new Promise((resolve) => {
-    process.on('message', (m) => (m as Message).type === 'stop' && resolve());
-    process.on('disconnect', () => resolve());
-  });
-}
-
 /** The oldest local process with one of these names (e.g. the MariaDB server), if any. */
 export function localPid(names: string[]): number | undefined {
   for (const name of names) {

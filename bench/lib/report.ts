@@ -71,8 +71,6 @@ export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === metaUrl;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Bench knobs from the environment (BENCH_<NAME>), with defaults. */
 export function knob(name: string, fallback: number): number {
   const raw = process.env[`BENCH_${name}`];

@@ -30,7 +30,7 @@ export function redactDatabaseUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
-export function dataSourceOptions(database: Config['database']): DataSourceOptions {
+function dataSourceOptions(database: Config['database']): DataSourceOptions {
   const target = parseDatabaseUrl(database.url);
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if (target.kind === 'sqlite') {

@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 const AUTOCHECKPOINT_PAGES = 1000;
 
 /** How often the worker checkpoints (a PASSIVE checkpoint of an empty WAL costs microseconds). */
-export const CHECKPOINT_INTERVAL_MS = 100;
+const CHECKPOINT_INTERVAL_MS = 100;
 
 /** WAL length (pages) past which the worker restarts the WAL: ≈ 16 MiB with 4 KiB pages. */
 const RESTART_PAGES = 4096;

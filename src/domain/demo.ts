@@ -4,19 +4,19 @@
 // only what is missing is created, in one transaction with its audit event; re-running
 // changes nothing. The summary shows the live state (and live codes) read afterwards.
 import { randomUUID } from 'node:crypto';
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { DomainError } from './errors.js';
 import type { Domain } from './index.js';
 import {
   Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
 } from '../db/entities/index.js';
-import { searchForm } from './roster/logins.js';
+import { searchForm } from './search-form.js';
 import { currentSchoolYear } from './school-year.js';
 
 /** Every activated demo account signs in with this password (it passes the policy). */
 export const DEMO_PASSWORD = 'baie-de-somme-2026';
 
-export const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
+const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
 const CLASSES = { cm2a: { name: 'CM2 A', externalId: 'demo-cm2-a' }, ce1b: { name: 'CE1 B', externalId: 'demo-ce1-b' } } as const;
 type ClassKey = keyof typeof CLASSES;
 
@@ -40,7 +40,7 @@ interface DemoPerson {
 export const DEMO_TEACHER = 'claire.lefebvre';
 export const DEMO_CHILD = 'enfant.test';
 
-export const DEMO_PEOPLE: readonly DemoPerson[] = [
+const DEMO_PEOPLE: readonly DemoPerson[] = [
   { login: 'enfant.test', firstName: 'test', lastName: 'enfant', profile: 'Student', birthDate: '2010-08-01', classes: ['cm2a'], state: 'activated' },
   { login: 'lucas.martin', firstName: 'Lucas', lastName: 'Martin', profile: 'Student', birthDate: '2015-03-12', classes: ['cm2a'], state: 'activation' },
   { login: 'emma.bernard', firstName: 'Emma', lastName: 'Bernard', profile: 'Student', birthDate: '2015-06-23', classes: ['cm2a'], state: 'activated' },
@@ -58,7 +58,7 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   { login: 'isabelle.faure', firstName: 'Isabelle', lastName: 'Faure', profile: 'Personnel', email: 'direction@ecole.entsomme.fr', roles: [{ role: 'school-admin', scope: 'structure' }], state: 'activated' },
 ];
 
-export const demoExternalId = (login: string) => `demo-${login}`;
+const demoExternalId = (login: string) => `demo-${login}`;
 
 export interface DemoAccountState {
   login: string;
@@ -90,94 +90,131 @@ export class DemoConflictError extends DomainError {
 }
 
 export async function seedDemoSchool(domain: Domain): Promise<DemoSchool> {
-  const { db, passwords, codes, audit } = domain;
+  checkDemoPassword(domain);
+  const { existing, missing } = await findMissingPeople(domain);
+  const hashes = await hashDemoPasswords(domain, missing);
+  const created = await domain.db.transaction(async (manager) => {
+    const now = new Date();
+    const school = await ensureSchool(manager, domain, now);
+    const ids = new Map(existing.map((a) => [a.login, a.id]));
+    for (const person of missing) ids.set(person.login, await createPerson(manager, domain, person, school, hashes.get(person.login) ?? null, now));
+    await linkRelatives(manager, missing, ids, now);
+    const count = school.created + missing.length;
+    if (count > 0) await domain.audit.record(manager, { action: 'demo.seed', outcome: 'success', detail: { created: count, structure: DEMO_STRUCTURE.uai } });
+    return count;
+  });
+  return { created, ...(await readDemoSchool(domain)) };
+}
+
+function checkDemoPassword({ passwords }: Domain): void {
   const problem = passwords.policyError(DEMO_PASSWORD, { login: DEMO_TEACHER });
   if (problem) throw new DemoConflictError(`the demo password does not pass the password policy: ${problem}`);
+}
 
+/** Demo people already seeded, and those still missing; a missing one's identifiant must be free. */
+async function findMissingPeople({ db }: Domain): Promise<{ existing: Account[]; missing: DemoPerson[] }> {
   const externalIds = DEMO_PEOPLE.map((p) => demoExternalId(p.login));
   const existing = await db.manager.find(Account, { where: { externalId: In(externalIds) } });
   const missing = DEMO_PEOPLE.filter((p) => !existing.some((a) => a.externalId === demoExternalId(p.login)));
   const clash = missing.length ? await db.manager.find(Account, { where: { login: In(missing.map((p) => p.login)) } }) : [];
   if (clash.length) throw new DemoConflictError(`the identifiant ${clash[0]!.login} is already used by an account that is not part of the demo school`);
+  return { existing, missing };
+}
 
-  // argon2 outside the transaction (it is slow on purpose); one hash per account.
+/** argon2 outside the transaction (it is slow on purpose); one hash per account that has a password. */
+async function hashDemoPasswords({ passwords }: Domain, missing: readonly DemoPerson[]): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   await Promise.all(missing.filter((p) => p.state !== 'activation').map(async (p) => hashes.set(p.login, await passwords.hash(DEMO_PASSWORD))));
+  return hashes;
+}
 
-  const created = await db.transaction(async (manager) => {
-    let count = 0;
-    const now = new Date();
-    let structure = await manager.findOne(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
-    if (!structure) {
-      structure = { id: randomUUID(), ...DEMO_STRUCTURE, createdAt: now };
-      await manager.insert(Structure, structure);
-      count++;
-    }
-    const classIds = {} as Record<ClassKey, string>;
-    for (const [key, spec] of Object.entries(CLASSES) as [ClassKey, (typeof CLASSES)[ClassKey]][]) {
-      let cls = await manager.findOne(SchoolClass, { where: { externalId: spec.externalId } });
-      if (!cls) {
-        cls = { id: randomUUID(), structureId: structure.id, name: spec.name, schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart), externalId: spec.externalId, createdAt: now };
-        await manager.insert(SchoolClass, cls);
-        count++;
-      }
-      classIds[key] = cls.id;
-    }
+interface SeededSchool {
+  structure: Structure;
+  classIds: Record<ClassKey, string>;
+  /** Rows this call inserted (structure and classes). */
+  created: number;
+}
 
-    const ids = new Map(existing.map((a) => [a.login, a.id]));
-    for (const person of missing) {
-      const id = randomUUID();
-      const passwordHash = hashes.get(person.login) ?? null;
-      await manager.insert(Account, {
-        id,
-        login: person.login,
-        firstName: person.firstName,
-        lastName: person.lastName,
-        searchFirstName: searchForm(person.firstName),
-        searchLastName: searchForm(person.lastName),
-        birthDate: person.birthDate ?? null,
-        profile: person.profile,
-        email: person.email ?? null,
-        structureId: structure.id,
-        externalId: demoExternalId(person.login),
-        passwordHash,
-        activatedAt: passwordHash ? now : null,
-        blockedAt: person.state === 'blocked' ? now : null,
-        lastLoginAt: null,
-        passwordChangedAt: passwordHash ? now : null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      ids.set(person.login, id);
-      count++;
-      for (const key of person.classes ?? []) await manager.insert(Membership, { accountId: id, classId: classIds[key], createdAt: now });
-      for (const { role, scope } of person.roles ?? []) {
-        await manager.insert(RoleAssignment, { accountId: id, role, scopeId: scope === 'structure' ? structure.id : classIds[scope], createdAt: now });
-      }
-      const classId = person.classes?.[0] ? classIds[person.classes[0]] : null;
-      if (person.state === 'activation' || person.state === 'renewal') {
-        await codes.generate(manager, { accountId: id, kind: person.state, createdBy: null, classId });
-      }
-      if (person.state === 'blocked') {
-        await audit.record(manager, { action: 'account.block', targetId: id, classId, outcome: 'success', detail: { reason: 'demo school' } });
-      }
+/** The demo structure and its classes of the current school year, found or created. */
+async function ensureSchool(manager: EntityManager, domain: Domain, now: Date): Promise<SeededSchool> {
+  let created = 0;
+  let structure = await manager.findOne(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
+  if (!structure) {
+    structure = { id: randomUUID(), ...DEMO_STRUCTURE, createdAt: now };
+    await manager.insert(Structure, structure);
+    created++;
+  }
+  const classIds = {} as Record<ClassKey, string>;
+  for (const [key, spec] of Object.entries(CLASSES) as [ClassKey, (typeof CLASSES)[ClassKey]][]) {
+    let cls = await manager.findOne(SchoolClass, { where: { externalId: spec.externalId } });
+    if (!cls) {
+      cls = { id: randomUUID(), structureId: structure.id, name: spec.name, schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart), externalId: spec.externalId, createdAt: now };
+      await manager.insert(SchoolClass, cls);
+      created++;
     }
-    // Relative links after every account exists (a parent may come before the child).
-    for (const person of missing) {
-      for (const childLogin of person.childOf ?? []) {
-        const studentId = ids.get(childLogin);
-        if (studentId) await manager.insert(RelativeLink, { relativeId: ids.get(person.login)!, studentId, createdAt: now });
-      }
-    }
-    if (count > 0) await audit.record(manager, { action: 'demo.seed', outcome: 'success', detail: { created: count, structure: DEMO_STRUCTURE.uai } });
-    return count;
+    classIds[key] = cls.id;
+  }
+  return { structure, classIds, created };
+}
+
+/** One demo person: the account, its classes and roles, then its state (code or block). Returns its id. */
+async function createPerson(manager: EntityManager, domain: Domain, person: DemoPerson, school: SeededSchool, passwordHash: string | null, now: Date): Promise<string> {
+  const id = randomUUID();
+  await manager.insert(Account, {
+    id,
+    login: person.login,
+    firstName: person.firstName,
+    lastName: person.lastName,
+    searchFirstName: searchForm(person.firstName),
+    searchLastName: searchForm(person.lastName),
+    birthDate: person.birthDate ?? null,
+    profile: person.profile,
+    email: person.email ?? null,
+    structureId: school.structure.id,
+    externalId: demoExternalId(person.login),
+    passwordHash,
+    activatedAt: passwordHash ? now : null,
+    blockedAt: person.state === 'blocked' ? now : null,
+    lastLoginAt: null,
+    passwordChangedAt: passwordHash ? now : null,
+    createdAt: now,
+    updatedAt: now,
   });
+  await placeInSchool(manager, id, person, school, now);
+  await applyDemoState(manager, domain, id, person, school);
+  return id;
+}
 
-  return { created, ...(await readDemoSchool(domain)) };
+async function placeInSchool(manager: EntityManager, accountId: string, person: DemoPerson, { structure, classIds }: SeededSchool, now: Date): Promise<void> {
+  for (const key of person.classes ?? []) await manager.insert(Membership, { accountId, classId: classIds[key], createdAt: now });
+  for (const { role, scope } of person.roles ?? []) {
+    await manager.insert(RoleAssignment, { accountId, role, scopeId: scope === 'structure' ? structure.id : classIds[scope], createdAt: now });
+  }
+}
+
+/** A live code for the activation and renewal states; the audit event of a blocked one. */
+async function applyDemoState(manager: EntityManager, { codes, audit }: Domain, accountId: string, person: DemoPerson, { classIds }: SeededSchool): Promise<void> {
+  const classId = person.classes?.[0] ? classIds[person.classes[0]] : null;
+  if (person.state === 'activation' || person.state === 'renewal') {
+    await codes.generate(manager, { accountId, kind: person.state, createdBy: null, classId });
+  }
+  if (person.state === 'blocked') {
+    await audit.record(manager, { action: 'account.block', targetId: accountId, classId, outcome: 'success', detail: { reason: 'demo school' } });
+  }
+}
+
+/** Relative links, once every account exists (a parent may come before the child). */
+async function linkRelatives(manager: EntityManager, missing: readonly DemoPerson[], ids: Map<string, string>, now: Date): Promise<void> {
+  for (const person of missing) {
+    for (const childLogin of person.childOf ?? []) {
+      const studentId = ids.get(childLogin);
+      if (studentId) await manager.insert(RelativeLink, { relativeId: ids.get(person.login)!, studentId, createdAt: now });
+    }
+  }
 }
 
 /** The demo school as it is now: live states and codes. */
-export async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
+async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
   const { db, codes } = domain;
   const structure = await db.manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
   const accounts = await db.manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } });

@@ -24,7 +24,6 @@ import { createThrottle, type Throttle } from './throttle.js';
 export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
 export type { Admin } from './admin/index.js';
 export type { AdminSessions, AdminSignIn } from './admin-sessions.js';
-export { normalizeLogin } from './accounts.js';
 export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
 export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
 export type { AuthenticateInput, AuthenticateResult, CompleteCodeInput, CompleteCodeResult, Login } from './login/index.js';

@@ -9,7 +9,7 @@ import type { Database } from '../db/index.js';
 import { logoutTargetsOf, type LogoutQueue } from './logout-queue.js';
 import { AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
 
-export const KEEP_EXPIRED_DAYS = 30;
+const KEEP_EXPIRED_DAYS = 30;
 
 export interface PurgeCounts {
   artifacts: number;

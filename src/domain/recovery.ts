@@ -24,9 +24,9 @@ import type { Sessions } from './sessions.js';
 import type { ThrottleCheck } from './throttle.js';
 
 export const RESET_PATH = '/mot-de-passe/reinitialiser/';
-export const LINK_INVALID_MESSAGE = "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
+const LINK_INVALID_MESSAGE = "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
 /** A new link for the same account is not mailed again within this delay (mail flooding). */
-export const RESEND_DELAY_SECONDS = 60;
+const RESEND_DELAY_SECONDS = 60;
 
 export type ChildResetResult =
   | { sent: true; to: string; expiresAt: Date }

@@ -13,7 +13,7 @@ import { sessionTargetsOfAccount, type LogoutQueue } from './logout-queue.js';
  * who just chose a password) must survive so its login can complete. Blocked accounts cannot
  * finish one anyway, since every login step checks the account.
  */
-export const KEPT_MODELS = ['Interaction'];
+const KEPT_MODELS = ['Interaction'];
 
 export interface Sessions {
   /**

@@ -14,12 +14,13 @@ import rateLimiterFlexible, { type RateLimiterAbstract } from 'rate-limiter-flex
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { parseDatabaseUrl } from '../db/index.js';
+import { normalizeLogin } from './accounts.js';
 
 const { RateLimiterMySQL, RateLimiterSQLite } = rateLimiterFlexible;
 
-export const TABLE = 'rate_limits';
-export const FIRST_BLOCK_SECONDS = 60;
-export const MAX_BLOCK_SECONDS = 3600;
+const TABLE = 'rate_limits';
+const FIRST_BLOCK_SECONDS = 60;
+const MAX_BLOCK_SECONDS = 3600;
 
 export type ThrottleCheck = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -89,9 +90,12 @@ const dottedToGroups = (v4: string): number[] => {
   return [(a << 8) | b, (c << 8) | d];
 };
 
-/** Identifiants as typed are bounded here (key column is 255 characters). */
+/**
+ * Identifiants are counted as the login compares them (normalizeLogin), so « Jean.Martin »
+ * and « jean.martin » share a counter; bounded here (key column is 255 characters).
+ */
 export function throttleKey(login: string, ip: string): string {
-  const normalized = login.normalize('NFC').trim().toLowerCase();
+  const normalized = normalizeLogin(login);
   const name = normalized.length <= 100 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
   return `${name}|${throttleSubject(ip)}`;
 }

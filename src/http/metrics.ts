@@ -14,7 +14,7 @@ import type Provider from 'oidc-provider';
 import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export type LoginOutcome = 'ok' | 'code' | 'failed' | 'throttled' | 'blocked';
 

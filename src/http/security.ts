@@ -8,7 +8,7 @@ import helmet from 'koa-helmet';
 import type { Context, Middleware, Next } from 'koa';
 
 /** oidc-provider's default routes that only ever answer JSON (or a JWT) to an application. */
-export const JSON_API_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/me', '/jwks']);
+const JSON_API_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/me', '/jwks']);
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 

@@ -6,7 +6,7 @@ import views from 'koa-views';
 import type { Middleware } from 'koa';
 
 /** views/ at the project root, whether running from src/ (tests, tsx) or dist/src/. */
-export const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), ...(import.meta.url.includes('/dist/') ? ['..', '..', '..'] : ['..', '..']), 'views');
+const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), ...(import.meta.url.includes('/dist/') ? ['..', '..', '..'] : ['..', '..']), 'views');
 export const PUBLIC_DIR = join(VIEWS_DIR, '..', 'public');
 
 export function createNunjucks(): nunjucks.Environment {

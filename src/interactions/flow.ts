@@ -5,7 +5,7 @@ import { AppError } from '../http/errors.js';
 
 export type InteractionDetails = Awaited<ReturnType<Oidc['provider']['interactionDetails']>>;
 
-export const sessionExpired = () =>
+const sessionExpired = () =>
   new AppError(400, 'interaction_expired', 'Votre page de connexion a expiré. Revenez à l’application et reconnectez-vous.');
 
 /** The interaction the browser is in; its uid must match the URL. */

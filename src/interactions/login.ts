@@ -6,8 +6,8 @@ import type { InteractionDeps } from './index.js';
 import { clientIp, clientName, field, finishInteraction, loadInteraction, type InteractionDetails } from './flow.js';
 import { renderConsent } from './consent.js';
 
-export const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
-export const ACCOUNT_BLOCKED = 'Votre compte est bloqué. Adressez-vous à votre enseignant ou à l’établissement.';
+const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
+const ACCOUNT_BLOCKED = 'Votre compte est bloqué. Adressez-vous à votre enseignant ou à l’établissement.';
 
 export async function renderLogin(ctx: Context, deps: InteractionDeps, details: InteractionDetails, extra: Record<string, unknown> = {}): Promise<void> {
   await ctx.render('login', {

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { sealedSessionOptions } from '../http/sealed-session.js';
 
-export const SESSION_COOKIE = 'ent.flow';
+const SESSION_COOKIE = 'ent.flow';
 
 export function flowSession(app: Koa, config: Config, logger: Logger): Middleware {
   return session(sealedSessionOptions(config, SESSION_COOKIE, 'flow-session', logger), app as never) as unknown as Middleware;

@@ -23,7 +23,7 @@ export class ClientRejected extends DomainError {
   }
 }
 
-export const clientInput = z.object({
+const clientInput = z.object({
   clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
   name: z.string().min(1).max(200),
   type: z.enum(['confidential', 'public']).default('confidential'),
@@ -71,7 +71,7 @@ interface CachedClient {
   expires: number;
 }
 
-export function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
+function toMetadata(input: z.output<typeof clientInput>, secret: string | undefined): Metadata {
   const metadata: Metadata = {
     client_id: input.clientId,
     client_name: input.name,

@@ -12,8 +12,9 @@ import { SCOPE_CLAIMS, findAccount } from './claims.js';
 import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
 import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
+import { ADMIN_SCOPE } from '../scopes.js';
 
-export const ADMIN_SCOPE = 'class-admin';
+/** Every scope the provider grants; clientValidator (index.ts) checks clients against the same list. */
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
 
 export interface ConfigurationDeps {
@@ -23,6 +24,8 @@ export interface ConfigurationDeps {
   clients: ClientStore;
   nunjucks: nunjucks.Environment;
   jwks: JWK[];
+  /** oidc-provider's error classes, from the module index.ts loaded (it is imported lazily). */
+  providerErrors: typeof import('oidc-provider').errors;
 }
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
@@ -51,13 +54,13 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
  * the admin API, whose tokens are JWTs checked locally), so an audience rule would leave
  * resource servers nothing to introspect. Being declared by an operator is the trust.
  */
-export function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
+function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
   if (token.clientId === client.clientId) return true;
   return client.metadata().ent_resource_server === true && client.clientAuthMethod !== 'none' && token.kind !== 'RefreshToken';
 }
 
 export function providerConfiguration(deps: ConfigurationDeps): Configuration {
-  const { config, nunjucks: views } = deps;
+  const { config, nunjucks: views, providerErrors } = deps;
   const ttl = config.ttl;
   // POST on the authorization and end-session endpoints needs the session cookie to travel
   // on cross-site POSTs (SameSite=None), which browsers only accept on Secure cookies: so
@@ -117,7 +120,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx, resourceIndicator): ResourceServer {
-          if (resourceIndicator !== config.admin.audience) throw new (errorsModule().InvalidTarget)();
+          if (resourceIndicator !== config.admin.audience) throw new providerErrors.InvalidTarget();
           return {
             scope: ADMIN_SCOPE,
             audience: config.admin.audience,
@@ -178,14 +181,4 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       render(ctx, 'error.njk', { title, message });
     },
   };
-}
-
-let errorsRef: typeof import('oidc-provider').errors | undefined;
-/** oidc-provider is imported lazily (see index.ts); its error classes are kept here. */
-export function setErrorsModule(errors: typeof import('oidc-provider').errors): void {
-  errorsRef = errors;
-}
-function errorsModule() {
-  if (!errorsRef) throw new Error('oidc-provider not loaded');
-  return errorsRef;
 }

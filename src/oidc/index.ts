@@ -15,10 +15,8 @@ import { queueInsteadOfSending } from './backchannel.js';
 import type { JWK } from 'jose';
 import { answerTemporarilyUnavailable, isDatabaseUnavailable } from '../http/errors.js';
 import { trustProxies } from '../http/proxy.js';
-import { extraClientMetadata, providerConfiguration, setErrorsModule } from './configuration.js';
+import { extraClientMetadata, providerConfiguration, SCOPES } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
-
-export { ADMIN_SCOPE } from './configuration.js';
 
 export interface OidcDeps {
   config: Config;
@@ -43,13 +41,19 @@ export interface Oidc {
 }
 
 type ProviderModule = typeof import('oidc-provider');
+
+// Module state, on purpose: oidc-provider prints its « Unsupported runtime » warning with
+// console.warn while its module is first evaluated, and console.warn is the only hook. The
+// patch must wrap that one evaluation, and two overlapping patches could leave console.warn
+// patched for good; so every caller (createOidc, clientValidator from the CLI, tests and
+// bench) shares this single import. Node caches the module itself; this caches the patch.
 let providerModule: Promise<ProviderModule> | undefined;
 
 /**
  * oidc-provider warns on import when Node is older than 22 LTS. Node 20.19+ is what we
  * support and test; the warning goes to our log instead of the operator's terminal.
  */
-export function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
+function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
   providerModule ??= (async () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
@@ -58,9 +62,7 @@ export function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
       else warn(...args);
     };
     try {
-      const mod = await import('oidc-provider');
-      setErrorsModule(mod.errors);
-      return mod;
+      return await import('oidc-provider');
     } finally {
       console.warn = warn;
     }
@@ -70,7 +72,8 @@ export function loadProviderModule(logger?: Logger): Promise<ProviderModule> {
 
 /**
  * Runs `work` with oidc-provider's development notices silenced: the validation-only
- * provider below has no adapter nor keys on purpose, and would say so on every use.
+ * provider below has no adapter nor keys on purpose, and would say so on every use. The
+ * library writes them with console.warn, so that is what is filtered, for `work` only.
  */
 async function withoutProviderNotices<T>(work: () => T | Promise<T>): Promise<T> {
   const warn = console.warn;
@@ -90,7 +93,7 @@ export async function clientValidator(config: Config, logger?: Logger) {
   const bare = await withoutProviderNotices(
     () =>
       new ProviderClass(config.issuer, {
-        scopes: ['openid', 'offline_access', 'profile', 'email', 'ent', 'class-admin'],
+        scopes: SCOPES,
         features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, backchannelLogout: { enabled: true } },
         extraClientMetadata,
         responseTypes: ['code'],
@@ -101,14 +104,14 @@ export async function clientValidator(config: Config, logger?: Logger) {
 
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, db, logger } = deps;
-  const { default: ProviderClass } = await loadProviderModule(logger);
+  const { default: ProviderClass, errors: providerErrors } = await loadProviderModule(logger);
   const clients = new ClientStore(db, config, await clientValidator(config, logger));
 
   await ensureSigningKeys(db, config);
 
   const build = async () => {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
-    const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys }));
+    const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys, providerErrors }));
     queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
     // interactionDetails/interactionResult build contexts of its own.

@@ -10,7 +10,7 @@ import type { Database } from '../db/index.js';
 import { SigningKey } from '../db/entities/index.js';
 import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
 
-export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 
 const sealingKey = (config: Config) => deriveKey(config.secrets.keystoreEncryptionKey, 'signing-keys');
 

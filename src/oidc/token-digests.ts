@@ -8,11 +8,11 @@
 import { hash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
-export const DIGESTED_MODELS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials']);
+const DIGESTED_MODELS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials']);
 
 /** One-shot `crypto.hash` (Node ≥ 20.12): the same digest as createHash(…).update(…).digest(…), without the
  * Hash object. */
-export const tokenDigest = (value: string): string => hash('sha256', value, 'base64url');
+const tokenDigest = (value: string): string => hash('sha256', value, 'base64url');
 
 export function withTokenDigests(factory: (model: string) => Adapter): (model: string) => Adapter {
   return (model) => {

@@ -9,6 +9,7 @@ import {
 import { loadConfig } from '../../src/config/index.js';
 import { createPasswords, type Passwords } from '../../src/domain/passwords/index.js';
 import { currentSchoolYear } from '../../src/domain/school-year.js';
+import { searchForm } from '../../src/domain/search-form.js';
 
 /** The school year in force today: the only one whose classes grant access. */
 export const SCHOOL_YEAR = currentSchoolYear(new Date(), loadConfig().codes.schoolYearStart);
@@ -18,7 +19,6 @@ let passwords: Passwords | undefined;
 export const hashPassword = (password: string): Promise<string> => (passwords ??= createPasswords(loadConfig())).hash(password);
 
 const unique = () => randomBytes(4).toString('hex');
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
 export async function createStructure(db: Database, fields: Partial<Structure> = {}): Promise<Structure> {
   const row: Structure = {
@@ -57,11 +57,11 @@ export async function createAccount(db: Database, fields: AccountFields): Promis
   const passwordHash = rest.passwordHash ?? (password !== undefined ? await hashPassword(password) : null);
   const row: Account = {
     id: randomUUID(),
-    login: `${fold(firstName)}.${fold(lastName)}.${unique()}`.replace(/[^a-z0-9.]/g, ''),
+    login: `${searchForm(firstName)}.${searchForm(lastName)}.${unique()}`.replace(/[^a-z0-9.]/g, ''),
     firstName,
     lastName,
-    searchFirstName: fold(firstName),
-    searchLastName: fold(lastName),
+    searchFirstName: searchForm(firstName),
+    searchLastName: searchForm(lastName),
     birthDate: null,
     email: null,
     structureId: null,

@@ -15,5 +15,3 @@ export async function seedChild(db: Database) {
   return { structure, cls, child };
 }
 
-/** An account with the given fields (a password activates it). */
-export const insertAccount = createAccount;

@@ -1,4 +1,6 @@
 import { openTestDatabase } from '../helpers/db.js';
+import { createAccount } from '../helpers/factories.js';
+import { Account } from '../../src/db/entities/index.js';
 
 const tablesQuery = (kind: string) =>
   kind === 'sqlite' ? "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'" : 'SHOW TABLES';
@@ -21,6 +23,20 @@ describe('migrations', () => {
       expect((await db.dataSource.query(tablesQuery(db.kind))).length).toBe(before + 1); // only the migrations table remains
       await db.dataSource.runMigrations();
       expect(await db.pendingMigrations()).toBe(false);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('recompute search columns stored with runs of white space', async () => {
+    const { db, cleanup } = await openTestDatabase();
+    try {
+      // As the roster import stored them before searchForm collapsed white space.
+      const account = await createAccount(db, { profile: 'Student', firstName: 'Jean  Pierre', lastName: 'De\tla Tour' });
+      await db.manager.update(Account, { id: account.id }, { searchFirstName: 'jean  pierre', searchLastName: 'de\tla tour' });
+      await db.dataSource.undoLastMigration();
+      await db.dataSource.runMigrations();
+      expect(await db.manager.findOneByOrFail(Account, { id: account.id })).toMatchObject({ searchFirstName: 'jean pierre', searchLastName: 'de la tour' });
     } finally {
       await cleanup();
     }

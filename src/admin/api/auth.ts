@@ -19,9 +19,9 @@ import type { Config } from '../../config/index.js';
 import type { Domain } from '../../domain/index.js';
 import { AppError, serviceUnavailable } from '../../http/errors.js';
 import type { ApiState } from './http.js';
+import { ADMIN_SCOPE } from '../../scopes.js';
 
-export const ADMIN_SCOPE = 'class-admin';
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 
 /** What the admin page's session middleware leaves on ctx.state for a signed-in teacher. */
 export interface AdminSessionState {
@@ -41,7 +41,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** The issuer's key set, from its discovery document, fetched on first use. */
-export function issuerKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
+function issuerKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   return () =>
     (keys ??= (async () => {
@@ -80,7 +80,7 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
         requiredClaims: ['exp', 'iat'],
       });
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      if (!scopes.includes(ADMIN_SCOPE)) throw invalidToken(ctx, 'class-admin scope missing');
+      if (!scopes.includes(ADMIN_SCOPE)) throw invalidToken(ctx, `${ADMIN_SCOPE} scope missing`);
       return { payload: payload as VerifiedToken['payload'] };
     } catch (err) {
       if (err instanceof AppError) throw err;

@@ -39,8 +39,8 @@ import { createPasswordResets } from './passwordResets/schema.js';
 import { renewalCodeRoutes } from './renewalCodes/renewalCodes.js';
 import { createRenewalCodes } from './renewalCodes/schema.js';
 
-export const API_PREFIX = '/api';
-export const JSON_LIMIT = '100kb';
+const API_PREFIX = '/api';
+const JSON_LIMIT = '100kb';
 
 /** Every operation, in the order of the document. */
 export const OPERATIONS: Operation[] = [

@@ -36,6 +36,14 @@ function back(ctx: Context, classId: string, form: Pick<ActionForm, 'onglet' | '
   ctx.redirect(classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }));
 }
 
+/** « 2 comptes bloqués, 1 compte était déjà bloqué. »: how many changed, how many already were so. */
+function stateNotice(results: readonly { changed: boolean }[], changed: [string, string], already: [string, string]): Flash {
+  const done = results.filter((r) => r.changed).length;
+  const before = results.length - done;
+  const text = [done ? plural(done, ...changed) : '', before ? plural(before, ...already) : ''].filter(Boolean).join(', ');
+  return { kind: 'notice', text: `${text}.` };
+}
+
 async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string, form: ActionForm): Promise<void> {
   const actor: Actor = teacher.actor;
   const context = { ip: ctx.ip || null, classId };
@@ -51,17 +59,11 @@ async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string
     }
     case 'bloquer': {
       const results = await admin.blockAccounts(actor, form.ids, context);
-      const changed = results.filter((r) => r.changed).length;
-      const already = results.length - changed;
-      const text = [changed ? plural(changed, 'compte bloqué', 'comptes bloqués') : '', already ? plural(already, 'compte était déjà bloqué', 'comptes étaient déjà bloqués') : ''].filter(Boolean).join(', ');
-      return back(ctx, classId, form, { kind: 'notice', text: `${text}.` });
+      return back(ctx, classId, form, stateNotice(results, ['compte bloqué', 'comptes bloqués'], ['compte était déjà bloqué', 'comptes étaient déjà bloqués']));
     }
     case 'debloquer': {
       const results = await admin.unblockAccounts(actor, form.ids, context);
-      const changed = results.filter((r) => r.changed).length;
-      const already = results.length - changed;
-      const text = [changed ? plural(changed, 'compte débloqué', 'comptes débloqués') : '', already ? plural(already, 'compte n’était pas bloqué', 'comptes n’étaient pas bloqués') : ''].filter(Boolean).join(', ');
-      return back(ctx, classId, form, { kind: 'notice', text: `${text}.` });
+      return back(ctx, classId, form, stateNotice(results, ['compte débloqué', 'comptes débloqués'], ['compte n’était pas bloqué', 'comptes n’étaient pas bloqués']));
     }
     case 'reinitialiser': {
       const results = await admin.sendPasswordResets(actor, form.ids, context);

@@ -10,7 +10,7 @@ import { classQuery, codesQuery } from './schema.js';
 import { adminServices } from './services.js';
 import { sessionOf, takeFlash } from './session.js';
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 export const classHref = (classId: string, params: Record<string, string | number | undefined> = {}): string => {
   const search = new URLSearchParams();

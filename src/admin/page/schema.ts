@@ -19,7 +19,7 @@ const ids = z
   .optional()
   .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])]);
 
-export const ACTIONS = ['reinitialiser', 'renouveler', 'bloquer', 'debloquer', 'fiches'] as const;
+const ACTIONS = ['reinitialiser', 'renouveler', 'bloquer', 'debloquer', 'fiches'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const actionForm = z.object({

@@ -18,8 +18,7 @@ export { canAct, canViewClass } from './policies.js';
 export type { Commands } from './commands.js';
 export type { Queries } from './queries.js';
 export { maskEmail } from './commands.js';
-export { accountState, displayName, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './queries.js';
-export { searchForm } from './search.js';
+export { accountState, displayName, MAX_PAGE_SIZE } from './queries.js';
 
 /** At most this many accounts per command (the API refuses more with 400). */
 export const MAX_TARGETS = 500;

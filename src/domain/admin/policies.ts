@@ -76,7 +76,7 @@ export interface Policies {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);
+const isUuid = (s: string): boolean => UUID.test(s);
 
 interface Placement extends Place {
   accountId: string;

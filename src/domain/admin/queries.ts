@@ -14,7 +14,7 @@ import type {
 } from './types.js';
 
 export const MAX_PAGE_SIZE = 200;
-export const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_PAGE_SIZE = 50;
 
 export const displayName = (a: Pick<Account, 'firstName' | 'lastName'>): string => `${a.firstName} ${a.lastName}`.trim();
 

@@ -1,10 +1,7 @@
-// « Recherche par nom ou prénom »: the same folding as the searchLastName/searchFirstName
-// columns (NFD, marks stripped, lowercase), and a prefix condition over them.
+// « Recherche par nom ou prénom »: the query folded like the searchLastName/searchFirstName
+// columns (searchForm), and a prefix condition over them.
 import type { SelectQueryBuilder, ObjectLiteral } from 'typeorm';
-
-export function searchForm(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
-}
+import { searchForm } from '../search-form.js';
 
 // `!` as the LIKE escape: a backslash means different things in SQLite and MySQL literals.
 const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);

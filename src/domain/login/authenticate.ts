@@ -19,8 +19,8 @@ import { Account, type CodeKind } from '../../db/entities/index.js';
 import { normalizeLogin, type Accounts } from '../accounts.js';
 import type { Audit, AuditOutcome } from '../audit.js';
 import type { Passwords } from '../passwords/index.js';
-import type { Throttle } from '../throttle.js';
-import { firstMatch, type CredentialStrategy } from './strategies.js';
+import type { Throttle, ThrottleTicket } from '../throttle.js';
+import { firstMatch, type CredentialStrategy, type StrategyMatch } from './strategies.js';
 
 export interface AuthenticateInput {
   login: string;
@@ -45,6 +45,10 @@ export interface AuthenticateDeps {
   strategies: readonly CredentialStrategy[];
 }
 
+type LoginAction = 'login.password' | 'login.code';
+type PasswordMatch = Extract<StrategyMatch, { strategy: 'password' }>;
+type CodeMatch = Extract<StrategyMatch, { strategy: 'code' }>;
+
 /** Stands in for an unknown identifiant: no password (dummy verify), an id no code has. */
 const NO_ACCOUNT = { id: '00000000-0000-0000-0000-000000000000', passwordHash: null } as Account;
 
@@ -52,7 +56,7 @@ const NO_ACCOUNT = { id: '00000000-0000-0000-0000-000000000000', passwordHash: n
  * Which throttled attempts from one IP are audited: the 1st, 10th, 100th, 1000th… of the
  * window (`throttledCount` in the detail), so a flood writes a handful of rows, not one each.
  */
-export const isAuditedRank = (rank: number): boolean => /^10*$/.test(String(rank));
+const isAuditedRank = (rank: number): boolean => /^10*$/.test(String(rank));
 
 /** Longest identifiant kept in an audit event when it matched no account. */
 const TYPED_LOGIN_MAX = 100;
@@ -61,7 +65,7 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
   const { db, accounts, audit, passwords, throttle, strategies } = deps;
 
   const record = (
-    action: 'login.password' | 'login.code',
+    action: LoginAction,
     outcome: AuditOutcome,
     account: Account | null,
     input: AuthenticateInput,
@@ -79,49 +83,38 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
       }),
     );
 
-  return async function authenticate(input) {
-    const login = normalizeLogin(input.login);
-
-    // Counted before verifying, so concurrent guesses cannot all slip past the limit.
-    const gate = await throttle.acquire(login, input.ip);
-    if (!gate.allowed) {
-      const rank = await throttle.countRefused(input.ip);
-      if (isAuditedRank(rank)) {
-        const account = await accounts.findByLogin(login);
-        await record('login.password', 'throttled', account, input, login, { retryAfterSeconds: gate.retryAfterSeconds, throttledCount: rank });
-      }
-      return { outcome: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
+  /** Over the limit: refused before any verification; audited at the 1st, 10th, 100th… refusal. */
+  async function refuseThrottled(input: AuthenticateInput, login: string, retryAfterSeconds: number): Promise<AuthenticateResult> {
+    const rank = await throttle.countRefused(input.ip);
+    if (isAuditedRank(rank)) {
+      const account = await accounts.findByLogin(login);
+      await record('login.password', 'throttled', account, input, login, { retryAfterSeconds, throttledCount: rank });
     }
+    return { outcome: 'throttled', retryAfterSeconds };
+  }
 
-    const account = await accounts.findByLogin(login);
-    if (!account) {
-      // The same work as for an account: the strategies run against a placeholder without a
-      // password (one dummy argon2 verification) and without codes (one code lookup).
-      await firstMatch(strategies, NO_ACCOUNT, input.secret);
-      await gate.fail();
-      await record('login.password', 'failure', null, input, login);
-      return { outcome: 'invalid' };
-    }
+  /** An unknown identifiant or a wrong secret: the failure counts against the throttle. */
+  async function refuseInvalid(gate: ThrottleTicket, account: Account | null, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+    await gate.fail();
+    await record('login.password', 'failure', account, input, login);
+    return { outcome: 'invalid' };
+  }
 
-    const match = await firstMatch(strategies, account, input.secret);
-    if (!match) {
-      await gate.fail();
-      await record('login.password', 'failure', account, input, login);
-      return { outcome: 'invalid' };
-    }
-    const action = match.strategy === 'password' ? 'login.password' : 'login.code';
-    if (account.blockedAt) {
-      await gate.release();
-      await record(action, 'blocked', account, input, login);
-      return { outcome: 'blocked' };
-    }
-    await gate.succeed();
+  /** Said only once the secret was right; the attempt neither counts nor resets the throttle. */
+  async function refuseBlocked(gate: ThrottleTicket, action: LoginAction, account: Account, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+    await gate.release();
+    await record(action, 'blocked', account, input, login);
+    return { outcome: 'blocked' };
+  }
 
-    if (match.strategy === 'code') {
-      await record(action, 'success', account, input, login, { codeKind: match.codeKind, codeId: match.codeId });
-      return { outcome: 'code', account, codeId: match.codeId, codeKind: match.codeKind };
-    }
+  /** A live one-time code: not a sign-in yet, the set-password page comes next. */
+  async function acceptCode(match: CodeMatch, account: Account, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+    await record('login.code', 'success', account, input, login, { codeKind: match.codeKind, codeId: match.codeId });
+    return { outcome: 'code', account, codeId: match.codeId, codeKind: match.codeKind };
+  }
 
+  /** The password: lastLoginAt, a rehash if the parameters changed, and the audit event, in one transaction. */
+  async function signIn(match: PasswordMatch, account: Account, input: AuthenticateInput): Promise<AuthenticateResult> {
     // argon2 runs before the transaction; the stored hash is replaced only if unchanged since.
     const newHash = match.needsRehash ? await passwords.hash(input.secret) : null;
     const now = new Date();
@@ -137,7 +130,7 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
       }
       await audit.record(manager, {
         actorId: account.id,
-        action,
+        action: 'login.password',
         targetId: account.id,
         ip: input.ip,
         outcome: 'success',
@@ -145,5 +138,25 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
       });
     });
     return { outcome: 'password', account: { ...account, lastLoginAt: now, passwordHash: newHash ?? account.passwordHash } };
+  }
+
+  return async function authenticate(input) {
+    const login = normalizeLogin(input.login);
+    // Counted before verifying, so concurrent guesses cannot all slip past the limit.
+    const gate = await throttle.acquire(login, input.ip);
+    if (!gate.allowed) return refuseThrottled(input, login, gate.retryAfterSeconds);
+
+    const account = await accounts.findByLogin(login);
+    if (!account) {
+      // The same work as for an account: the strategies run against a placeholder without a
+      // password (one dummy argon2 verification) and without codes (one code lookup).
+      await firstMatch(strategies, NO_ACCOUNT, input.secret);
+      return refuseInvalid(gate, null, input, login);
+    }
+    const match = await firstMatch(strategies, account, input.secret);
+    if (!match) return refuseInvalid(gate, account, input, login);
+    if (account.blockedAt) return refuseBlocked(gate, match.strategy === 'password' ? 'login.password' : 'login.code', account, input, login);
+    await gate.succeed();
+    return match.strategy === 'code' ? acceptCode(match, account, input, login) : signIn(match, account, input);
   };
 }

@@ -17,7 +17,7 @@ import type { Passwords } from '../passwords/index.js';
 import type { Sessions } from '../sessions.js';
 import { checkNewPassword, storeNewPassword } from './new-password.js';
 
-export const CODE_USED_MESSAGE =
+const CODE_USED_MESSAGE =
   "Ce code n'est plus valable (déjà utilisé, remplacé par un autre ou expiré). Demandez un nouveau code à votre enseignant.";
 
 export interface CompleteCodeInput {

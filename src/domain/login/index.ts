@@ -6,8 +6,6 @@ import { codeStrategy, passwordStrategy } from './strategies.js';
 
 export type { AuthenticateInput, AuthenticateResult } from './authenticate.js';
 export type { CompleteCodeInput, CompleteCodeResult } from './complete-code.js';
-export { CODE_USED_MESSAGE } from './complete-code.js';
-export { MISMATCH_MESSAGE } from './new-password.js';
 export type { CredentialStrategy, StrategyMatch } from './strategies.js';
 
 export interface Login {

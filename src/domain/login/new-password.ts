@@ -5,7 +5,7 @@ import { Account, PasswordResetToken } from '../../db/entities/index.js';
 import type { Passwords } from '../passwords/index.js';
 import type { Sessions } from '../sessions.js';
 
-export const MISMATCH_MESSAGE = 'La confirmation ne correspond pas au nouveau mot de passe : saisissez deux fois le même mot de passe.';
+const MISMATCH_MESSAGE = 'La confirmation ne correspond pas au nouveau mot de passe : saisissez deux fois le même mot de passe.';
 
 export interface NewPasswordInput {
   newPassword: string;

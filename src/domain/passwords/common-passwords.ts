@@ -8,14 +8,14 @@ const FILE = 'common-passwords.txt';
 let cached: ReadonlySet<string> | undefined;
 
 /** The folder holding package.json, walking up from this module (works from src/ and dist/src/). */
-export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+function projectRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
   }
 }
 
-export function commonPasswordsPath(): string {
+function commonPasswordsPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, FILE), join(projectRoot(here), 'src', 'domain', 'passwords', FILE)];
   const found = candidates.find((path) => existsSync(path));

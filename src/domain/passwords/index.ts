@@ -5,8 +5,6 @@ import type { Config } from '../../config/index.js';
 import { commonPasswords } from './common-passwords.js';
 import { policyError, type PolicyContext } from './policy.js';
 
-export { MAX_PASSWORD_LENGTH, passwordLength } from './policy.js';
-
 export interface VerifyResult {
   ok: boolean;
   /** The hash was made with other parameters than the configured ones: hash again. */

@@ -1,6 +1,7 @@
 // The password rules, as French messages saying what to fix (NIST SP 800-63B style): a
 // minimum and maximum length in Unicode code points, any character allowed, no composition
 // rules; refused when it is the identifiant, the one-time code, or a common password.
+import { normalizeLogin } from '../accounts.js';
 import { commonPasswords } from './common-passwords.js';
 
 export const MAX_PASSWORD_LENGTH = 128;
@@ -32,7 +33,7 @@ export function policyError(password: string, context: PolicyContext): string | 
     return `Le mot de passe doit contenir au plus ${MAX_PASSWORD_LENGTH} caractères (il en contient ${length}).`;
   }
   const lower = normalized.toLowerCase();
-  if (context.login && lower === context.login.normalize('NFC').trim().toLowerCase()) {
+  if (context.login && lower === normalizeLogin(context.login)) {
     return 'Le mot de passe ne doit pas être votre identifiant : choisissez-en un autre.';
   }
   if (context.code && squeeze(normalized) === squeeze(context.code)) {

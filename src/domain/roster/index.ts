@@ -19,7 +19,7 @@ import { chunks } from '../../db/chunks.js';
 import { planImport, RosterInvalid, type Plan, type PlannedAccount } from './plan.js';
 import { checkRow, type RosterRow, type RowError } from './rows.js';
 
-export { RosterFileError, COLUMNS } from './csv.js';
+export { RosterFileError } from './csv.js';
 export { RosterInvalid } from './plan.js';
 export type { RowError } from './rows.js';
 

@@ -14,11 +14,6 @@ export function foldName(name: string): string {
     .replace(/[^a-z]/g, '');
 }
 
-/** Lowercase, accents stripped, spaces kept: what the admin search compares against. */
-export function searchForm(name: string): string {
-  return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
-}
-
 /** Identifiants are at most 100 characters; the base leaves room for a suffix. */
 const BASE_MAX = 90;
 

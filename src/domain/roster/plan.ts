@@ -9,7 +9,8 @@ import {
 } from '../../db/entities/index.js';
 import { chunks } from '../../db/chunks.js';
 import { DomainError } from '../errors.js';
-import { allocateLogin, loginBase, searchForm } from './logins.js';
+import { allocateLogin, loginBase } from './logins.js';
+import { searchForm } from '../search-form.js';
 import type { RosterRow, RowError } from './rows.js';
 
 export interface PlannedAccount {
@@ -93,14 +94,36 @@ function groupRows(rows: readonly RosterRow[], errors: RowError[]): Map<string, 
   return people;
 }
 
+/** What the planning steps share: the plan they fill, the time they stamp, the options. */
+interface Planning {
+  plan: Plan;
+  now: Date;
+  options: PlanOptions;
+}
+
+/** How the rows' classes are found or created, and which classes the import manages. */
+interface ClassResolver {
+  classOf(uai: string, name: string): SchoolClass;
+  /** Classes of this school year in the file's structures: the only ones whose memberships and roles it syncs. */
+  importedIds: Set<string>;
+}
+
 export async function planImport(manager: EntityManager, rows: readonly RosterRow[], options: PlanOptions): Promise<Plan> {
   const errors: RowError[] = [];
-  const now = new Date();
+  const planning: Planning = { plan: emptyPlan(), now: new Date(), options };
   const people = groupRows(rows, errors);
+  const structures = await planStructures(manager, rows, planning);
+  const classes = await classResolver(manager, structures, planning);
+  const known = await findKnownAccounts(manager, people);
+  checkParents(people, known, errors);
+  if (errors.length) throw new RosterInvalid(errors.sort((a, b) => a.line - b.line));
+  const ids = await planAccounts(manager, people, known, structures, classes, planning);
+  await planRelations(manager, people, known, ids, classes, planning);
+  return planning.plan;
+}
 
-  // Structures by UAI: found, or created with the name of their first row.
-  const structures = new Map((await findIn(manager, Structure, 'uai', rows.map((r) => r.uai))).map((s) => [s.uai, s]));
-  const plan: Plan = {
+function emptyPlan(): Plan {
+  return {
     structures: { create: [], rename: [] },
     classes: [],
     accounts: { create: [], update: [], unchanged: 0 },
@@ -109,6 +132,11 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
     roles: { add: [], remove: [] },
     links: { add: [], remove: [] },
   };
+}
+
+/** Structures by UAI: found, or created with the name of their first row; renamed when the file says so. */
+async function planStructures(manager: EntityManager, rows: readonly RosterRow[], { plan, now, options }: Planning): Promise<Map<string, Structure>> {
+  const structures = new Map((await findIn(manager, Structure, 'uai', rows.map((r) => r.uai))).map((s) => [s.uai, s]));
   for (const row of rows) {
     const found = structures.get(row.uai);
     if (!found) {
@@ -119,13 +147,16 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
       plan.structures.rename.push({ id: found.id, name: row.structureName });
     }
   }
+  return structures;
+}
 
-  // Classes of the school year by (structure, name).
+/** Classes of the school year by (structure, name, case ignored); a missing one is planned when first asked for. */
+async function classResolver(manager: EntityManager, structures: Map<string, Structure>, { plan, now, options }: Planning): Promise<ClassResolver> {
   const structureIds = [...new Set([...structures.values()].map((s) => s.id))];
-  const existingClasses = (await findIn(manager, SchoolClass, 'structureId', structureIds)).filter((c) => c.schoolYear === options.schoolYear);
+  const existing = (await findIn(manager, SchoolClass, 'structureId', structureIds)).filter((c) => c.schoolYear === options.schoolYear);
   const classKey = (structureId: string, name: string) => `${structureId}\u0000${name.toLowerCase()}`;
-  const classes = new Map(existingClasses.map((c) => [classKey(c.structureId, c.name), c]));
-  const importedClassIds = new Set(existingClasses.map((c) => c.id));
+  const classes = new Map(existing.map((c) => [classKey(c.structureId, c.name), c]));
+  const importedIds = new Set(existing.map((c) => c.id));
   const classOf = (uai: string, name: string): SchoolClass => {
     const structureId = structures.get(uai)!.id;
     const key = classKey(structureId, name);
@@ -134,15 +165,22 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
       cls = { id: randomUUID(), structureId, name, schoolYear: options.schoolYear, externalId: null, createdAt: now };
       classes.set(key, cls);
       plan.classes.push(cls);
-      importedClassIds.add(cls.id);
+      importedIds.add(cls.id);
     }
     return cls;
   };
+  return { classOf, importedIds };
+}
 
-  // Accounts by external id: the file's people, and the students named by parents_de.
+/** Accounts by external id: the file's people, and the students named by parents_de. */
+async function findKnownAccounts(manager: EntityManager, people: Map<string, Person>): Promise<Map<string, Account>> {
   const externalIds = [...people.keys()];
   const childIds = [...new Set([...people.values()].flatMap((p) => p.first.parentsOf))];
-  const known = new Map((await findIn(manager, Account, 'externalId', [...externalIds, ...childIds])).map((a) => [a.externalId!, a]));
+  return new Map((await findIn(manager, Account, 'externalId', [...externalIds, ...childIds])).map((a) => [a.externalId!, a]));
+}
+
+/** Every child named by parents_de is a student, in the file or the database. */
+function checkParents(people: Map<string, Person>, known: Map<string, Account>, errors: RowError[]): void {
   for (const person of people.values()) {
     for (const childId of person.first.parentsOf) {
       const inFile = people.get(childId);
@@ -151,35 +189,32 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
       else if (profile !== 'Student') errors.push({ line: person.first.line, message: `parents_de: "${childId}" is not a student` });
     }
   }
-  if (errors.length) throw new RosterInvalid(errors.sort((a, b) => a.line - b.line));
+}
 
-  // New identifiants: prenom.nom, then a suffix from 2, unique across the whole database.
+/**
+ * Accounts to update (the fields that changed) or create (new identifiants: prenom.nom, then
+ * a suffix from 2, unique across the whole database). Returns external id → account id, for
+ * the file's people and the known children.
+ */
+async function planAccounts(
+  manager: EntityManager,
+  people: Map<string, Person>,
+  known: Map<string, Account>,
+  structures: Map<string, Structure>,
+  classes: ClassResolver,
+  { plan, now }: Planning,
+): Promise<Map<string, string>> {
   const taken = new Set((await manager.createQueryBuilder(Account, 'a').select('a.login', 'login').getRawMany<{ login: string }>()).map((r) => r.login));
-  const ids = new Map<string, string>(); // external id → account id
+  const ids = new Map<string, string>();
   for (const [externalId, person] of people) {
     const { first: row } = person;
-    const structureId = structures.get(row.uai)!.id;
-    const firstClass = person.classNames[0] ? classOf(row.uai, person.classNames[0]) : null;
-    for (const name of person.classNames.slice(1)) classOf(row.uai, name);
-    const fields = {
-      firstName: row.firstName,
-      lastName: row.lastName,
-      searchFirstName: searchForm(row.firstName),
-      searchLastName: searchForm(row.lastName),
-      birthDate: row.birthDate,
-      profile: row.profile,
-      email: row.email,
-      structureId,
-    };
+    const firstClass = person.classNames[0] ? classes.classOf(row.uai, person.classNames[0]) : null;
+    for (const name of person.classNames.slice(1)) classes.classOf(row.uai, name);
+    const fields = accountFields(row, structures.get(row.uai)!.id);
     const existing = known.get(externalId);
     if (existing) {
       ids.set(externalId, existing.id);
-      const changes: Partial<Account> = {};
-      for (const [key, value] of Object.entries(fields) as [keyof typeof fields, string | null][]) {
-        if (existing[key] !== value) (changes as Record<string, unknown>)[key] = value;
-      }
-      if (Object.keys(changes).length) plan.accounts.update.push({ id: existing.id, login: existing.login, changes: { ...changes, updatedAt: now } });
-      else plan.accounts.unchanged++;
+      planAccountUpdate(existing, fields, plan, now);
       continue;
     }
     const id = randomUUID();
@@ -192,19 +227,55 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
     plan.created.push({ id, login, externalId, name: `${row.firstName} ${row.lastName}`, profile: row.profile, classId: firstClass?.id ?? null, className: firstClass?.name ?? null });
   }
   for (const [externalId, account] of known) if (!ids.has(externalId)) ids.set(externalId, account.id);
+  return ids;
+}
 
-  // Memberships and class-admin roles, within the classes of this school year of the file's
-  // structures (other years' history is left alone).
+/** The account columns a row sets. */
+function accountFields(row: RosterRow, structureId: string) {
+  return {
+    firstName: row.firstName,
+    lastName: row.lastName,
+    searchFirstName: searchForm(row.firstName),
+    searchLastName: searchForm(row.lastName),
+    birthDate: row.birthDate,
+    profile: row.profile,
+    email: row.email,
+    structureId,
+  };
+}
+
+/** Only the fields that differ are written; an account with none counts as unchanged. */
+function planAccountUpdate(existing: Account, fields: ReturnType<typeof accountFields>, plan: Plan, now: Date): void {
+  const changes: Partial<Account> = {};
+  for (const [key, value] of Object.entries(fields) as [keyof typeof fields, string | null][]) {
+    if (existing[key] !== value) (changes as Record<string, unknown>)[key] = value;
+  }
+  if (Object.keys(changes).length) plan.accounts.update.push({ id: existing.id, login: existing.login, changes: { ...changes, updatedAt: now } });
+  else plan.accounts.unchanged++;
+}
+
+/**
+ * Memberships, class-admin roles and relative links made to match the file, within the
+ * classes of this school year of the file's structures (other years' history is left alone).
+ */
+async function planRelations(
+  manager: EntityManager,
+  people: Map<string, Person>,
+  known: Map<string, Account>,
+  ids: Map<string, string>,
+  classes: ClassResolver,
+  { plan, now }: Planning,
+): Promise<void> {
   const existingIds = [...people.keys()].filter((e) => known.has(e)).map((e) => known.get(e)!.id);
-  const memberships = (await findIn(manager, Membership, 'accountId', existingIds)).filter((m) => importedClassIds.has(m.classId));
-  const roles = (await findIn(manager, RoleAssignment, 'accountId', existingIds)).filter((r) => r.role === 'class-admin' && importedClassIds.has(r.scopeId));
+  const memberships = (await findIn(manager, Membership, 'accountId', existingIds)).filter((m) => classes.importedIds.has(m.classId));
+  const roles = (await findIn(manager, RoleAssignment, 'accountId', existingIds)).filter((r) => r.role === 'class-admin' && classes.importedIds.has(r.scopeId));
   const links = await findIn(manager, RelativeLink, 'relativeId', existingIds);
   const classesOf = groupBy(memberships, (m) => m.accountId, (m) => m.classId);
   const rolesOf = groupBy(roles, (r) => r.accountId, (r) => r.scopeId);
   const childrenOf = groupBy(links, (l) => l.relativeId, (l) => l.studentId);
   for (const [externalId, person] of people) {
     const accountId = ids.get(externalId)!;
-    const wanted = new Set(person.classNames.map((name) => classOf(person.first.uai, name).id));
+    const wanted = new Set(person.classNames.map((name) => classes.classOf(person.first.uai, name).id));
     const wantedRoles = person.first.profile === 'Teacher' ? wanted : new Set<string>();
     const has = classesOf.get(accountId) ?? new Set<string>();
     const hasRoles = rolesOf.get(accountId) ?? new Set<string>();
@@ -217,5 +288,4 @@ export async function planImport(manager: EntityManager, rows: readonly RosterRo
     for (const studentId of children) if (!linked.has(studentId)) plan.links.add.push({ relativeId: accountId, studentId, createdAt: now });
     for (const studentId of linked) if (!children.has(studentId)) plan.links.remove.push({ relativeId: accountId, studentId });
   }
-  return plan;
 }

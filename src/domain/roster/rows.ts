@@ -28,7 +28,7 @@ export interface RowError {
 
 const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
 
-export const PROFILE_NAMES: Record<string, Profile> = {
+const PROFILE_NAMES: Record<string, Profile> = {
   eleve: 'Student', student: 'Student',
   parent: 'Relative', relative: 'Relative',
   enseignant: 'Teacher', teacher: 'Teacher',

@@ -27,8 +27,6 @@ export const uidOf = (page: Page): string => {
   return uid;
 };
 
-export const csrfOf = (page: Page, actionPart = ''): string => formOf(page, actionPart).hidden._csrf ?? '';
-
 /** The page with what legitimately differs between two renders (CSRF token) blanked. */
 export const comparable = (page: Page) => page.html.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
 

@@ -1,5 +1,6 @@
 // Pure pieces of the class admin: states, search folding, masked addresses, CSV cells, OpenAPI.
-import { accountState, maskEmail, searchForm } from '../../../src/domain/admin/index.js';
+import { accountState, maskEmail } from '../../../src/domain/admin/index.js';
+import { searchForm } from '../../../src/domain/search-form.js';
 import { connectionSheetsCsv } from '../../../src/admin/api/connectionSheets/csv.js';
 import { buildOpenApi } from '../../../src/admin/api/openapi.js';
 import { OPERATIONS } from '../../../src/admin/api/index.js';
@@ -21,6 +22,7 @@ describe('helpers', () => {
   it('folds searches like the search columns', () => {
     expect(searchForm('  ÉLOÏSE   Lefèvre ')).toBe('eloise lefevre');
     expect(searchForm('Ñúñez')).toBe('nunez');
+    expect(searchForm('Jean\u00a0\tPierre')).toBe('jean pierre');
   });
 
   it('masks addresses', () => {

@@ -7,9 +7,9 @@ import { actorOf, iso, validate } from '../http.js';
 import { routerPath } from '../registry.js';
 import { AccountsQuery, ClassParams, listAccounts, listClasses, type AccountRow, type ClassSummary } from './schema.js';
 
-export const presentClass = (c: Summary): z.input<typeof ClassSummary> => ({ ...c });
+const presentClass = (c: Summary): z.input<typeof ClassSummary> => ({ ...c });
 
-export function presentAccount(row: Row): z.input<typeof AccountRow> {
+function presentAccount(row: Row): z.input<typeof AccountRow> {
   return {
     id: row.id,
     firstName: row.firstName,
