@@ -105,8 +105,8 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
   await insertBatched(db, RoleAssignment, roles, 1000);
   await insertBatched(db, OneTimeCode, codes, 1000);
   // Fresh statistics, as a long-lived database has (SQLite's planner uses them).
-  if (db.kind === 'sqlite') await db.manager.query('ANALYZE');
-  else for (const t of ['accounts', 'memberships', 'relative_links', 'one_time_codes']) await db.manager.query(`ANALYZE TABLE ${t}`);
+  if (db.kind === 'sqlite') await db.transaction((manager) => manager.query('ANALYZE'));
+  else for (const t of ['accounts', 'memberships', 'relative_links', 'one_time_codes']) await db.transaction((manager) => manager.query(`ANALYZE TABLE ${t}`));
 
   const classId = classes[classes.length / 2]!.id;
   const teacher = accounts.find((a) => a.profile === 'Teacher' && roles.some((r) => r.accountId === a.id && r.scopeId === classId))!;

@@ -41,7 +41,7 @@ childMain(async () => {
   };
   for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, one));
   const seconds = (performance.now() - started) / 1000;
-  const rows = await server.db.manager.query('SELECT model, COUNT(*) AS n FROM oidc_artifacts GROUP BY model');
+  const rows = await server.db.read((server) => server.query('SELECT model, COUNT(*) AS n FROM oidc_artifacts GROUP BY model'));
   const loaded = settle();
   reply({ type: 'ready', url, start, loaded, seconds, rows: Object.fromEntries(rows.map((r) => [r.model, Number(r.n)])) });
 

@@ -9,7 +9,7 @@ import { demoAppClient, DEMO_APP_PATH } from '../demo-app/registration.js';
 
 /** Seeds the demo school when the database has no account; returns what to print, or null. */
 export async function seedDemoIfEmpty(domain: Domain, config: Config): Promise<string | null> {
-  if ((await domain.db.manager.count(Account)) > 0) return null;
+  if ((await domain.db.read((manager) => manager.count(Account))) > 0) return null;
   return demoSummary(await seedDemo(domain, config), config);
 }
 

@@ -1,5 +1,18 @@
-// Opening, migrating and closing the database, and running transactions.
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+// Opening, migrating and closing the database, and running reads and transactions: the only
+// way to the connection(s).
+//
+// TypeORM's drivers keep the connection they opened in public but untyped (`any`) properties:
+// `BetterSqlite3Driver.databaseConnection`, `MysqlDriver.pool`. This module narrows the driver
+// with `instanceof` TypeORM's own classes and types those properties with better-sqlite3's and
+// mysql2's own types, once; rate-limiter-flexible and the checkpoint worker get them from here.
+// (Opening the connections ourselves and handing them to TypeORM was the alternative, but its
+// drivers have no option to take an open connection or pool.)
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Pool } from 'mysql2';
+import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
+import { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
+import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner.js';
+import { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
 import type { Config } from '../config/index.js';
 import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpoint.js';
@@ -11,25 +24,41 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-interface SqliteConnection {
-  prepare(sql: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
-  exec(sql: string): unknown;
-}
-interface MysqlPool {
-  execute(sql: string, params: unknown[], callback: (err: Error | null, result: unknown) => void): void;
-}
-type SqliteStatement = ReturnType<SqliteConnection['prepare']>;
+/** A value `execute` binds: what better-sqlite3 and mysql2 both take. */
+export type SqlParam = string | number | bigint | Buffer | null;
+type SqliteStatement = BetterSqlite3.Statement<SqlParam[]>;
 interface PendingWrite {
   statement: SqliteStatement;
-  params: unknown[];
+  params: SqlParam[];
   resolve(result: unknown): void;
   reject(err: unknown): void;
 }
 
+/**
+ * mysql2 counts a pool's connections only in these two fields of its own, which its typings
+ * leave out; read for the metrics (`poolStats`), optional so a change in mysql2 reads as 0.
+ */
+interface PoolQueues {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+}
+
 export class Database {
   readonly kind: 'sqlite' | 'mysql';
-  /** SQLite has one connection: transactions must not interleave, so they queue here. */
+  private readonly sqlite: BetterSqlite3.Database | null = null;
+  private readonly pool: (Pool & PoolQueues) | null = null;
+  /**
+   * SQLite has one connection, and TypeORM one query runner on it: a statement issued while
+   * a transaction is open runs inside it (it sees its uncommitted rows, and a write vanishes
+   * with its rollback). So on SQLite transactions and writes take exclusive turns, queued
+   * here, and reads (`read`, `execute`'s SELECTs) run only between turns (`exclusive`).
+   */
   private sqliteQueue: Promise<unknown> = Promise.resolve();
+  /** SQLite: exclusive turns queued or running. While there are none, a read runs at once. */
+  private exclusiveTurns = 0;
+  /** SQLite: `read` callbacks running; the next exclusive turn waits for them (`readsDone`). */
+  private readsRunning = 0;
+  private readsDone: (() => void) | null = null;
   /** SQLite files: WAL checkpoints run off the main thread (sqlite-checkpoint.ts). */
   checkpoints: BackgroundCheckpoints | null = null;
   /** SQLite statements of `execute`, prepared once. */
@@ -37,20 +66,61 @@ export class Database {
   /** SQLite writes of `execute` waiting for the next group commit (`commitWrites`). */
   private pendingWrites: PendingWrite[] | null = null;
 
+  /**
+   * `dataSource` (initialized) is for entity metadata and migrations; queries go through
+   * `read`, `transaction`, `exclusively` and `execute`.
+   */
   constructor(readonly dataSource: DataSource, url: string) {
     this.kind = parseDatabaseUrl(url).kind;
+    const { driver } = dataSource;
+    if (driver instanceof BetterSqlite3Driver) this.sqlite = driver.databaseConnection;
+    if (driver instanceof MysqlDriver) this.pool = driver.pool;
   }
 
-  get manager(): EntityManager {
-    return this.dataSource.manager;
+  /**
+   * Runs reads outside any transaction, with the manager they must use. SQLite: after the
+   * transactions and writes already queued, at once when there are none (no extra turn of
+   * the event loop). `work` reads only, and never calls `read`, `transaction` or `execute`
+   * (it would wait for itself behind the next queued turn). MySQL: on the pool.
+   */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return work(this.dataSource.manager);
+    if (this.exclusiveTurns === 0) return this.reading(work);
+    return this.sqliteQueue.then(() => this.reading(work));
+  }
+
+  private async reading<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    this.readsRunning++;
+    try {
+      return await work(this.dataSource.manager);
+    } finally {
+      if (--this.readsRunning === 0 && this.readsDone) {
+        const done = this.readsDone;
+        this.readsDone = null;
+        done();
+      }
+    }
+  }
+
+  /**
+   * SQLite: runs `work` alone on the connection, after the turns queued before it and the
+   * reads running. Reads that arrive while it is queued wait for it (`read`), so a stream
+   * of reads cannot keep a transaction out.
+   */
+  private exclusive<T>(work: () => T | Promise<T>): Promise<T> {
+    this.exclusiveTurns++;
+    const run = this.sqliteQueue
+      .then(() => (this.readsRunning === 0 ? undefined : new Promise<void>((resolve) => (this.readsDone = resolve))))
+      .then(work)
+      .finally(() => this.exclusiveTurns--);
+    this.sqliteQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** Runs `work` in one transaction: everything it writes lands, or nothing does. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.kind === 'mysql') return this.dataSource.transaction(work);
-    const run = this.sqliteQueue.then(() => this.dataSource.transaction(work));
-    this.sqliteQueue = run.catch(() => undefined);
-    return run;
+    return this.exclusive(() => this.dataSource.transaction(work));
   }
 
   /**
@@ -85,9 +155,25 @@ export class Database {
    */
   serialized<T>(work: () => T | Promise<T>): Promise<T> {
     if (this.kind === 'mysql') return Promise.resolve().then(work);
-    const run = this.sqliteQueue.then(work);
-    this.sqliteQueue = run.catch(() => undefined);
-    return run;
+    return this.exclusive(work);
+  }
+
+  /** The better-sqlite3 connection (SQLite only): for rate-limiter-flexible's SQLite store. */
+  sqliteConnection(): BetterSqlite3.Database {
+    if (!this.sqlite) throw new Error('not an SQLite database');
+    return this.sqlite;
+  }
+
+  /** The mysql2 pool (MySQL only): for rate-limiter-flexible's MySQL store. */
+  mysqlPool(): Pool {
+    if (!this.pool) throw new Error('not a MySQL database');
+    return this.pool;
+  }
+
+  /** Connections open and free in the MySQL pool (SQLite: its one connection). */
+  poolStats(): { open: number; free: number } {
+    if (!this.pool) return { open: 1, free: 1 };
+    return { open: this.pool._allConnections?.length ?? 0, free: this.pool._freeConnections?.length ?? 0 };
   }
 
   /**
@@ -96,17 +182,20 @@ export class Database {
    * and account lookups; BENCHMARKS.md). Rows for a SELECT, the driver's result otherwise.
    * SQLite: statements prepared once on the single connection; writes are grouped into one
    * commit per turn of the event loop (`groupWrite`) and go through `serialized`, so another
-   * request's rollback cannot take them. MySQL: the mysql2 pool's
+   * request's rollback cannot take them; reads wait, like `read`'s, for the turns queued (at
+   * once when there are none). MySQL: the mysql2 pool's
    * `execute` (server-side prepared, cached per connection; every statement autocommits).
    */
-  async execute(sql: string, params: unknown[]): Promise<unknown> {
-    const driver = this.dataSource.driver as unknown as { databaseConnection?: SqliteConnection; pool?: MysqlPool };
+  async execute(sql: string, params: SqlParam[]): Promise<unknown> {
     if (this.kind === 'mysql') {
-      return new Promise((resolve, reject) => driver.pool!.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
+      return new Promise((resolve, reject) => this.mysqlPool().execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
     }
     let statement = this.prepared.get(sql);
-    if (!statement) this.prepared.set(sql, (statement = driver.databaseConnection!.prepare(sql)));
-    if (statement.reader) return statement.all(...params);
+    if (!statement) this.prepared.set(sql, (statement = this.sqliteConnection().prepare<SqlParam[]>(sql)));
+    if (statement.reader) {
+      const select = statement;
+      return this.exclusiveTurns === 0 ? select.all(...params) : this.sqliteQueue.then(() => select.all(...params));
+    }
     return this.groupWrite(statement, params);
   }
 
@@ -118,7 +207,7 @@ export class Database {
    * once that transaction has committed (durability is the same), and a write that fails
    * (a constraint) fails alone: SQLite undoes that statement and the others commit.
    */
-  private groupWrite(statement: SqliteStatement, params: unknown[]): Promise<unknown> {
+  private groupWrite(statement: SqliteStatement, params: SqlParam[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.pendingWrites) {
         this.pendingWrites.push({ statement, params, resolve, reject });
@@ -144,7 +233,7 @@ export class Database {
       }
       return;
     }
-    const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+    const connection = this.sqliteConnection();
     try {
       connection.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -216,7 +305,7 @@ export async function openDatabase(database: Config['database'], options: OpenOp
   } catch (err) {
     throw new DatabaseUnavailableError(`cannot open the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
   }
-  if (target.kind === 'sqlite') beginImmediate(dataSource);
+  if (dataSource.driver instanceof BetterSqlite3Driver) dataSource.driver.queryRunner = new ImmediateQueryRunner(dataSource.driver);
   const db = new Database(dataSource, database.url);
   if (options.migrate ?? true) {
     try {
@@ -227,8 +316,7 @@ export async function openDatabase(database: Config['database'], options: OpenOp
     }
   }
   if (target.kind === 'sqlite' && target.path !== ':memory:') {
-    const connection = (dataSource.driver as unknown as { databaseConnection: { pragma(sql: string): unknown } }).databaseConnection;
-    db.checkpoints = startBackgroundCheckpoints(connection, target.path, {
+    db.checkpoints = startBackgroundCheckpoints(db.sqliteConnection(), target.path, {
       onFailure: (reason) => process.emitWarning(`SQLite checkpoint worker stopped (${reason}); automatic checkpoints restored`),
     });
   }
@@ -240,13 +328,14 @@ export async function openDatabase(database: Config['database'], options: OpenOp
  * up to the busy timeout like any statement. A deferred BEGIN takes it at the first write,
  * and a transaction that has already read cannot wait there: it fails at once with
  * « database is locked » if another connection writes at that moment (the checkpoint worker
- * restarting the WAL, a CLI command, a second instance). TypeORM's better-sqlite3 driver has
- * one query runner, whose BEGIN this rewrites.
+ * restarting the WAL, a CLI command, a second instance). TypeORM has no option for it; its
+ * better-sqlite3 driver has one query runner (its public `queryRunner`, created when first
+ * needed), which `openDatabase` replaces with this one.
  */
-function beginImmediate(dataSource: DataSource): void {
-  const runner = dataSource.driver.createQueryRunner('master');
-  const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
-  runner.query = ((sql: string, ...rest: unknown[]) => query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest)) as QueryRunner['query'];
+class ImmediateQueryRunner extends BetterSqlite3QueryRunner {
+  override query(sql: string, parameters?: unknown[] | ObjectLiteral, useStructuredResult?: boolean): ReturnType<BetterSqlite3QueryRunner['query']> {
+    return super.query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, useStructuredResult);
+  }
 }
 
 /** Attempts at migrating: instances starting together on a new database race for the first one. */

@@ -13,6 +13,7 @@
 // checkpoints, so the WAL never grows without bound.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
 
 /** The WAL size (pages) at which SQLite checkpoints by itself: its default. */
 const AUTOCHECKPOINT_PAGES = 1000;
@@ -25,11 +26,6 @@ const RESTART_PAGES = 4096;
 
 /** Consecutive failed checkpoints (≈ 5 s) after which the worker gives up. */
 const MAX_FAILURES = 25;
-
-/** The connection handle TypeORM's better-sqlite3 driver holds. */
-interface SqliteConnection {
-  pragma(sql: string): unknown;
-}
 
 // CommonJS, evaluated in the worker: better-sqlite3 is resolved by the parent and passed in.
 const WORKER_SOURCE = `
@@ -77,7 +73,7 @@ export interface BackgroundCheckpoints {
  * `onFailure` receives the reason when the worker dies (automatic checkpoints are back on).
  */
 export function startBackgroundCheckpoints(
-  connection: SqliteConnection,
+  connection: BetterSqlite3.Database,
   path: string,
   options: { onFailure?: (reason: string) => void } = {},
 ): BackgroundCheckpoints {

@@ -39,7 +39,7 @@ export function createAdminSessions(db: Database, ttlSeconds: number): AdminSess
     },
     async find(sid) {
       if (!SID_SHAPE.test(sid)) return null;
-      const row = await db.manager.findOne(AdminSession, { where: { id: digestOf(sid), expiresAt: MoreThan(new Date()) } });
+      const row = await db.read((manager) => manager.findOne(AdminSession, { where: { id: digestOf(sid), expiresAt: MoreThan(new Date()) } }));
       return row ? { accountId: row.accountId, idToken: row.idToken } : null;
     },
     async close(sid) {

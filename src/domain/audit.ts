@@ -101,21 +101,23 @@ export function createAudit(db: Database, logger: Logger): Audit {
       const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
       // Events about the class's pupils and their parents only: a teacher's view of the class
       // is theirs, not the sign-ins (and IPs) of the staff who are members of it too.
-      const query = db.manager
-        .createQueryBuilder(AuditEvent, 'e')
-        .where(
-          `(e.targetId IN (SELECT m.accountId FROM memberships m JOIN accounts p ON p.id = m.accountId WHERE m.classId = :classId AND p.profile = 'Student')
-            OR e.targetId IN (SELECT r.relativeId FROM relative_links r JOIN memberships s ON s.accountId = r.studentId WHERE s.classId = :classId))`,
-          { classId },
-        )
-        .orderBy('e.createdAt', 'DESC')
-        .addOrderBy('e.id', 'DESC')
-        .limit(limit);
-      if (options.before) query.andWhere('e.createdAt < :before', { before: options.before });
-      if (options.after) {
-        query.andWhere('(e.createdAt < :afterAt OR (e.createdAt = :afterAt AND e.id < :afterId))', { afterAt: options.after.createdAt, afterId: options.after.id });
-      }
-      const rows = await query.getMany();
+      const rows = await db.read((manager) => {
+        const query = manager
+          .createQueryBuilder(AuditEvent, 'e')
+          .where(
+            `(e.targetId IN (SELECT m.accountId FROM memberships m JOIN accounts p ON p.id = m.accountId WHERE m.classId = :classId AND p.profile = 'Student')
+              OR e.targetId IN (SELECT r.relativeId FROM relative_links r JOIN memberships s ON s.accountId = r.studentId WHERE s.classId = :classId))`,
+            { classId },
+          )
+          .orderBy('e.createdAt', 'DESC')
+          .addOrderBy('e.id', 'DESC')
+          .limit(limit);
+        if (options.before) query.andWhere('e.createdAt < :before', { before: options.before });
+        if (options.after) {
+          query.andWhere('(e.createdAt < :afterAt OR (e.createdAt = :afterAt AND e.id < :afterId))', { afterAt: options.after.createdAt, afterId: options.after.id });
+        }
+        return query.getMany();
+      });
       return rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null }));
     },
   };

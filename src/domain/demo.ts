@@ -114,9 +114,9 @@ function checkDemoPassword({ passwords }: Domain): void {
 /** Demo people already seeded, and those still missing; a missing one's identifiant must be free. */
 async function findMissingPeople({ db }: Domain): Promise<{ existing: Account[]; missing: DemoPerson[] }> {
   const externalIds = DEMO_PEOPLE.map((p) => demoExternalId(p.login));
-  const existing = await db.manager.find(Account, { where: { externalId: In(externalIds) } });
+  const existing = await db.read((manager) => manager.find(Account, { where: { externalId: In(externalIds) } }));
   const missing = DEMO_PEOPLE.filter((p) => !existing.some((a) => a.externalId === demoExternalId(p.login)));
-  const clash = missing.length ? await db.manager.find(Account, { where: { login: In(missing.map((p) => p.login)) } }) : [];
+  const clash = missing.length ? await db.read((manager) => manager.find(Account, { where: { login: In(missing.map((p) => p.login)) } })) : [];
   if (clash.length) throw new DemoConflictError(`the identifiant ${clash[0]!.login} is already used by an account that is not part of the demo school`);
   return { existing, missing };
 }
@@ -216,12 +216,12 @@ async function linkRelatives(manager: EntityManager, missing: readonly DemoPerso
 /** The demo school as it is now: live states and codes. */
 async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
   const { db, codes } = domain;
-  const structure = await db.manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
-  const accounts = await db.manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } });
+  const structure = await db.read((manager) => manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } }));
+  const accounts = await db.read((manager) => manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } }));
   const live = await codes.liveCodes(accounts.map((a) => a.id));
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const memberships = accounts.length ? await db.manager.find(Membership, { where: { accountId: In(accounts.map((a) => a.id)) } }) : [];
-  const classes = await db.manager.find(SchoolClass, { where: { structureId: structure.id } });
+  const memberships = accounts.length ? await db.read((manager) => manager.find(Membership, { where: { accountId: In(accounts.map((a) => a.id)) } })) : [];
+  const classes = await db.read((manager) => manager.find(SchoolClass, { where: { structureId: structure.id } }));
   const className = new Map(classes.map((c) => [c.id, c.name]));
   const order = new Map(DEMO_PEOPLE.map((p, i) => [demoExternalId(p.login), i]));
   const rows = [...byId.values()].sort((a, b) => order.get(a.externalId!)! - order.get(b.externalId!)!).map((a): DemoAccountState => {

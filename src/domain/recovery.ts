@@ -99,7 +99,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
 
   const liveToken = async (token: string): Promise<{ row: PasswordResetToken; account: Account } | null> => {
     if (!TOKEN_SHAPE.test(token)) return null;
-    const row = await db.manager.findOne(PasswordResetToken, { where: { tokenDigest: digest(tokenKey, token), consumedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
+    const row = await db.read((manager) => manager.findOne(PasswordResetToken, { where: { tokenDigest: digest(tokenKey, token), consumedAt: IsNull(), expiresAt: MoreThan(new Date()) } }));
     if (!row) return null;
     const account = await accounts.findById(row.accountId);
     return account && !account.blockedAt ? { row, account } : null;
@@ -188,12 +188,12 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       // 1764300000000), so no look-alike address matches; and the mail goes to the address
       // stored, never to the one typed.
       const typed = email.includes('@') && email.length <= 255 ? email : '';
-      const matches = await db.manager
+      const matches = await db.read((manager) => manager
         .createQueryBuilder(Account, 'a')
         .where('a.email = :email AND a.blockedAt IS NULL', { email: typed })
         .orderBy('a.lastName', 'ASC')
         .addOrderBy('a.firstName', 'ASC')
-        .getMany();
+        .getMany());
       await db.transaction(async (manager) => {
         if (!matches.length) {
           await audit.record(manager, { action: 'login.forgot', ip: input.ip, outcome: 'refused', detail: { emailDigest, reason: 'no_account' } });

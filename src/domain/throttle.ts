@@ -112,14 +112,13 @@ interface Limiter {
  */
 export function createStoredLimiter(deps: { config: Config; db: Database }, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
   const { config, db } = deps;
-  const driver = db.dataSource.driver as unknown as { databaseConnection?: unknown; pool?: unknown };
   const common = { ...options, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false };
-  if (db.kind === 'sqlite') return new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: driver.databaseConnection });
+  if (db.kind === 'sqlite') return new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: db.sqliteConnection() });
   // TypeORM's mysql driver holds a callback-style mysql2 Pool: the library's `pool` client type
   // takes one connection per operation (its BEGIN … COMMIT must run on a single connection).
   const target = parseDatabaseUrl(config.database.url);
   const dbName = target.kind === 'mysql' ? decodeURIComponent(target.url.pathname.slice(1)) : undefined;
-  return new RateLimiterMySQL({ ...common, storeType: 'pool', storeClient: driver.pool, dbName });
+  return new RateLimiterMySQL({ ...common, storeType: 'pool', storeClient: db.mysqlPool(), dbName });
 }
 
 /**

@@ -50,11 +50,6 @@ export function routeLabel(path: string): string {
   return `/${kept.join('/')}${segments.length > 4 ? '/*' : ''}`;
 }
 
-interface MysqlPoolLike {
-  _allConnections?: { length: number };
-  _freeConnections?: { length: number };
-}
-
 export function createMetrics(options: { db: Database; poolSize: number; token?: string }): Metrics {
   const { db } = options;
   const registry = new Registry();
@@ -95,10 +90,10 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
         for (const state of ['max', 'open', 'free']) this.set({ state }, 1);
         return;
       }
-      const pool = (db.dataSource.driver as unknown as { pool?: MysqlPoolLike }).pool;
+      const { open, free } = db.poolStats();
       this.set({ state: 'max' }, options.poolSize);
-      this.set({ state: 'open' }, pool?._allConnections?.length ?? 0);
-      this.set({ state: 'free' }, pool?._freeConnections?.length ?? 0);
+      this.set({ state: 'open' }, open);
+      this.set({ state: 'free' }, free);
     },
   });
 

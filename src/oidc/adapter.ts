@@ -10,7 +10,7 @@
 // Values are converted with the driver's own column conversions, so rows read and write
 // exactly as the entity.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { Database } from '../db/index.js';
+import type { Database, SqlParam } from '../db/index.js';
 import { OidcArtifact } from '../db/entities/index.js';
 import type { ClientStore } from './clients.js';
 
@@ -32,7 +32,7 @@ interface ArtifactStatements {
   destroy: string;
   revokeByGrantId: string;
   /** A Date as the driver stores a `datetime` column. */
-  toDb(date: Date | null): unknown;
+  toDb(date: Date | null): SqlParam;
   /** A stored `datetime` back to a Date. */
   fromDb(value: unknown): Date | null;
 }

@@ -169,25 +169,25 @@ export class ClientStore {
       stored.client_secret_sealed = encrypt(this.secretKey, secret, input.clientId);
     }
     const now = new Date();
-    const existing = await this.db.manager.findOneBy(OidcClient, { clientId: input.clientId });
+    const existing = await this.db.read((manager) => manager.findOneBy(OidcClient, { clientId: input.clientId }));
     // An upsert, not a read-then-insert: instances starting together on an empty database all
     // register the admin and demo clients, and none may fail on the other's insert.
-    await this.db.manager.upsert(
+    await this.db.transaction((manager) => manager.upsert(
       OidcClient,
       { clientId: input.clientId, metadata: JSON.stringify(stored), firstParty: input.firstParty, createdAt: existing?.createdAt ?? now, updatedAt: now },
       { conflictPaths: ['clientId'], skipUpdateIfNoValuesChanged: false },
-    );
+    ));
     this.invalidate();
     return { client: summarize(metadata, input.firstParty), secret };
   }
 
   async list(): Promise<ClientSummary[]> {
-    const rows = await this.db.manager.find(OidcClient, { order: { clientId: 'ASC' } });
+    const rows = await this.db.read((manager) => manager.find(OidcClient, { order: { clientId: 'ASC' } }));
     return rows.map((row) => summarize(JSON.parse(row.metadata) as Metadata, row.firstParty));
   }
 
   async remove(clientId: string): Promise<boolean> {
-    const result = await this.db.manager.delete(OidcClient, { clientId });
+    const result = await this.db.transaction((manager) => manager.delete(OidcClient, { clientId }));
     this.invalidate();
     return (result.affected ?? 0) > 0;
   }

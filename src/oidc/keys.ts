@@ -45,7 +45,7 @@ function retentionSeconds(config: Config): number {
  */
 export async function ensureSigningKeys(db: Database, config: Config): Promise<void> {
   for (const alg of SIGNING_ALGS) {
-    if (await db.manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) continue;
+    if (await db.read((manager) => manager.countBy(SigningKey, { alg, retiredAt: IsNull() }))) continue;
     const key = await newKey(config, alg, new Date());
     await db.exclusively('signing-keys', async (manager) => {
       if ((await manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) === 0) await manager.insert(SigningKey, key);
@@ -79,10 +79,10 @@ export async function listSigningKeys(db: Database): Promise<KeySummary[]> {
 }
 
 async function publishedKeys(db: Database): Promise<SigningKey[]> {
-  const rows = await db.manager.find(SigningKey, {
+  const rows = await db.read((manager) => manager.find(SigningKey, {
     where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(new Date()) }],
     order: { createdAt: 'DESC', kid: 'ASC' },
-  });
+  }));
   // Current keys first: oidc-provider signs with the first key of an algorithm.
   return [...rows.filter((k) => !k.retiredAt), ...rows.filter((k) => k.retiredAt)];
 }

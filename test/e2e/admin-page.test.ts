@@ -150,7 +150,7 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
 
   test('BLOQUER: the child cannot sign in; DÉBLOQUER: they can', async () => {
     // The child's password is whatever the previous test left: set a known one.
-    await ts.server.domain.passwords.hash(CHILD_PASSWORD).then((hash) => ts.server.db.manager.update(Account, { id: school.child.id }, { passwordHash: hash }));
+    await ts.server.domain.passwords.hash(CHILD_PASSWORD).then((hash) => ts.server.db.transaction((m) => m.update(Account, { id: school.child.id }, { passwordHash: hash })));
     const { page, context, problems } = await newContext(browser);
     await signInTeacher(ts, page, 'claire.lefebvre');
     await search(page, 'test');
@@ -219,7 +219,7 @@ describe('the wall between classes', () => {
     const forged = await context.request.post(`${ts.url}/admin/classes/${school.ce1b.id}/actions`, { form: { action: 'bloquer', ids: school.otherPupil.id, confirme: 'oui' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
 
-    const accounts = await ts.server.db.manager.findBy(Account, {});
+    const accounts = await ts.server.db.read((m) => m.findBy(Account, {}));
     expect(accounts.find((a) => a.id === school.child.id)!.blockedAt).toBeNull();
     expect(accounts.find((a) => a.id === school.otherPupil.id)!.blockedAt).toBeNull();
     await context.close();

@@ -29,14 +29,14 @@ export async function createStructure(db: Database, fields: Partial<Structure> =
     createdAt: new Date(),
     ...fields,
   };
-  await db.manager.insert(Structure, row);
+  await db.transaction((m) => m.insert(Structure, row));
   return row;
 }
 
 export async function createClass(db: Database, fields: Partial<SchoolClass> & { structureId?: string } = {}): Promise<SchoolClass> {
   const structureId = fields.structureId ?? (await createStructure(db)).id;
   const row: SchoolClass = { id: randomUUID(), structureId, name: 'CM2 A', schoolYear: SCHOOL_YEAR, externalId: null, createdAt: new Date(), ...fields };
-  await db.manager.insert(SchoolClass, row);
+  await db.transaction((m) => m.insert(SchoolClass, row));
   return row;
 }
 
@@ -75,26 +75,26 @@ export async function createAccount(db: Database, fields: AccountFields): Promis
     ...rest,
     passwordHash,
   };
-  await db.manager.insert(Account, row);
+  await db.transaction((m) => m.insert(Account, row));
   for (const classId of classIds) await addMembership(db, row.id, classId);
   return row;
 }
 
 export async function addMembership(db: Database, accountId: string, classId: string): Promise<Membership> {
   const row: Membership = { accountId, classId, createdAt: new Date() };
-  await db.manager.insert(Membership, row);
+  await db.transaction((m) => m.insert(Membership, row));
   return row;
 }
 
 export async function linkRelative(db: Database, relativeId: string, studentId: string): Promise<RelativeLink> {
   const row: RelativeLink = { relativeId, studentId, createdAt: new Date() };
-  await db.manager.insert(RelativeLink, row);
+  await db.transaction((m) => m.insert(RelativeLink, row));
   return row;
 }
 
 /** `class-admin` on a class id, `school-admin` on a structure id. */
 export async function grantRole(db: Database, accountId: string, role: Role, scopeId: string): Promise<RoleAssignment> {
   const row: RoleAssignment = { accountId, role, scopeId, createdAt: new Date() };
-  await db.manager.insert(RoleAssignment, row);
+  await db.transaction((m) => m.insert(RoleAssignment, row));
   return row;
 }

@@ -20,7 +20,7 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
   let dir: string;
   let path: string;
   let db: Database;
-  const pragma = (sql: string) => (db.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection.pragma(sql, { simple: true });
+  const pragma = (sql: string) => db.sqliteConnection().pragma(sql, { simple: true });
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ent-idp-wal-'));
@@ -34,9 +34,9 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
   });
 
   const insert = (i: number) =>
-    db.manager.query('INSERT INTO oidc_artifacts (model, id, payload, grantId, accountId, expiresAt) VALUES (?, ?, ?, ?, ?, ?)', [
+    db.transaction((m) => m.query('INSERT INTO oidc_artifacts (model, id, payload, grantId, accountId, expiresAt) VALUES (?, ?, ?, ?, ?, ?)', [
       'AccessToken', `token-${i}`, JSON.stringify({ n: i, filler: 'x'.repeat(400) }), `grant-${i}`, `account-${i % 50}`, '2030-01-01 00:00:00.000',
-    ]);
+    ]));
 
   test('the main connection leaves checkpoints to the worker, which keeps the WAL bounded', async () => {
     expect(pragma('wal_autocheckpoint')).toBe(0);
@@ -105,6 +105,6 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
     });
     await exited;
     expect(written).toBe(1); // the transaction began once the other one had committed
-    expect(Number((await db.manager.query('SELECT COUNT(*) AS n FROM oidc_artifacts'))[0].n)).toBe(2);
+    expect(Number((await db.read((m) => m.query('SELECT COUNT(*) AS n FROM oidc_artifacts')))[0].n)).toBe(2);
   });
 });

@@ -13,7 +13,7 @@
 //   Past classes are not listed and answer like unknown ones.
 // - For a list of targets, every target must be allowed or nothing happens, and an unknown
 //   account or class looks exactly like a forbidden one (AdminNotFound → 404).
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { chunks } from '../../db/chunks.js';
 import { findOneBy } from '../../db/row-reader.js';
@@ -88,18 +88,18 @@ interface Placement extends Place {
 export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Policies {
   const accountById = findOneBy(db, Account, 'id');
   const isMemberTeacher = async (actor: Actor, classId: string) =>
-    actor.account.profile === 'Teacher' && (await db.manager.count(Membership, { where: { accountId: actor.account.id, classId } })) > 0;
+    actor.account.profile === 'Teacher' && (await db.read((manager) => manager.count(Membership, { where: { accountId: actor.account.id, classId } }))) > 0;
 
   /** The class of the year in force and the actor's access to it; null when they may not view it. */
   const classAccess = async (actor: Actor, classId: string): Promise<ClassAccess | null> => {
     if (!isUuid(classId)) return null;
-    const cls = await db.manager.findOne(SchoolClass, { where: { id: classId, schoolYear: yearInForce() } });
+    const cls = await db.read((manager) => manager.findOne(SchoolClass, { where: { id: classId, schoolYear: yearInForce() } }));
     if (!cls) return null;
     const acts = actor.classAdminOf.has(cls.id) || actor.schoolAdminOf.has(cls.structureId);
     // Independent reads side by side (one round trip instead of two on MySQL).
     const [member, structure] = await Promise.all([
       acts ? Promise.resolve(false) : isMemberTeacher(actor, cls.id),
-      db.manager.findOneOrFail(Structure, { where: { id: cls.structureId } }),
+      db.read((manager) => manager.findOneOrFail(Structure, { where: { id: cls.structureId } })),
     ]);
     if (!canViewClass(actor, cls, member)) return null;
     return { cls, structure, place: { classId: cls.id, structureId: cls.structureId }, canAct: acts };
@@ -111,19 +111,19 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
     const placed: Placement[] = [];
     for (const part of chunks(ids)) {
       const [members, relatives] = await Promise.all([
-        db.manager
+        db.read((manager) => manager
           .createQueryBuilder(Membership, 'm')
           .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
           .select(['m.accountId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
           .where('m.accountId IN (:...part)', { part })
-          .getRawMany<Omit<Placement, 'via'>>(),
-        db.manager
+          .getRawMany<Omit<Placement, 'via'>>()),
+        db.read((manager) => manager
           .createQueryBuilder(RelativeLink, 'r')
           .innerJoin(Membership, 'm', 'm.accountId = r.studentId')
           .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
           .select(['r.relativeId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
           .where('r.relativeId IN (:...part)', { part })
-          .getRawMany<Omit<Placement, 'via'>>(),
+          .getRawMany<Omit<Placement, 'via'>>()),
       ]);
       placed.push(...members.map((p) => ({ ...p, via: 'member' as const })), ...relatives.map((p) => ({ ...p, via: 'relative' as const })));
     }
@@ -135,12 +135,12 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
       if (!isUuid(accountId)) return null;
       const [account, roles] = await Promise.all([
         accountById(accountId),
-        db.manager
+        db.read((manager) => manager
           .createQueryBuilder(RoleAssignment, 'r')
           .leftJoin(SchoolClass, 'c', "r.role = 'class-admin' AND c.id = r.scopeId")
           .select(['r.role AS role', 'r.scopeId AS scopeId', 'c.schoolYear AS schoolYear'])
           .where('r.accountId = :accountId', { accountId })
-          .getRawMany<{ role: string; scopeId: string; schoolYear: string | null }>(),
+          .getRawMany<{ role: string; scopeId: string; schoolYear: string | null }>()),
       ]);
       if (!account || account.blockedAt) return null;
       const year = yearInForce();
@@ -153,7 +153,7 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
     },
 
     async classesOf(actor) {
-      const query = db.manager
+      const classes = (manager: EntityManager) => manager
         .createQueryBuilder(SchoolClass, 'c')
         .innerJoin(Structure, 's', 's.id = c.structureId')
         .select(['c.id AS id', 'c.name AS name', 'c.schoolYear AS schoolYear', 'c.structureId AS structureId', 's.name AS structureName'])
@@ -172,8 +172,9 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
         visible.push('c.id IN (SELECT m.classId FROM memberships m WHERE m.accountId = :me)');
         params.me = actor.account.id;
       }
-      query.andWhere(`(${visible.join(' OR ')})`, params);
-      const rows = await query.orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').getRawMany<Omit<ClassSummary, 'canAct'>>();
+      const rows = await db.read((manager) =>
+        classes(manager).andWhere(`(${visible.join(' OR ')})`, params).orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').getRawMany<Omit<ClassSummary, 'canAct'>>(),
+      );
       return rows.map((r) => ({
         id: r.id,
         name: r.name,
@@ -195,7 +196,7 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
       if (!ids.length) return [];
       if (!ids.every(isUuid)) throw new AdminNotFound('malformed account id');
       const accounts: Account[] = [];
-      for (const part of chunks(ids)) accounts.push(...(await db.manager.find(Account, { where: { id: In(part) } })));
+      for (const part of chunks(ids)) accounts.push(...(await db.read((manager) => manager.find(Account, { where: { id: In(part) } }))));
       if (accounts.length !== ids.length) throw new AdminNotFound('unknown account');
       const placed = await placementsOf(ids);
       const byId = new Map(accounts.map((a) => [a.id, a]));

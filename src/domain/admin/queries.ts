@@ -1,7 +1,7 @@
 // Read side of the class admin: account listings by tab, connection sheet rows, the audit
 // trail. Named queries, no writes. Paging and sorting happen in SQL over indexed joins
 // (memberships by class, relative links by student), and live codes are read in bulk.
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Audit, AuditListOptions } from '../audit.js';
@@ -41,7 +41,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
   const namesOf = async (ids: string[]): Promise<Map<string, string>> => {
     const names = new Map<string, string>();
     for (const part of chunks([...new Set(ids)])) {
-      const rows = await db.manager.find(Account, { where: { id: In(part) }, select: { id: true, firstName: true, lastName: true } });
+      const rows = await db.read((manager) => manager.find(Account, { where: { id: In(part) }, select: { id: true, firstName: true, lastName: true } }));
       for (const row of rows) names.set(row.id, displayName(row));
     }
     return names;
@@ -54,8 +54,8 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       const pageSize = Math.min(Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);
       const { profile } = options;
 
-      const base = () => {
-        const query = db.manager.createQueryBuilder(Account, 'a');
+      const base = (manager: EntityManager) => {
+        const query = manager.createQueryBuilder(Account, 'a');
         if (profile === 'Relative') {
           query.where(
             'a.id IN (SELECT r.relativeId FROM relative_links r INNER JOIN memberships rm ON rm.accountId = r.studentId WHERE rm.classId = :classId)',
@@ -69,18 +69,20 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       };
 
       const direction = options.order === 'desc' ? 'DESC' : 'ASC';
-      const query = base();
-      if (options.sort === 'birthDate') query.orderBy('a.birthDate', direction).addOrderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
-      else if (options.sort === 'login') query.orderBy('a.login', direction);
-      else query.orderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
-      // Independent reads side by side: one round trip each instead of one after the other on MySQL.
-      const [total, accounts] = await Promise.all([base().getCount(), query.addOrderBy('a.id', direction).offset((page - 1) * pageSize).limit(pageSize).getMany()]);
+      const [total, accounts] = await db.read((manager) => {
+        const query = base(manager);
+        if (options.sort === 'birthDate') query.orderBy('a.birthDate', direction).addOrderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
+        else if (options.sort === 'login') query.orderBy('a.login', direction);
+        else query.orderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
+        // Independent reads side by side: one round trip each instead of one after the other on MySQL.
+        return Promise.all([base(manager).getCount(), query.addOrderBy('a.id', direction).offset((page - 1) * pageSize).limit(pageSize).getMany()]);
+      });
 
       const ids = accounts.map((a) => a.id);
       const children = new Map<string, { id: string; displayName: string }[]>();
       const readLinks = async () => {
         if (profile !== 'Relative' || !ids.length) return;
-        const links = await db.manager
+        const links = await db.read((manager) => manager
           .createQueryBuilder(RelativeLink, 'r')
           .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
           .innerJoin(Account, 's', 's.id = r.studentId')
@@ -88,7 +90,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
           .where('r.relativeId IN (:...ids)', { ids })
           .orderBy('s.searchLastName', 'ASC')
           .addOrderBy('s.searchFirstName', 'ASC')
-          .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>();
+          .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>());
         for (const link of links) {
           const list = children.get(link.relativeId) ?? [];
           list.push({ id: link.id, displayName: displayName(link) });
@@ -128,10 +130,10 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       const live = await codes.liveCodes(targets.map((t) => t.account.id));
       const classIds = [...new Set(targets.map((t) => t.classId).filter((id): id is string => id !== null))];
       const classes = new Map<string, SchoolClass>();
-      for (const part of chunks(classIds)) for (const c of await db.manager.find(SchoolClass, { where: { id: In(part) } })) classes.set(c.id, c);
+      for (const part of chunks(classIds)) for (const c of await db.read((manager) => manager.find(SchoolClass, { where: { id: In(part) } }))) classes.set(c.id, c);
       const structureIds = [...new Set([...classes.values()].map((c) => c.structureId).concat(targets.map((t) => t.account.structureId).filter((id): id is string => id !== null)))];
       const structures = new Map<string, Structure>();
-      for (const part of chunks(structureIds)) for (const s of await db.manager.find(Structure, { where: { id: In(part) } })) structures.set(s.id, s);
+      for (const part of chunks(structureIds)) for (const s of await db.read((manager) => manager.find(Structure, { where: { id: In(part) } }))) structures.set(s.id, s);
 
       return targets.map(({ account, classId }): ConnectionSheetRow => {
         const cls = classId ? classes.get(classId) : undefined;

@@ -105,7 +105,7 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit }
     issue: (input) => db.transaction((manager) => generate(manager, input)),
 
     async liveCode(accountId) {
-      const row = await db.manager.findOne(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) }, order: { createdAt: 'DESC' } });
+      const row = await db.read((manager) => manager.findOne(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) }, order: { createdAt: 'DESC' } }));
       return row ? toLive(row) : null;
     },
 
@@ -114,10 +114,10 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit }
       const now = new Date();
       const unique = [...new Set(accountIds)];
       for (let i = 0; i < unique.length; i += 500) {
-        const rows = await db.manager.find(OneTimeCode, {
+        const rows = await db.read((manager) => manager.find(OneTimeCode, {
           where: { accountId: In(unique.slice(i, i + 500)), ...liveWhere(now) },
           order: { createdAt: 'ASC' },
-        });
+        }));
         for (const row of rows) result.set(row.accountId, toLive(row)); // newest wins
       }
       return result;
@@ -129,14 +129,14 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit }
       const normalized = normalizeCode(typed);
       if (!looksLikeCode(normalized)) return null;
       const typedDigest = digest(digestKey, normalized);
-      const rows = await db.manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } });
+      const rows = await db.read((manager) => manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } }));
       let match: OneTimeCode | null = null;
       for (const row of rows) if (safeEqualHex(row.codeDigest, typedDigest) && !match) match = row;
       return match ? { id: match.id, kind: match.kind } : null;
     },
 
     async read(codeId) {
-      const row = await db.manager.findOne(OneTimeCode, { where: { id: codeId } });
+      const row = await db.read((manager) => manager.findOne(OneTimeCode, { where: { id: codeId } }));
       if (!row) return null;
       const live = !row.consumedAt && !row.revokedAt && row.expiresAt.getTime() > Date.now();
       return { accountId: row.accountId, kind: row.kind, code: open(row), live };

@@ -106,7 +106,7 @@ export async function importRoster(domain: Domain, content: Buffer | string, opt
     entAddress: options.entAddress ?? config.issuer,
   };
   if (options.dryRun) {
-    const plan = await planImport(db.manager, rows, planOptions);
+    const plan = await db.read((manager) => planImport(manager, rows, planOptions));
     return report(plan, rows.length, planOptions.schoolYear, true, new Map());
   }
   return db.transaction(async (manager) => {

@@ -41,7 +41,7 @@ describe('class A’s teacher and class B', () => {
     const { db, domain } = bench.ts.server;
     const { studentsA, studentsB, relativesA, relativesB, colleagueA, personnelA, classA } = bench.school;
     const snapshot = async () => ({
-      accounts: await db.manager.find(Account, { order: { id: 'ASC' } }),
+      accounts: await db.read((m) => m.find(Account, { order: { id: 'ASC' } })),
       codes: await domain.codes.liveCodes([...studentsA, ...studentsB, ...relativesA, ...relativesB].map((a) => a.id)),
       audit: (await domain.audit.listForClass(classA.id, { limit: 500 })).length,
     });
@@ -142,9 +142,9 @@ describe('tokens', () => {
   it('refuses a blocked teacher at once, even with a valid token', async () => {
     const token = await bench.tokenFor(bench.school.teacherB.login);
     expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(200);
-    await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() });
+    await bench.ts.server.db.transaction((m) => m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() }));
     expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(401);
-    await bench.ts.server.db.manager.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null });
+    await bench.ts.server.db.transaction((m) => m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null }));
   });
 });
 

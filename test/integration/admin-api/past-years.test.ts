@@ -32,13 +32,13 @@ beforeAll(async () => {
   const { domain, db } = bench.ts.server;
   await importRoster(domain, roster('CM1 A', 'Ancien'), { schoolYear: LAST_YEAR });
   await importRoster(domain, roster('CM2 B', 'Nouveau'), { schoolYear: SCHOOL_YEAR });
-  const byExternal = async (externalId: string) => db.manager.findOneByOrFail(Account, { externalId });
+  const byExternal = async (externalId: string) => db.read((m) => m.findOneByOrFail(Account, { externalId }));
   child = await byExternal('PY-E1');
   parent = await byExternal('PY-P1');
   const former = await byExternal('PY-T-Ancien');
   const fresh = await byExternal('PY-T-Nouveau');
   const passwordHash = await hashPassword(PASSWORD);
-  for (const teacher of [former, fresh]) await db.manager.update(Account, { id: teacher.id }, { passwordHash, activatedAt: new Date() });
+  for (const teacher of [former, fresh]) await db.transaction((m) => m.update(Account, { id: teacher.id }, { passwordHash, activatedAt: new Date() }));
   formerToken = await bench.tokenFor(former.login);
   newToken = await bench.tokenFor(fresh.login);
   const classesOf = async (token: string) => (await bench.api(token, 'GET', '/v1/classes')).body.items as { id: string; name: string; schoolYear: string }[];
@@ -76,7 +76,7 @@ describe('last year’s teacher after the new year’s import', () => {
     }
     const codesAfter = await bench.ts.server.domain.codes.liveCodes([child.id, parent.id]);
     expect([...codesAfter.values()].map((c) => c.id)).toEqual([...codesBefore.values()].map((c) => c.id));
-    expect((await bench.ts.server.db.manager.findOneByOrFail(Account, { id: child.id })).blockedAt).toBeNull();
+    expect((await bench.ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }))).blockedAt).toBeNull();
   });
 
   it('the new teacher lists the child, acts on them, and the audit names the class of the year in force', async () => {

@@ -154,7 +154,7 @@ describe('the session for the admin API and the live search', () => {
 
   test('a session past its end in the database signs the teacher out', async () => {
     const { browser } = await signIn('prof.a');
-    await ts.server.db.manager.createQueryBuilder().update(AdminSession).set({ expiresAt: new Date(Date.now() - 1000) }).execute();
+    await ts.server.db.transaction((m) => m.createQueryBuilder().update(AdminSession).set({ expiresAt: new Date(Date.now() - 1000) }).execute());
     const page = await browser.request(`${ts.url}/admin/classes/${classA.id}`);
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toMatch(/^\/admin\/auth\/login/);
@@ -170,7 +170,7 @@ describe('actions', () => {
     expect(none.status).toBe(403);
     const other = await a.browser.request(url, { form: { _csrf: readSession(b.browser).csrfToken, action: 'bloquer', confirme: 'oui', ids: pupilA.id } });
     expect(other.status).toBe(403);
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: pupilA.id })).blockedAt).toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
   });
 
   test('BLOQUER asks first (no JavaScript), then blocks; DÉBLOQUER unblocks; feedback in French', async () => {
@@ -179,15 +179,15 @@ describe('actions', () => {
     const ask = await browser.request(new URL(form.action, ts.url).href, { form: { ...form.hidden, action: 'bloquer', ids: pupilA.id } });
     expect(ask.status).toBe(200);
     expect(textOf(ask)).toContain('Bloquer ce compte ?');
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: pupilA.id })).blockedAt).toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
     const confirm = formOf(ask, '/actions');
     const done = await browser.go(new URL(confirm.action, ts.url).href, { form: confirm.hidden });
     expect(textOf(done)).toContain('1 compte bloqué.');
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: pupilA.id })).blockedAt).not.toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).not.toBeNull();
     const again = formOf(done, '/actions');
     const unblocked = await browser.go(new URL(again.action, ts.url).href, { form: { ...again.hidden, action: 'debloquer', ids: pupilA.id } });
     expect(textOf(unblocked)).toContain('1 compte débloqué.');
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: pupilA.id })).blockedAt).toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
     // Nothing ticked: a message, nothing done.
     const empty = await browser.go(new URL(again.action, ts.url).href, { form: { ...formOf(unblocked, '/actions').hidden, action: 'renouveler' } });
     expect(textOf(empty)).toContain('Cochez d’abord la case sur l’image de profil');
@@ -216,7 +216,7 @@ describe('actions', () => {
     expect((await browser.request(`${ts.url}/admin/classes/${classA.id}`)).status).toBe(404);
     expect((await browser.request(`${ts.url}/admin/classes/${classA.id}/codes?ids=${pupilA.id}`)).status).toBe(404);
     expect((await browser.request(`${ts.url}/admin/classes/${classB.id}/codes?ids=${pupilA.id}`)).status).toBe(404);
-    const after = await ts.server.db.manager.findOneByOrFail(Account, { id: pupilA.id });
+    const after = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }));
     expect(after.blockedAt).toBeNull();
     expect(await ts.server.domain.codes.liveCode(pupilA.id)).toBeNull();
     // Their own pupil works.
@@ -252,7 +252,7 @@ describe('Déconnexion', () => {
     const [classId, pupil] = login === 'prof.a' ? [classA.id, pupilA] : [classB.id, pupilB];
     // The copy works while the session lives.
     expect((await copy.request(`${ts.url}/admin/classes/${classId}`)).status).toBe(200);
-    await end(await ts.server.db.manager.findOneByOrFail(Account, { login }), browser, page);
+    await end(await ts.server.db.read((m) => m.findOneByOrFail(Account, { login })), browser, page);
     const codeBefore = await ts.server.domain.codes.liveCode(pupil.id);
     const replay = await copy.request(`${ts.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action: 'renouveler', ids: pupil.id } });
     const listing = await copy.request(`${ts.url}/admin/classes/${classId}`);
@@ -281,12 +281,12 @@ describe('Déconnexion', () => {
 
   test('blocking the teacher ends their admin page sessions at once', async () => {
     const after = await replayAfter('prof.b', async (teacher) => {
-      const director = await ts.server.domain.admin.loadActor((await ts.server.db.manager.findOneByOrFail(Account, { login: 'direction' })).id);
+      const director = await ts.server.domain.admin.loadActor((await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id);
       await ts.server.domain.admin.blockAccounts(director!, [teacher.id], { ip: null });
     });
     expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
-    const teacher = await ts.server.db.manager.findOneByOrFail(Account, { login: 'prof.b' });
-    await ts.server.domain.admin.unblockAccounts((await ts.server.domain.admin.loadActor((await ts.server.db.manager.findOneByOrFail(Account, { login: 'direction' })).id))!, [teacher.id], { ip: null });
+    const teacher = await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'prof.b' }));
+    await ts.server.domain.admin.unblockAccounts((await ts.server.domain.admin.loadActor((await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id))!, [teacher.id], { ip: null });
   });
 });
 

@@ -21,7 +21,7 @@ describe('one-time codes', () => {
     expect(live).toMatchObject({ id: second.id, kind: 'renewal', code: second.code });
     expect(await h.domain.codes.matchLive(child.id, first.code)).toBeNull();
 
-    const rows = await h.db.manager.find(OneTimeCode, { where: { accountId: child.id } });
+    const rows = await h.db.read((m) => m.find(OneTimeCode, { where: { accountId: child.id } }));
     expect(rows).toHaveLength(2);
     expect(rows.filter((r) => r.revokedAt === null && r.consumedAt === null)).toHaveLength(1);
     expect(rows.find((r) => r.id === first.id)?.revokedAt).toBeInstanceOf(Date);
@@ -53,7 +53,7 @@ describe('one-time codes', () => {
   it('refuses an expired code', async () => {
     const child = await createAccount(h.db, { profile: 'Student' });
     const { id, code } = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
-    await h.db.manager.update(OneTimeCode, { id }, { expiresAt: new Date(Date.now() - 1000) });
+    await h.db.transaction((m) => m.update(OneTimeCode, { id }, { expiresAt: new Date(Date.now() - 1000) }));
     expect(await h.domain.codes.matchLive(child.id, code)).toBeNull();
     expect(await h.domain.codes.liveCode(child.id)).toBeNull();
     expect(await h.db.transaction((m) => h.domain.codes.consume(m, id))).toBe(false);
@@ -89,6 +89,6 @@ describe('one-time codes', () => {
     const audit = JSON.stringify(await h.db.dataSource.query('SELECT * FROM audit_events'));
     expect(audit).toContain('code.generate');
     expect(audit).not.toContain(code);
-    expect(await h.db.manager.count(OneTimeCode, { where: { accountId: child.id, consumedAt: IsNull() } })).toBe(1);
+    expect(await h.db.read((m) => m.count(OneTimeCode, { where: { accountId: child.id, consumedAt: IsNull() } }))).toBe(1);
   });
 });

@@ -22,9 +22,9 @@ describe('authenticate', () => {
     const child = await createAccount(h.db, { profile: 'Student', login: 'enfant.test', password: PASSWORD });
     const result = await h.domain.login.authenticate({ login: '  Enfant.TEST ', secret: PASSWORD, ip: ip(), clientId: 'app' });
     expect(result).toMatchObject({ outcome: 'password', account: { id: child.id } });
-    const stored = await h.db.manager.findOneByOrFail(Account, { id: child.id });
+    const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.lastLoginAt).toBeInstanceOf(Date);
-    const events = await h.db.manager.find(AuditEvent, { where: { targetId: child.id, action: 'login.password' } });
+    const events = await h.db.read((m) => m.find(AuditEvent, { where: { targetId: child.id, action: 'login.password' } }));
     expect(events.map((e) => e.outcome)).toEqual(['success']);
     expect(JSON.parse(events[0]!.detail!)).toEqual({ clientId: 'app' });
   });
@@ -33,7 +33,7 @@ describe('authenticate', () => {
     const child = await createAccount(h.db, { profile: 'Student', password: PASSWORD });
     expect(await h.domain.login.authenticate({ login: child.login, secret: 'pas le bon mot de passe', ip: ip() })).toEqual({ outcome: 'invalid' });
     expect(await h.domain.login.authenticate({ login: 'personne.inconnue', secret: PASSWORD, ip: ip() })).toEqual({ outcome: 'invalid' });
-    const failures = await h.db.manager.find(AuditEvent, { where: { action: 'login.password', outcome: 'failure' } });
+    const failures = await h.db.read((m) => m.find(AuditEvent, { where: { action: 'login.password', outcome: 'failure' } }));
     const known = failures.find((e) => e.targetId === child.id)!;
     expect(JSON.parse(known.detail!)).toEqual({ clientId: null });
     const unknown = failures.find((e) => e.targetId === null)!;
@@ -49,7 +49,7 @@ describe('authenticate', () => {
     expect(await h.domain.login.authenticate({ login: child.login, secret: PASSWORD, ip: ip() })).toMatchObject({ outcome: 'password' });
     const typed = `${code.slice(0, 4).toUpperCase()} ${code.slice(4)}`;
     expect(await h.domain.login.authenticate({ login: child.login, secret: typed, ip: ip() })).toMatchObject({ outcome: 'code', codeId: id, codeKind: 'renewal', account: { id: child.id } });
-    const events = await h.db.manager.find(AuditEvent, { where: { targetId: child.id, action: 'login.code' } });
+    const events = await h.db.read((m) => m.find(AuditEvent, { where: { targetId: child.id, action: 'login.code' } }));
     expect(events).toHaveLength(1);
     expect(events[0]!.detail).not.toContain(code);
   });
@@ -67,7 +67,7 @@ describe('authenticate', () => {
     expect(await h.domain.login.authenticate({ login: child.login, secret: 'pas le bon mot de passe', ip: ip() })).toEqual({ outcome: 'invalid' });
     expect(await h.domain.login.authenticate({ login: child.login, secret: PASSWORD, ip: ip() })).toEqual({ outcome: 'blocked' });
     expect(await h.domain.login.authenticate({ login: child.login, secret: code, ip: ip() })).toEqual({ outcome: 'blocked' });
-    const outcomes = (await h.db.manager.find(AuditEvent, { where: { targetId: child.id }, order: { createdAt: 'ASC' } })).map((e) => `${e.action}:${e.outcome}`);
+    const outcomes = (await h.db.read((m) => m.find(AuditEvent, { where: { targetId: child.id }, order: { createdAt: 'ASC' } }))).map((e) => `${e.action}:${e.outcome}`);
     expect(outcomes).toEqual(expect.arrayContaining(['login.password:failure', 'login.password:blocked', 'login.code:blocked']));
   });
 
@@ -75,7 +75,7 @@ describe('authenticate', () => {
     const old = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 2048, timeCost: 1, parallelism: 1 });
     const child = await createAccount(h.db, { profile: 'Student', passwordHash: old });
     expect(await h.domain.login.authenticate({ login: child.login, secret: PASSWORD, ip: ip() })).toMatchObject({ outcome: 'password' });
-    const stored = await h.db.manager.findOneByOrFail(Account, { id: child.id });
+    const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.passwordHash).not.toBe(old);
     expect(stored.passwordHash).toContain('m=1024');
     expect(await h.domain.login.authenticate({ login: child.login, secret: PASSWORD, ip: ip() })).toMatchObject({ outcome: 'password' });
@@ -96,15 +96,15 @@ describe('completeCode', () => {
     expect(results.filter((r) => !r.ok && r.error === 'code_used')).toHaveLength(49);
     const winner = results.findIndex((r) => r.ok);
     expect(await h.domain.login.authenticate({ login: child.login, secret: `phrase secrète numéro ${winner}`, ip: ip() })).toMatchObject({ outcome: 'password' });
-    const stored = await h.db.manager.findOneByOrFail(Account, { id: child.id });
+    const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.activatedAt).toBeInstanceOf(Date);
-    expect(await h.db.manager.count(AuditEvent, { where: { targetId: child.id, action: 'password.set_from_code' } })).toBe(1);
+    expect(await h.db.read((m) => m.count(AuditEvent, { where: { targetId: child.id, action: 'password.set_from_code' } }))).toBe(1);
   });
 
   it('a renewal code replaces the password: the old one fails, the new one works, other sessions end', async () => {
     const child = await createAccount(h.db, { profile: 'Student', password: PASSWORD });
-    const activatedAt = (await h.db.manager.findOneByOrFail(Account, { id: child.id })).activatedAt;
-    await h.db.manager.insert(OidcArtifact, [artifact(child.id, 'Session', 's1'), artifact(child.id, 'RefreshToken', 'r1'), artifact(child.id, 'Interaction', 'i1')]);
+    const activatedAt = (await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }))).activatedAt;
+    await h.db.transaction((m) => m.insert(OidcArtifact, [artifact(child.id, 'Session', 's1'), artifact(child.id, 'RefreshToken', 'r1'), artifact(child.id, 'Interaction', 'i1')]));
     const { code } = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
     const matched = await h.domain.login.authenticate({ login: child.login, secret: code, ip: ip() });
     if (matched.outcome !== 'code') throw new Error(`expected code, got ${matched.outcome}`);
@@ -114,10 +114,10 @@ describe('completeCode', () => {
     expect(await h.domain.login.authenticate({ login: child.login, secret: PASSWORD, ip: ip() })).toEqual({ outcome: 'invalid' });
     expect(await h.domain.login.authenticate({ login: child.login, secret: 'un tout nouveau mot de passe', ip: ip() })).toMatchObject({ outcome: 'password' });
     expect(await h.domain.login.authenticate({ login: child.login, secret: code, ip: ip() })).toEqual({ outcome: 'invalid' });
-    const stored = await h.db.manager.findOneByOrFail(Account, { id: child.id });
+    const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.activatedAt?.getTime()).toBe(activatedAt?.getTime());
     expect(stored.passwordChangedAt!.getTime()).toBeGreaterThan(activatedAt!.getTime() - 1);
-    expect((await h.db.manager.find(OidcArtifact, { where: { accountId: child.id } })).map((a) => a.model)).toEqual(['Interaction']);
+    expect((await h.db.read((m) => m.find(OidcArtifact, { where: { accountId: child.id } }))).map((a) => a.model)).toEqual(['Interaction']);
   });
 
   it('refuses a mismatch, a policy failure and the code itself, writing nothing', async () => {
@@ -130,7 +130,7 @@ describe('completeCode', () => {
     expect(await attempt(code.toUpperCase())).toMatchObject({ ok: false, error: 'policy', message: expect.stringMatching(/code reçu/) });
     expect(await attempt('password1')).toMatchObject({ ok: false, error: 'policy', message: expect.stringMatching(/trop courant/) });
     expect((await h.domain.codes.liveCode(child.id))?.id).toBe(codeId);
-    expect((await h.db.manager.findOneByOrFail(Account, { id: child.id })).passwordHash).toBeNull();
+    expect((await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }))).passwordHash).toBeNull();
   });
 
   it('refuses a code of another account, a revoked code, and a blocked account', async () => {
@@ -141,7 +141,7 @@ describe('completeCode', () => {
     expect(await h.domain.login.completeCode({ ...input, accountId: other.id, codeId: first.id })).toMatchObject({ ok: false, error: 'code_used' });
     const second = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
     expect(await h.domain.login.completeCode({ ...input, accountId: child.id, codeId: first.id })).toMatchObject({ ok: false, error: 'code_used' });
-    await h.db.manager.update(Account, { id: child.id }, { blockedAt: new Date() });
+    await h.db.transaction((m) => m.update(Account, { id: child.id }, { blockedAt: new Date() }));
     expect(await h.domain.login.completeCode({ ...input, accountId: child.id, codeId: second.id })).toMatchObject({ ok: false, error: 'code_used' });
   });
 });

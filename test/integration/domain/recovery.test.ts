@@ -29,7 +29,7 @@ describe('password reset links', () => {
 
     expect((await h.domain.recovery.findResetToken(token))?.id).toBe(parent.id);
     expect(await h.domain.recovery.findResetToken('x'.repeat(43))).toBeNull();
-    await h.db.manager.insert(OidcArtifact, { model: 'Session', id: 'sess-parent', payload: '{}', grantId: null, uid: null, userCode: null, accountId: parent.id, expiresAt: null, consumedAt: null });
+    await h.db.transaction((m) => m.insert(OidcArtifact, { model: 'Session', id: 'sess-parent', payload: '{}', grantId: null, uid: null, userCode: null, accountId: parent.id, expiresAt: null, consumedAt: null }));
 
     const mismatch = await h.domain.recovery.completeReset({ token, newPassword: 'nouvelle phrase de passe', confirmation: 'autre chose', ip: '192.0.2.10' });
     expect(mismatch).toMatchObject({ ok: false, error: 'mismatch' });
@@ -41,8 +41,8 @@ describe('password reset links', () => {
 
     expect(await h.domain.login.authenticate({ login: parent.login, secret: PASSWORD, ip: '192.0.2.11' })).toEqual({ outcome: 'invalid' });
     expect(await h.domain.login.authenticate({ login: parent.login, secret: 'nouvelle phrase de passe', ip: '192.0.2.11' })).toMatchObject({ outcome: 'password' });
-    expect(await h.db.manager.count(OidcArtifact, { where: { accountId: parent.id } })).toBe(0);
-    expect(await h.db.manager.count(AuditEvent, { where: { targetId: parent.id, action: 'password.reset', outcome: 'success' } })).toBe(1);
+    expect(await h.db.read((m) => m.count(OidcArtifact, { where: { accountId: parent.id } }))).toBe(0);
+    expect(await h.db.read((m) => m.count(AuditEvent, { where: { targetId: parent.id, action: 'password.reset', outcome: 'success' } }))).toBe(1);
   });
 
   it('answers the same for an unknown identifiant, an account without email and a blocked one, mailing nothing', async () => {
@@ -54,7 +54,7 @@ describe('password reset links', () => {
     }
     await h.domain.mail.idle();
     expect(h.mails()).toHaveLength(before);
-    const reasons = (await h.db.manager.find(AuditEvent, { where: { action: 'password.reset_request', outcome: 'refused' } })).map((e) => JSON.parse(e.detail!).reason);
+    const reasons = (await h.db.read((m) => m.find(AuditEvent, { where: { action: 'password.reset_request', outcome: 'refused' } }))).map((e) => JSON.parse(e.detail!).reason);
     expect(reasons).toEqual(expect.arrayContaining(['unknown_login', 'no_email', 'blocked']));
   });
 
@@ -65,7 +65,7 @@ describe('password reset links', () => {
     await h.domain.recovery.requestPasswordReset({ login: parent.login, ip: '192.0.2.13' });
     await h.domain.mail.idle();
     expect(h.mails()).toHaveLength(before + 1);
-    expect(await h.db.manager.count(PasswordResetToken, { where: { accountId: parent.id } })).toBe(1);
+    expect(await h.db.read((m) => m.count(PasswordResetToken, { where: { accountId: parent.id } }))).toBe(1);
   });
 
   it('for a child without email, mails the link to the teacher; a never-activated child gets activated', async () => {
@@ -80,7 +80,7 @@ describe('password reset links', () => {
     expect(body).toContain('test enfant');
     const done = await h.domain.recovery.completeReset({ token: tokenIn(body)!, newPassword: 'la phrase de l’enfant', confirmation: 'la phrase de l’enfant', ip: '192.0.2.14' });
     expect(done.ok).toBe(true);
-    const stored = await h.db.manager.findOneByOrFail(Account, { id: child.id });
+    const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.activatedAt).toBeInstanceOf(Date);
     expect(stored.lastLoginAt).toBeNull();
     expect(await h.domain.codes.liveCode(child.id)).toBeNull(); // the activation code is no longer needed

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => ts?.stop());
 
 const issue = (accountId: string, kind: 'activation' | 'renewal') => ts.server.domain.codes.issue({ accountId, kind, createdBy: null });
-const reload = (id: string) => ts.server.db.manager.findOneByOrFail(Account, { id });
+const reload = (id: string) => ts.server.db.read((m) => m.findOneByOrFail(Account, { id }));
 
 /** authorize → CONNEXION with the code → the password page. */
 async function openWithCode(login: string, code: string, browser = new Browser()) {
@@ -100,7 +100,7 @@ describe('renewal code', () => {
     const second = await issue(child.id, 'renewal');
     expect((await openWithCode('noe.bernard', first.code)).page.status).toBe(401);
 
-    await ts.server.db.manager.update(OneTimeCode, { id: second.id }, { expiresAt: new Date(Date.now() - 1000) });
+    await ts.server.db.transaction((m) => m.update(OneTimeCode, { id: second.id }, { expiresAt: new Date(Date.now() - 1000) }));
     expect((await openWithCode('noe.bernard', second.code)).page.status).toBe(401);
 
     const third = await issue(child.id, 'renewal');
@@ -134,7 +134,7 @@ describe('blocked accounts', () => {
   it('sign in with nothing: neither the password nor a code', async () => {
     const child = await createAccount(ts.server.db, { login: 'tom.leroy', firstName: 'Tom', lastName: 'Leroy', profile: 'Student', password: 'mot de passe de tom', classIds: [classId] });
     const { code } = await issue(child.id, 'renewal');
-    await ts.server.db.manager.update(Account, { id: child.id }, { blockedAt: new Date() });
+    await ts.server.db.transaction((m) => m.update(Account, { id: child.id }, { blockedAt: new Date() }));
     const browser = new Browser();
     const connexion = await browser.go((await authorizationRequest(app)).url.toString());
     const byPassword = await submitLogin(browser, connexion, 'tom.leroy', 'mot de passe de tom');

@@ -53,13 +53,13 @@ describe('TypeOrmAdapter', () => {
     expect(results.slice(0, 40).every((r) => r.status === 'fulfilled')).toBe(true);
     expect(results[40]!.status).toBe('rejected');
     for (let i = 0; i < 40; i++) expect(await tokens.find(`batch-${i}`)).toMatchObject({ n: i });
-    expect(await db.manager.countBy(OidcArtifact, { model: 'AccessToken', id: 'dup-1' })).toBe(1);
+    expect(await db.read((m) => m.countBy(OidcArtifact, { model: 'AccessToken', id: 'dup-1' }))).toBe(1);
   });
 
   it('honours expiry on read', async () => {
     const codes = adapter('AuthorizationCode');
     await codes.upsert('c-exp', { jti: 'c-exp', grantId: 'g-2' }, 1);
-    await db.manager.update(OidcArtifact, { model: 'AuthorizationCode', id: 'c-exp' }, { expiresAt: new Date(Date.now() - 1000) });
+    await db.transaction((m) => m.update(OidcArtifact, { model: 'AuthorizationCode', id: 'c-exp' }, { expiresAt: new Date(Date.now() - 1000) }));
     expect(await codes.find('c-exp')).toBeUndefined();
   });
 
@@ -90,7 +90,7 @@ describe('TypeOrmAdapter', () => {
   it('keeps the account of every artifact, so an account can be revoked at once', async () => {
     await adapter('Interaction').upsert('i-1', { jti: 'i-1', session: { accountId: 'acc-5' } } as never, 60);
     await adapter('Grant').upsert('g-5', { jti: 'g-5', accountId: 'acc-5' }, 60);
-    const rows = await db.manager.findBy(OidcArtifact, { accountId: 'acc-5' });
+    const rows = await db.read((m) => m.findBy(OidcArtifact, { accountId: 'acc-5' }));
     expect(rows.map((r) => r.model).sort()).toEqual(['Grant', 'Interaction']);
   });
 

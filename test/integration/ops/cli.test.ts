@@ -57,11 +57,11 @@ describe('ent-idp code', () => {
 describe('ent-idp account', () => {
   it('blocks (ending the sessions and tokens) and unblocks, idempotently', async () => {
     const db = await openDatabase({ url: database.url, poolSize: 2, timeoutMs: 5000 });
-    const account = await db.manager.findOneByOrFail(Account, { login: 'eleve.active' });
-    await db.manager.insert(OidcArtifact, {
+    const account = await db.read((m) => m.findOneByOrFail(Account, { login: 'eleve.active' }));
+    await db.transaction((m) => m.insert(OidcArtifact, {
       model: 'Session', id: 'sess-1', payload: '{}', grantId: null, uid: 'uid-1', userCode: null, accountId: account.id,
       expiresAt: new Date(Date.now() + 3600_000), consumedAt: null,
-    } as never);
+    } as never));
     await db.close();
 
     const block = await cli(['account', 'block', 'eleve.active'], env);
@@ -73,8 +73,8 @@ describe('ent-idp account', () => {
     expect(oneLine(code.stderr)).toMatch(/is blocked: unblock it first/);
 
     const check = await openDatabase({ url: database.url, poolSize: 2, timeoutMs: 5000 });
-    expect((await check.manager.findOneByOrFail(Account, { login: 'eleve.active' })).blockedAt).not.toBeNull();
-    expect(await check.manager.countBy(OidcArtifact, { accountId: account.id })).toBe(0);
+    expect((await check.read((m) => m.findOneByOrFail(Account, { login: 'eleve.active' }))).blockedAt).not.toBeNull();
+    expect(await check.read((m) => m.countBy(OidcArtifact, { accountId: account.id }))).toBe(0);
     await check.close();
 
     const unblock = await cli(['account', 'unblock', 'eleve.active'], env);

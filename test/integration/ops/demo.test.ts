@@ -51,11 +51,11 @@ describe('demo school and demo ENT application (in process)', () => {
   it('seeds an empty database only, with the seed’s school, relatives and roles', async () => {
     expect(summary).toContain('École de la Somme');
     expect(await seedDemoIfEmpty(ts.server.domain, ts.config)).toBeNull();
-    const { manager } = ts.server.db;
-    expect(await manager.countBy(Account, { login: 'enfant.test', birthDate: '2010-08-01' })).toBe(1);
-    expect(await manager.count(RelativeLink)).toBe(5);
-    expect(await manager.countBy(RoleAssignment, { role: 'class-admin' })).toBe(2);
-    expect(await manager.countBy(RoleAssignment, { role: 'school-admin' })).toBe(1);
+    const { db } = ts.server;
+    expect(await db.read((m) => m.countBy(Account, { login: 'enfant.test', birthDate: '2010-08-01' }))).toBe(1);
+    expect(await db.read((m) => m.count(RelativeLink))).toBe(5);
+    expect(await db.read((m) => m.countBy(RoleAssignment, { role: 'class-admin' }))).toBe(2);
+    expect(await db.read((m) => m.countBy(RoleAssignment, { role: 'school-admin' }))).toBe(1);
     const teacher = await ts.server.domain.login.authenticate({ login: 'claire.lefebvre', secret: DEMO_PASSWORD, ip: '127.0.0.1' });
     expect(teacher.outcome).toBe('password');
     expect((await ts.server.domain.login.authenticate({ login: 'hugo.durand', secret: DEMO_PASSWORD, ip: '127.0.0.1' })).outcome).toBe('blocked');
@@ -108,11 +108,11 @@ describe('seedDemoIfEmpty', () => {
   it('returns null when the database already has accounts', async () => {
     const ts = await startTestServer();
     try {
-      await ts.server.domain.db.manager.insert(Account, {
+      await ts.server.domain.db.transaction((m) => m.insert(Account, {
         id: '00000000-0000-4000-8000-000000000001', login: 'quelqu.un', firstName: 'Q', lastName: 'U', searchFirstName: 'q', searchLastName: 'u',
         birthDate: null, profile: 'Personnel', email: null, structureId: null, externalId: null, passwordHash: null, activatedAt: null,
         blockedAt: null, lastLoginAt: null, passwordChangedAt: null, createdAt: new Date(), updatedAt: new Date(),
-      });
+      }));
       expect(await seedDemoIfEmpty(ts.server.domain, loadConfig({ env: { NODE_ENV: 'test' } }))).toBeNull();
     } finally {
       await ts.stop();

@@ -30,10 +30,10 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const byExternal = async (externalId: string) => t.db.manager.findOneByOrFail(Account, { externalId });
+const byExternal = async (externalId: string) => t.db.read((m) => m.findOneByOrFail(Account, { externalId }));
 const classNamesOf = async (accountId: string) => {
-  const rows = await t.db.manager.find(Membership, { where: { accountId } });
-  const classes = await t.db.manager.find(SchoolClass);
+  const rows = await t.db.read((m) => m.find(Membership, { where: { accountId } }));
+  const classes = await t.db.read((m) => m.find(SchoolClass));
   return rows.map((m) => classes.find((c) => c.id === m.classId)!.name).sort();
 };
 
@@ -54,13 +54,13 @@ describe('roster import', () => {
       '4: date_naissance: "31/02/2015" is not a date (JJ/MM/AAAA or AAAA-MM-JJ)',
       '5: parents_de: only a Parent row can name children',
     ]);
-    expect(await t.db.manager.count(Account)).toBe(1);
-    expect(await t.db.manager.count(Structure)).toBe(0);
+    expect(await t.db.read((m) => m.count(Account))).toBe(1);
+    expect(await t.db.read((m) => m.count(Structure))).toBe(0);
 
     // Cross-row problems are found before anything is written too.
     const unknownChild = example.replace('P2005;E1004;', 'P2005;E1004|E7777;');
     await expect(importRoster(domain, unknownChild, { schoolYear: YEAR })).rejects.toThrow(RosterInvalid);
-    expect(await t.db.manager.count(Account)).toBe(1);
+    expect(await t.db.read((m) => m.count(Account))).toBe(1);
     expect(() => checkRows('nom;prenom\nA;B\n')).toThrow(RosterFileError);
   });
 
@@ -83,15 +83,15 @@ describe('roster import', () => {
       `ent-idp: import: 3 error(s) in ${file}, nothing imported`,
     ]);
     expect(refused.stderr).not.toContain('\u001b');
-    expect(await t.db.manager.count(Account)).toBe(1);
-    expect(await t.db.manager.count(Structure)).toBe(0);
+    expect(await t.db.read((m) => m.count(Account))).toBe(1);
+    expect(await t.db.read((m) => m.count(Structure))).toBe(0);
   }, 60_000);
 
   it('a dry run reports without writing', async () => {
     const dry = await importRoster(domain, example, { schoolYear: YEAR, dryRun: true });
     expect(dry.accounts).toEqual({ created: 20, updated: 0, unchanged: 0 });
     expect(dry.newAccounts.every((a) => a.code === null)).toBe(true);
-    expect(await t.db.manager.count(Account)).toBe(1);
+    expect(await t.db.read((m) => m.count(Account))).toBe(1);
   });
 
   it('imports config/examples/roster.csv: accounts, identifiants, classes, roles, links, activation codes', async () => {
@@ -113,23 +113,23 @@ describe('roster import', () => {
     expect(eloise).toMatchObject({ firstName: 'Éloïse', lastName: 'Lefèvre', birthDate: '2016-02-14', profile: 'Student', searchLastName: 'lefevre' });
     // The relative of two children.
     const karima = await byExternal('P2003');
-    const children = await t.db.manager.find(RelativeLink, { where: { relativeId: karima.id } });
+    const children = await t.db.read((m) => m.find(RelativeLink, { where: { relativeId: karima.id } }));
     expect(children.map((l) => l.studentId).sort()).toEqual([(await byExternal('E1006')).id, (await byExternal('E1007')).id].sort());
     // Teachers administer their class.
     const helene = await byExternal('T3001');
-    const roles = await t.db.manager.find(RoleAssignment, { where: { accountId: helene.id } });
-    const cm1b = await t.db.manager.findOneByOrFail(SchoolClass, { name: 'CM1 B' });
+    const roles = await t.db.read((m) => m.find(RoleAssignment, { where: { accountId: helene.id } }));
+    const cm1b = await t.db.read((m) => m.findOneByOrFail(SchoolClass, { name: 'CM1 B' }));
     expect(roles).toEqual([expect.objectContaining({ role: 'class-admin', scopeId: cm1b.id })]);
     expect(cm1b.schoolYear).toBe(YEAR);
   });
 
   it('importing the same file again changes nothing', async () => {
-    const codes = await t.db.manager.count(OneTimeCode);
+    const codes = await t.db.read((m) => m.count(OneTimeCode));
     const again = await importRoster(domain, example, { schoolYear: YEAR });
     expect(again.accounts).toEqual({ created: 0, updated: 0, unchanged: 20 });
     expect([again.memberships, again.roles, again.links]).toEqual([{ added: 0, removed: 0 }, { added: 0, removed: 0 }, { added: 0, removed: 0 }]);
-    expect(await t.db.manager.count(Account)).toBe(21);
-    expect(await t.db.manager.count(OneTimeCode)).toBe(codes);
+    expect(await t.db.read((m) => m.count(Account))).toBe(21);
+    expect(await t.db.read((m) => m.count(OneTimeCode))).toBe(codes);
   });
 
   it('a modified copy updates names, email, class and links, adds newcomers, never duplicates', async () => {
@@ -145,16 +145,16 @@ describe('roster import', () => {
     // Class changes are memberships, not account fields: 2 accounts have new fields.
     expect(report.accounts).toEqual({ created: 1, updated: 2, unchanged: 18 });
     expect(report.newAccounts.map((a) => a.login)).toEqual(['lea.dubois4']);
-    expect(await t.db.manager.count(Account)).toBe(22);
+    expect(await t.db.read((m) => m.count(Account))).toBe(22);
     expect((await byExternal('E1001')).lastName).toBe('Lefèvre-Martin');
     expect((await byExternal('E1001')).login).toBe('eloise.lefevre'); // identifiants never change
     expect(await classNamesOf((await byExternal('E1004')).id)).toEqual(['CM2 A']);
     const sofiane = await byExternal('P2004');
     expect(sofiane.email).toBe('sofiane.benali@example.fr');
-    expect(await t.db.manager.countBy(RelativeLink, { relativeId: sofiane.id })).toBe(1);
+    expect(await t.db.read((m) => m.countBy(RelativeLink, { relativeId: sofiane.id }))).toBe(1);
     const helene = await byExternal('T3001');
-    const cm2a = await t.db.manager.findOneByOrFail(SchoolClass, { name: 'CM2 A' });
-    expect(await t.db.manager.find(RoleAssignment, { where: { accountId: helene.id } })).toEqual([expect.objectContaining({ scopeId: cm2a.id })]);
+    const cm2a = await t.db.read((m) => m.findOneByOrFail(SchoolClass, { name: 'CM2 A' }));
+    expect(await t.db.read((m) => m.find(RoleAssignment, { where: { accountId: helene.id } }))).toEqual([expect.objectContaining({ scopeId: cm2a.id })]);
     expect(report.memberships).toEqual({ added: 3, removed: 2 });
   });
 

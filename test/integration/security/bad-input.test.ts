@@ -226,7 +226,7 @@ describe('admin page form (fast-check)', () => {
     // Only accounts of another class were ever named with a real action: 404, nothing done.
     const after = await counts(ts);
     expect(after.one_time_codes).toBe(before.one_time_codes);
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: school.studentsB[0]!.id })).blockedAt).toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: school.studentsB[0]!.id }))).blockedAt).toBeNull();
     for (const q of ['%FF%FE', 'a%00b', 'onglet[]=x&onglet[]=y']) {
       const page = await browser.request(`${ts.url}/admin/classes/${school.classA.id}?q=${q}&page=${q}&onglet=${q}`);
       expectFrenchPage(page, q);

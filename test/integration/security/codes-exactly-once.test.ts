@@ -30,20 +30,20 @@ describe('a code regenerated while its password page is open', () => {
 
     // The teacher regenerates while the child's password page is open.
     const { code: second } = await issueCode(ts, child.id, kind);
-    const before = await ts.server.db.manager.findOneByOrFail(Account, { id: child.id });
-    const audits = await ts.server.db.manager.countBy(AuditEvent, { targetId: child.id });
+    const before = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
+    const audits = await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }));
 
     const refused = await choosePassword(browser, page, NEW_PASSWORD);
     expect(refused.status).toBe(409);
     expect(textOf(refused)).toContain("Ce code n'est plus valable");
     expect(refused.url.startsWith('https://app.example.test')).toBe(false);
 
-    const after = await ts.server.db.manager.findOneByOrFail(Account, { id: child.id });
+    const after = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(after.passwordHash).toBe(before.passwordHash);
     expect(after.activatedAt?.getTime() ?? null).toBe(before.activatedAt?.getTime() ?? null);
     expect(after.passwordChangedAt?.getTime() ?? null).toBe(before.passwordChangedAt?.getTime() ?? null);
-    expect(await ts.server.db.manager.countBy(AuditEvent, { targetId: child.id })).toBe(audits);
-    const rows = await ts.server.db.manager.findBy(OneTimeCode, { accountId: child.id });
+    expect(await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }))).toBe(audits);
+    const rows = await ts.server.db.read((m) => m.findBy(OneTimeCode, { accountId: child.id }));
     expect(rows.filter((r) => r.consumedAt !== null)).toHaveLength(0);
     expect((await ts.server.domain.codes.liveCode(child.id))?.code).toBe(second);
     if (kind === 'renewal') await signIn(app, child.login, OLD_PASSWORD);
@@ -71,7 +71,7 @@ describe('code expiry across a restart', () => {
       const expiring = await issueCode(first, shortLived.id, 'activation');
       const lasting = await issueCode(first, longLived.id, 'renewal');
       // The expiry is stored with the code, decided at generation.
-      const stored = await first.server.db.manager.findOneByOrFail(OneTimeCode, { id: expiring.id });
+      const stored = await first.server.db.read((m) => m.findOneByOrFail(OneTimeCode, { id: expiring.id }));
       expect(stored.expiresAt.getTime()).toBe(expiring.expiresAt.getTime());
       expect(stored.expiresAt.getTime() - stored.createdAt.getTime()).toBe(3000);
       await first.stop({ keepDatabase: true });
@@ -86,7 +86,7 @@ describe('code expiry across a restart', () => {
       const refused = await openWithCode(app, shortLived.login, expiring.code);
       expect(refused.page.status).toBe(401);
       expect(textOf(refused.page)).toContain('Identifiant ou mot de passe incorrect.');
-      expect((await second.server.db.manager.findOneByOrFail(Account, { id: shortLived.id })).passwordHash).toBeNull();
+      expect((await second.server.db.read((m) => m.findOneByOrFail(Account, { id: shortLived.id }))).passwordHash).toBeNull();
       expect(await second.server.domain.codes.liveCode(shortLived.id)).toBeNull();
 
       const works = await openWithCode(app, longLived.login, lasting.code);

@@ -23,7 +23,7 @@ afterAll(() => ts?.stop());
 
 const CSRF_WORDS = 'Cette page a expiré';
 const post = (browser: Browser, url: string, form: Record<string, string>) => browser.request(new URL(url, ts.url).href, { form });
-const blocked = async (id: string) => (await ts.server.db.manager.findOneByOrFail(Account, { id })).blockedAt;
+const blocked = async (id: string) => (await ts.server.db.read((m) => m.findOneByOrFail(Account, { id }))).blockedAt;
 
 describe('CSRF on every form', () => {
   test('CONNEXION: without the token, with a forged one, or with another session’s: 403, not signed in', async () => {
@@ -54,7 +54,7 @@ describe('CSRF on every form', () => {
     const res = await post(browser, action, { nouveau_mot_de_passe: 'ma cabane au fond du jardin', confirmation: 'ma cabane au fond du jardin' });
     expect(res.status).toBe(403);
     expect(textOf(res)).toContain(CSRF_WORDS);
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: child.id })).passwordHash).toBeNull();
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }))).passwordHash).toBeNull();
     expect((await ts.server.domain.codes.liveCode(child.id))?.code).toBe(code);
     expect((await choosePassword(browser, page, 'ma cabane au fond du jardin')).url.startsWith(REDIRECT_URI)).toBe(true);
   });
@@ -64,17 +64,17 @@ describe('CSRF on every form', () => {
     const { page } = await connexion(thirdParty, browser);
     const consent = await submitLogin(browser, page, school.relativesA[0]!.login, PASSWORD);
     expect(consent.html).toContain('/consentement');
-    const grants = await ts.server.db.manager.countBy(OidcArtifact, { model: 'Grant' });
+    const grants = await ts.server.db.read((m) => m.countBy(OidcArtifact, { model: 'Grant' }));
     const res = await post(browser, formOf(consent, '/consentement').action, { decision: 'autoriser' });
     expect(res.status).toBe(403);
     expect(textOf(res)).toContain(CSRF_WORDS);
-    expect(await ts.server.db.manager.countBy(OidcArtifact, { model: 'Grant' })).toBe(grants);
+    expect(await ts.server.db.read((m) => m.countBy(OidcArtifact, { model: 'Grant' }))).toBe(grants);
   });
 
   test('« Mot de passe oublié », « Identifiant oublié »: 403, no mail, no reset link stored', async () => {
     const browser = new Browser();
     await browser.go(`${ts.url}/mot-de-passe-oublie`);
-    const tokens = await ts.server.db.manager.count(PasswordResetToken);
+    const tokens = await ts.server.db.read((m) => m.count(PasswordResetToken));
     const a = await post(browser, '/mot-de-passe-oublie', { identifiant: school.relativesA[0]!.login });
     const b = await post(browser, '/identifiant-oublie', { courriel: 'pierre@example.fr' });
     await ts.server.domain.mail.idle();
@@ -82,7 +82,7 @@ describe('CSRF on every form', () => {
       expect(res.status).toBe(403);
       expect(textOf(res)).toContain(CSRF_WORDS);
     }
-    expect(await ts.server.db.manager.count(PasswordResetToken)).toBe(tokens);
+    expect(await ts.server.db.read((m) => m.count(PasswordResetToken))).toBe(tokens);
   });
 
   test('the reset link’s form: 403, the password is unchanged and the link still works', async () => {
@@ -90,13 +90,13 @@ describe('CSRF on every form', () => {
     const token = await resetLinkFor(parent.login);
     const browser = new Browser();
     const page = await browser.go(`${ts.url}/mot-de-passe/reinitialiser/${token}`);
-    const before = (await ts.server.db.manager.findOneByOrFail(Account, { id: parent.id })).passwordHash;
+    const before = (await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: parent.id }))).passwordHash;
     const res = await post(browser, `/mot-de-passe/reinitialiser/${token}`, { nouveau_mot_de_passe: 'un autre mot de passe long', confirmation: 'un autre mot de passe long' });
     expect(res.status).toBe(403);
-    expect((await ts.server.db.manager.findOneByOrFail(Account, { id: parent.id })).passwordHash).toBe(before);
+    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: parent.id }))).passwordHash).toBe(before);
     const ok = await browser.submit(page, '', { nouveau_mot_de_passe: 'un autre mot de passe long', confirmation: 'un autre mot de passe long' });
     expect(textOf(ok)).toContain('Votre mot de passe a été modifié');
-    await ts.server.db.manager.update(Account, { id: parent.id }, { passwordHash: before });
+    await ts.server.db.transaction((m) => m.update(Account, { id: parent.id }, { passwordHash: before }));
   });
 
   test('admin page: every action and Déconnexion refuse a post without the token; nothing happens', async () => {
@@ -168,7 +168,7 @@ describe('CSRF on every form', () => {
 
 /** Asks for a reset link through the public form and reads it from the mail. */
 async function resetLinkFor(login: string): Promise<string> {
-  const before = new Set((await ts.server.db.manager.find(PasswordResetToken)).map((t) => t.id));
+  const before = new Set((await ts.server.db.read((m) => m.find(PasswordResetToken))).map((t) => t.id));
   const browser = new Browser();
   const page = await browser.go(`${ts.url}/mot-de-passe-oublie`);
   await browser.submit(page, '/mot-de-passe-oublie', { identifiant: login });
@@ -178,7 +178,7 @@ async function resetLinkFor(login: string): Promise<string> {
   const dir = ts.config.mail.dir;
   const newest = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
   const token = /\/mot-de-passe\/reinitialiser\/([\w-]+)/.exec(readFileSync(newest, 'utf8').replace(/=\r?\n/g, ''))?.[1];
-  expect((await ts.server.db.manager.find(PasswordResetToken)).some((t) => !before.has(t.id))).toBe(true);
+  expect((await ts.server.db.read((m) => m.find(PasswordResetToken))).some((t) => !before.has(t.id))).toBe(true);
   return token!;
 }
 

@@ -204,8 +204,8 @@ mysqlOnly?.('MariaDB behind a cut link', () => {
     for (const s of statuses) expect([303, 503]).toContain(s);
 
     for (const a of accounts) {
-      const account = await ts.server.db.manager.findOneByOrFail(Account, { id: a.id });
-      const code = await ts.server.db.manager.findOneByOrFail(OneTimeCode, { id: a.codeId });
+      const account = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: a.id }));
+      const code = await ts.server.db.read((m) => m.findOneByOrFail(OneTimeCode, { id: a.codeId }));
       const consumed = code.consumedAt !== null;
       const passwordSet = account.passwordHash !== null;
       expect({ login: a.login, consumed, passwordSet, activated: account.activatedAt !== null }).toEqual({ login: a.login, consumed: passwordSet, passwordSet, activated: passwordSet });

@@ -245,7 +245,7 @@ describe('hostile names are text, never markup', () => {
     expect(text).not.toContain('&lt;');
     expect(text).not.toContain('&#39;');
     // Handing out sheets is audited, one event per sheet, without the code.
-    const printed = await ts.server.db.manager.find(AuditEvent, { where: { action: 'connection_sheet.print', targetId: In([hostile.id, irish.id]) } });
+    const printed = await ts.server.db.read((m) => m.find(AuditEvent, { where: { action: 'connection_sheet.print', targetId: In([hostile.id, irish.id]) } }));
     expect(printed.map((e) => e.targetId).sort()).toEqual([hostile.id, irish.id].sort());
     expect(printed.map((e) => JSON.parse(e.detail!).format)).toEqual(['pdf', 'pdf']);
   });

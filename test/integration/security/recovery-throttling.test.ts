@@ -49,7 +49,7 @@ async function client(ip: string) {
   };
 }
 
-const throttledAudits = (action: string) => ts.server.db.manager.find(AuditEvent, { where: { action, outcome: 'throttled' } });
+const throttledAudits = (action: string) => ts.server.db.read((m) => m.find(AuditEvent, { where: { action, outcome: 'throttled' } }));
 
 describe('« Identifiant oublié » compares addresses exactly and mails the stored one', () => {
   it('a look-alike address (exámple.fr) gets no mail; the same address in capitals gets one, sent to the stored address', async () => {

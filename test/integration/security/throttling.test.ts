@@ -46,7 +46,7 @@ async function attacker(server: TestServer, ip: string, client = app) {
 }
 
 /** Attempts that reached the password check (audited as failures) from this IP. */
-const verifications = (ip: string) => ts.server.db.manager.countBy(AuditEvent, { action: 'login.password', outcome: 'failure', ip });
+const verifications = (ip: string) => ts.server.db.read((m) => m.countBy(AuditEvent, { action: 'login.password', outcome: 'failure', ip }));
 
 describe('a scripted attack on one account from one IP', () => {
   it('1,000 attempts (20 in parallel): at most LOGIN_MAX_FAILURES reach the password check, the rest are 429; the child signs in from another IP', async () => {
@@ -84,7 +84,7 @@ describe('a scripted attack on one account from one IP', () => {
     const before = await throttledMetric();
     for (let i = 0; i < 50; i++) expect(await bot.attempt(ts.url, 'ines.flot', `encore ${i}`)).toBe(429);
     expect((await throttledMetric()) - before).toBe(50);
-    const events = await ts.server.db.manager.find(AuditEvent, { where: { action: 'login.password', outcome: 'throttled', ip: '203.0.113.51' }, order: { createdAt: 'ASC' } });
+    const events = await ts.server.db.read((m) => m.find(AuditEvent, { where: { action: 'login.password', outcome: 'throttled', ip: '203.0.113.51' }, order: { createdAt: 'ASC' } }));
     expect(events.map((e) => JSON.parse(e.detail!).throttledCount)).toEqual([1, 10]);
   });
 
@@ -114,7 +114,7 @@ describe('a scripted attack on one account from one IP', () => {
 
 /** The addresses the audit trail holds for this account's password attempts. */
 const auditedIps = async (server: TestServer, accountId: string) =>
-  (await server.server.db.manager.findBy(AuditEvent, { action: 'login.password', targetId: accountId })).map((e) => e.ip);
+  (await server.server.db.read((m) => m.findBy(AuditEvent, { action: 'login.password', targetId: accountId }))).map((e) => e.ip);
 
 /** Wrong passwords, each attempt with its own X-Forwarded-For; the statuses. */
 async function guesses(bot: Awaited<ReturnType<typeof attacker>>, login: string, forwardedFor: (i: number) => string, count = 40) {

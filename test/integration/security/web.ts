@@ -34,12 +34,12 @@ export async function dumpDatabase(ts: TestServer): Promise<string> {
   const db = ts.server.db;
   const mysql = ts.database.kind === 'mysql';
   const tables: string[] = mysql
-    ? ((await db.manager.query('SHOW TABLES')) as Record<string, string>[]).map((r) => Object.values(r)[0]!)
-    : ((await db.manager.query("SELECT name FROM sqlite_master WHERE type = 'table'")) as { name: string }[]).map((r) => r.name);
+    ? ((await db.read((m) => m.query('SHOW TABLES'))) as Record<string, string>[]).map((r) => Object.values(r)[0]!)
+    : ((await db.read((m) => m.query("SELECT name FROM sqlite_master WHERE type = 'table'"))) as { name: string }[]).map((r) => r.name);
   if (tables.length < 5) throw new Error(`only ${tables.length} tables found`);
   const parts: string[] = [];
   for (const table of tables) {
-    const rows = (await db.manager.query(mysql ? `SELECT * FROM \`${table}\`` : `SELECT * FROM "${table}"`)) as Record<string, unknown>[];
+    const rows = (await db.read((m) => m.query(mysql ? `SELECT * FROM \`${table}\`` : `SELECT * FROM "${table}"`))) as Record<string, unknown>[];
     parts.push(`== ${table} (${rows.length})`);
     for (const row of rows) {
       parts.push(
@@ -57,7 +57,7 @@ export async function counts(ts: TestServer, tables = ['accounts', 'one_time_cod
   const mysql = ts.database.kind === 'mysql';
   const out: Record<string, number> = {};
   for (const t of tables) {
-    const [row] = (await ts.server.db.manager.query(`SELECT COUNT(*) AS n FROM ${mysql ? `\`${t}\`` : `"${t}"`}`)) as { n: number | string }[];
+    const [row] = (await ts.server.db.read((m) => m.query(`SELECT COUNT(*) AS n FROM ${mysql ? `\`${t}\`` : `"${t}"`}`))) as { n: number | string }[];
     out[t] = Number(row!.n);
   }
   return out;
