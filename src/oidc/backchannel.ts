@@ -156,14 +156,16 @@ export function startLogoutDeliveries(deps: LogoutDeliveryDeps): LogoutDeliverie
 
   const tick = async (): Promise<number> => {
     const now = new Date();
-    const due = await db.manager.find(LogoutDelivery, {
-      where: [
-        { nextAttemptAt: LessThanOrEqual(now), leasedUntil: IsNull() },
-        { nextAttemptAt: LessThanOrEqual(now), leasedUntil: LessThan(now) },
-      ],
-      order: { nextAttemptAt: 'ASC' },
-      take: BATCH,
-    });
+    const due = await db.read((manager) =>
+      manager.find(LogoutDelivery, {
+        where: [
+          { nextAttemptAt: LessThanOrEqual(now), leasedUntil: IsNull() },
+          { nextAttemptAt: LessThanOrEqual(now), leasedUntil: LessThan(now) },
+        ],
+        order: { nextAttemptAt: 'ASC' },
+        take: BATCH,
+      }),
+    );
     const claimed: LogoutDelivery[] = [];
     for (const delivery of due) if (await claim(delivery.id, now)) claimed.push(delivery);
     // Each application on its own: a slow one holds up nobody else's delivery.
@@ -205,5 +207,5 @@ export function startLogoutDeliveries(deps: LogoutDeliveryDeps): LogoutDeliverie
 
 /** Deliveries still waiting (tests, diagnostics). */
 export async function pendingLogoutDeliveries(db: Database, clientIds?: string[]): Promise<LogoutDelivery[]> {
-  return db.manager.find(LogoutDelivery, { where: clientIds ? { clientId: In(clientIds) } : {}, order: { createdAt: 'ASC' } });
+  return db.read((manager) => manager.find(LogoutDelivery, { where: clientIds ? { clientId: In(clientIds) } : {}, order: { createdAt: 'ASC' } }));
 }

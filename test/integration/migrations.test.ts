@@ -33,10 +33,10 @@ describe('migrations', () => {
     try {
       // As the roster import stored them before searchForm collapsed white space.
       const account = await createAccount(db, { profile: 'Student', firstName: 'Jean  Pierre', lastName: 'De\tla Tour' });
-      await db.manager.update(Account, { id: account.id }, { searchFirstName: 'jean  pierre', searchLastName: 'de\tla tour' });
+      await db.transaction((manager) => manager.update(Account, { id: account.id }, { searchFirstName: 'jean  pierre', searchLastName: 'de\tla tour' }));
       await db.dataSource.undoLastMigration();
       await db.dataSource.runMigrations();
-      expect(await db.manager.findOneByOrFail(Account, { id: account.id })).toMatchObject({ searchFirstName: 'jean pierre', searchLastName: 'de la tour' });
+      expect(await db.read((manager) => manager.findOneByOrFail(Account, { id: account.id }))).toMatchObject({ searchFirstName: 'jean pierre', searchLastName: 'de la tour' });
     } finally {
       await cleanup();
     }

@@ -137,7 +137,7 @@ describe('every way a session ends', () => {
 
   it('a new password chosen from a reset link', async () => {
     const child = await pupil();
-    await ts.server.db.manager.update(Account, { id: child.id }, { email: `${child.login}@example.fr` });
+    await ts.server.db.transaction((manager) => manager.update(Account, { id: child.id }, { email: `${child.login}@example.fr` }));
     const session = await signedInToBoth(child);
     const browser = new Browser();
     const form = await browser.go(`${ts.url}/mot-de-passe-oublie`);
@@ -154,7 +154,7 @@ describe('every way a session ends', () => {
   it('an expired session, when the purge removes it', async () => {
     const child = await pupil();
     const session = await signedInToBoth(child);
-    await ts.server.db.manager.update(OidcArtifact, { model: 'Session', accountId: child.id }, { expiresAt: new Date(Date.now() - 1000) });
+    await ts.server.db.transaction((manager) => manager.update(OidcArtifact, { model: 'Session', accountId: child.id }, { expiresAt: new Date(Date.now() - 1000) }));
     await ts.server.domain.maintenance.purgeExpired();
     await expectBothLoggedOut(child, session);
   });
@@ -181,7 +181,7 @@ describe('applications that are slow, failing or down', () => {
     expect(logoutsOf(child).map((r) => r.app)).toEqual(['ent-mail']);
     expect(receiver.attempts.get('ent-lent')).toBe(1);
     // The failing one is tried again (back-off 1 s, 2 s…), then given up after BACKCHANNEL_LOGOUT_RETRY (3 s).
-    const pending = () => ts.server.db.manager.find(LogoutDelivery, { where: { accountId: child.id } });
+    const pending = () => ts.server.db.read((manager) => manager.find(LogoutDelivery, { where: { accountId: child.id } }));
     await eventually(async () => (await pending()).length === 0, 15_000);
     expect(await pending()).toEqual([]);
     expect(receiver.attempts.get('ent-panne')).toBeGreaterThanOrEqual(2);
