@@ -1,7 +1,8 @@
-// npm run bench — every benchmark in sequence (login, token, memory, admin), then every
+// npm run bench — every benchmark in sequence (login, token, memory, admin, enumeration), then every
 // ratio and latency against its target in one table. Each bench can also be run alone
 // (`npx tsx bench/login.ts`, …). Knobs: BENCH_* environment variables (see BENCHMARKS.md).
 import { runAdmin } from './admin.js';
+import { runEnumeration } from './enumeration.js';
 import { runLogin } from './login.js';
 import { runMemory } from './memory.js';
 import { runToken } from './token.js';
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<Finding[]>][] = [
   ['token', runToken],
   ['memory', runMemory],
   ['admin', runAdmin],
+  ['enumeration', runEnumeration],
 ];
 
 async function main(): Promise<void> {

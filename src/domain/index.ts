@@ -20,6 +20,7 @@ import { createLogoutQueue, type LogoutQueue } from './logout-queue.js';
 import { schoolYearInForce } from './school-year.js';
 import { createSessions, type Sessions } from './sessions.js';
 import { createThrottle, type Throttle } from './throttle.js';
+import { createWorkMeter, type WorkMeter } from './work.js';
 
 export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
 export type { Admin } from './admin/index.js';
@@ -34,6 +35,7 @@ export type { ChildResetResult, CompleteResetResult, Recovery } from './recovery
 export type { Sessions } from './sessions.js';
 export type { LogoutQueue, LogoutTarget } from './logout-queue.js';
 export type { Throttle, ThrottleCheck } from './throttle.js';
+export type { WorkKind, WorkMeter } from './work.js';
 
 export interface DomainDeps {
   config: Config;
@@ -55,6 +57,8 @@ export interface Domain extends DomainDeps {
   recovery: Recovery;
   sessions: Sessions;
   throttle: Throttle;
+  /** Counts the work an attempt costs (argon2 verifications, code and recovery lookups). */
+  work: WorkMeter;
 }
 
 export function createDomain(deps: DomainDeps): Domain {
@@ -62,16 +66,17 @@ export function createDomain(deps: DomainDeps): Domain {
   const yearInForce = schoolYearInForce(config.codes.schoolYearStart);
   const accounts = createAccounts(db, yearInForce);
   const audit = createAudit(db, logger);
-  const passwords = createPasswords(config);
-  const codes = createCodes({ config, db, audit });
+  const work = createWorkMeter();
+  const passwords = createPasswords(config, work);
+  const codes = createCodes({ config, db, audit, work });
   const logoutQueue = createLogoutQueue();
   const sessions = createSessions(logoutQueue);
   const throttle = createThrottle({ config, db });
   const mail = createMail({ config, logger });
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
-  const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions });
+  const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions, work });
   const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays, logouts: logoutQueue });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
-  return { ...deps, accounts, admin, adminSessions, audit, codes, login, logoutQueue, mail, maintenance, passwords, recovery, sessions, throttle };
+  return { ...deps, accounts, admin, adminSessions, audit, codes, login, logoutQueue, mail, maintenance, passwords, recovery, sessions, throttle, work };
 }

@@ -22,6 +22,7 @@ import { forgottenLoginMail, resetLinkMail } from './recovery-mails.js';
 import { createRecoveryThrottle } from './recovery-throttle.js';
 import type { Sessions } from './sessions.js';
 import type { ThrottleCheck } from './throttle.js';
+import type { WorkMeter } from './work.js';
 
 export const RESET_PATH = '/mot-de-passe/reinitialiser/';
 const LINK_INVALID_MESSAGE = "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
@@ -60,12 +61,13 @@ export interface RecoveryDeps {
   mail: Mail;
   passwords: Passwords;
   sessions: Sessions;
+  work?: WorkMeter;
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function createRecovery(deps: RecoveryDeps): Recovery {
-  const { config, db, accounts, audit, codes, mail, passwords, sessions } = deps;
+  const { config, db, accounts, audit, codes, mail, passwords, sessions, work } = deps;
   const tokenKey = deriveKey(config.secrets.codeEncryptionKey, 'reset-token');
   const emailKey = deriveKey(config.secrets.codeEncryptionKey, 'email-digest');
   const ttl = config.codes.resetLinkTtl;
@@ -119,6 +121,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
         if (admitted.first) await addressThrottled('password.reset_request', input.ip, { typedLogin: login.slice(0, 100) });
         return;
       }
+      work?.count('recovery_lookup');
       const account = await accounts.findByLogin(login);
       if (!account) return refuse(input, null, 'unknown_login', { typedLogin: login.slice(0, 100) });
       if (account.blockedAt) return refuse(input, account, 'blocked');
@@ -188,6 +191,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       // 1764300000000), so no look-alike address matches; and the mail goes to the address
       // stored, never to the one typed.
       const typed = email.includes('@') && email.length <= 255 ? email : '';
+      work?.count('recovery_lookup');
       const matches = await db.read((manager) => manager
         .createQueryBuilder(Account, 'a')
         .where('a.email = :email AND a.blockedAt IS NULL', { email: typed })

@@ -36,13 +36,8 @@ export interface ThrottleTicket {
 }
 
 export interface Throttle {
-  /** Whether an attempt may be verified now; consumes nothing. */
-  check(login: string, ip: string): Promise<ThrottleCheck>;
-  recordFailure(login: string, ip: string): Promise<void>;
-  /** Forgets the failures of this identifiant from this IP. */
-  recordSuccess(login: string, ip: string): Promise<void>;
   /**
-   * `check` and a reservation in one: the attempt is counted *before* the secret is verified
+   * A block check and a reservation in one: the attempt is counted *before* the secret is verified
    * (an atomic increment), so N concurrent attempts cannot all pass a `check` made before any
    * of them was recorded: at most `maxFailures` per window reach verification, plus one after
    * each block ends.
@@ -148,13 +143,6 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
 
   const blockedFor = async (l: Limiter, key: string): Promise<number> => blockedMs(l, await l.limiter.get(key));
 
-  const fail = async ({ limiter, limit }: Limiter, key: string): Promise<void> => {
-    const res = await limiter.penalty(key, 1);
-    if (res.consumedPoints >= limit) {
-      await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
-    }
-  };
-
   /**
    * Counts one attempt. Allowed when it is within the limit, or when it is the first attempt
    * after a block ended (`seen` = points read before, when the key was over the limit but no
@@ -176,7 +164,14 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
     if (res && res.consumedPoints >= limit) await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
   };
 
-  const throttle: Throttle = {
+  /** Whether an attempt may be verified now; consumes nothing. */
+  const check = async (login: string, ip: string): Promise<ThrottleCheck> => {
+    const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, throttleSubject(ip))]);
+    const ms = Math.max(a, b);
+    return ms > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(ms / 1000) } : { allowed: true };
+  };
+
+  return {
     async acquire(login, ip) {
       const pairKey = throttleKey(login, ip);
       const ipKey = throttleSubject(ip);
@@ -191,7 +186,7 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
           await blockIfOver(pair, pairKey);
           await blockIfOver(perIp, ipKey);
         });
-        const after = await throttle.check(login, ip);
+        const after = await check(login, ip);
         return { allowed: false, retryAfterSeconds: after.allowed ? FIRST_BLOCK_SECONDS : after.retryAfterSeconds };
       }
       return {
@@ -214,21 +209,6 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
       };
     },
 
-    async check(login, ip) {
-      const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, throttleSubject(ip))]);
-      const ms = Math.max(a, b);
-      return ms > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(ms / 1000) } : { allowed: true };
-    },
-    recordFailure: (login, ip) =>
-      write(async () => {
-        await fail(pair, throttleKey(login, ip));
-        await fail(perIp, throttleSubject(ip));
-      }),
-    recordSuccess: (login, ip) =>
-      write(async () => {
-        await pair.limiter.delete(throttleKey(login, ip));
-      }),
     countRefused: (ip) => write(async () => (await refused.limiter.penalty(throttleSubject(ip), 1)).consumedPoints),
   };
-  return throttle;
 }

@@ -2,9 +2,12 @@
 // outcome, one-time codes generated and consumed, tokens issued, and the database pool.
 // One registry per server (tests run several in one process).
 //
-// Counting is done at the composition root, without touching the domain's code: the domain
-// services are plain objects, so `instrumentDomain` wraps the few methods whose results are
-// counted (login.authenticate, codes.generate/issue/consume), and `instrumentProvider` listens
+// Counting is done at the composition root: the domain services are plain objects, so
+// `instrumentDomain` wraps the few methods whose results are counted (login.authenticate,
+// codes.generate/issue/consume). The work counters are the exception: argon2 verifications
+// and code and recovery lookups are counted by the domain where they happen (`domain.work`,
+// so a skipped verification cannot still be counted), and this module subscribes to them;
+// tests use them to show every kind of failed attempt costs the same. `instrumentProvider` listens
 // to oidc-provider's model events (`access_token.saved`, …). The provider is rebuilt when the
 // signing keys change, so the listeners are attached to each new provider as it appears.
 import { timingSafeEqual } from 'node:crypto';
@@ -12,7 +15,7 @@ import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type Provider from 'oidc-provider';
 import type { Database } from '../db/index.js';
-import type { Domain } from '../domain/index.js';
+import type { Domain, WorkKind } from '../domain/index.js';
 
 const METRICS_PATH = '/metrics';
 
@@ -78,6 +81,11 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
   for (const outcome of ['delivered', 'failed', 'abandoned']) logoutDeliveries.inc({ outcome }, 0);
   const codesConsumed = new Counter({ name: 'entidp_codes_consumed_total', help: 'One-time codes consumed (a password chosen from a code)', registers: [registry] });
   const tokens = new Counter({ name: 'entidp_tokens_issued_total', help: 'Tokens issued by the provider, by type', labelNames: ['type'] as const, registers: [registry] });
+  const work: Record<WorkKind, Counter> = {
+    password_verification: new Counter({ name: 'entidp_password_verifications_total', help: 'argon2 verifications, real and dummy (unknown identifiant, account without password) alike', registers: [registry] }),
+    code_lookup: new Counter({ name: 'entidp_code_lookups_total', help: 'Lookups of a live one-time code for a typed secret shaped like a code', registers: [registry] }),
+    recovery_lookup: new Counter({ name: 'entidp_recovery_lookups_total', help: 'Account lookups of « Mot de passe oublié » and « Identifiant oublié » (after the reply)', registers: [registry] }),
+  };
   for (const outcome of ['ok', 'code', 'failed', 'throttled', 'blocked']) logins.inc({ outcome }, 0);
   for (const kind of ['activation', 'renewal']) codesGenerated.inc({ kind }, 0);
   new Gauge({
@@ -131,6 +139,7 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
     middleware,
     instrumentDomain(domain) {
       const { login, codes } = domain;
+      domain.work.observe((kind) => work[kind].inc());
       const authenticate = login.authenticate;
       login.authenticate = async (input) => {
         const result = await authenticate(input);

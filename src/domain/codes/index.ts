@@ -9,6 +9,7 @@ import type { Config } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
 import { OneTimeCode, type CodeKind } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
+import type { WorkMeter } from '../work.js';
 import { decrypt, deriveKey, digest, encrypt, safeEqualHex } from '../crypto.js';
 import { codeExpiry, generateCode, looksLikeCode, normalizeCode } from './format.js';
 
@@ -53,8 +54,8 @@ export interface Codes {
 
 const liveWhere = (now: Date) => ({ consumedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(now) });
 
-export function createCodes(deps: { config: Config; db: Database; audit: Audit }): Codes {
-  const { config, db, audit } = deps;
+export function createCodes(deps: { config: Config; db: Database; audit: Audit; work?: WorkMeter }): Codes {
+  const { config, db, audit, work } = deps;
   const sealKey = deriveKey(config.secrets.codeEncryptionKey, 'codes');
   const digestKey = deriveKey(config.secrets.codeEncryptionKey, 'code-digest');
   const open = (row: OneTimeCode) => decrypt(sealKey, row.codeCiphertext, row.id);
@@ -129,6 +130,7 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit }
       const normalized = normalizeCode(typed);
       if (!looksLikeCode(normalized)) return null;
       const typedDigest = digest(digestKey, normalized);
+      work?.count('code_lookup');
       const rows = await db.read((manager) => manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } }));
       let match: OneTimeCode | null = null;
       for (const row of rows) if (safeEqualHex(row.codeDigest, typedDigest) && !match) match = row;

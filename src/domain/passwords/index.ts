@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Config } from '../../config/index.js';
+import type { WorkMeter } from '../work.js';
 import { commonPasswords } from './common-passwords.js';
 import { policyError, type PolicyContext } from './policy.js';
 
@@ -23,10 +24,15 @@ export interface Passwords {
  * Passwords are NFC-normalized before hashing and verifying, so the same password typed on
  * systems that compose accents differently matches.
  */
-export function createPasswords(config: Pick<Config, 'argon2' | 'passwords'>): Passwords {
+export function createPasswords(config: Pick<Config, 'argon2' | 'passwords'>, work?: WorkMeter): Passwords {
   const params = { memoryCost: config.argon2.memoryCost, timeCost: config.argon2.timeCost, parallelism: config.argon2.parallelism };
   let dummy: Promise<string> | undefined;
   const hash = (password: string) => argon2.hash(password.normalize('NFC'), { ...params, type: argon2.argon2id });
+  /** The one place argon2 verifies, so the count is the work done (dummy or real). */
+  const argon2Verify = (stored: string, password: string) => {
+    work?.count('password_verification');
+    return argon2.verify(stored, password.normalize('NFC'));
+  };
   commonPasswords(); // load at start: a missing list fails the boot, not the first sign-up
 
   return {
@@ -34,7 +40,7 @@ export function createPasswords(config: Pick<Config, 'argon2' | 'passwords'>): P
     async verify(stored, password) {
       if (!stored.startsWith('$argon2')) return { ok: false, needsRehash: false };
       try {
-        const ok = await argon2.verify(stored, password.normalize('NFC'));
+        const ok = await argon2Verify(stored, password);
         return { ok, needsRehash: ok && (!stored.startsWith('$argon2id$') || argon2.needsRehash(stored, params)) };
       } catch {
         return { ok: false, needsRehash: false };
@@ -42,7 +48,7 @@ export function createPasswords(config: Pick<Config, 'argon2' | 'passwords'>): P
     },
     async dummyVerify(password) {
       dummy ??= hash(randomBytes(24).toString('base64url'));
-      await argon2.verify(await dummy, password.normalize('NFC')).catch(() => false);
+      await argon2Verify(await dummy, password).catch(() => false);
       return false;
     },
     policyError: (password, context) => policyError(password, { ...context, minLength: config.passwords.minLength }),

@@ -19,7 +19,6 @@ let ts: TestServer;
 let receiver: LogoutReceiver;
 let mail: RegisteredClient;
 let cahier: RegisteredClient;
-let devoirs: RegisteredClient;
 let agenda: RegisteredClient;
 let teacherActor: Awaited<ReturnType<TestServer['server']['domain']['admin']['loadActor']>>;
 let classId: string;
@@ -30,7 +29,7 @@ beforeAll(async () => {
   mail = await registerClient(ts, { clientId: 'ent-mail', backchannelLogoutUri: receiver.uri('ent-mail') });
   cahier = await registerClient(ts, { clientId: 'ent-cahier', backchannelLogoutUri: receiver.uri('ent-cahier') });
   // Registered for back-channel logout, but no session below ever signs in to it.
-  devoirs = await registerClient(ts, { clientId: 'ent-devoirs', backchannelLogoutUri: receiver.uri('ent-devoirs') });
+  await registerClient(ts, { clientId: 'ent-devoirs', backchannelLogoutUri: receiver.uri('ent-devoirs') });
   agenda = await registerClient(ts, { clientId: 'ent-agenda' });
   const structure = await createStructure(ts.server.db);
   classId = (await createClass(ts.server.db, { structureId: structure.id })).id;

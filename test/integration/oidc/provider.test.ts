@@ -1,4 +1,5 @@
 // The OpenID Connect core, driven with openid-client over real HTTP (SQLite or MariaDB).
+import { jest } from '@jest/globals';
 import * as jose from 'jose';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, textOf } from '../../helpers/browser.js';
@@ -132,6 +133,22 @@ describe('refresh, introspection, revocation', () => {
     await expect(client.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('a reused (already rotated) refresh token revokes the whole grant: the newest refresh token and the access tokens stop working', async () => {
+    // Reuse means the token leaked (an attacker or the app holds an old copy): neither side
+    // can be told apart, so everything issued from that sign-in ends.
+    const { tokens } = await signIn(app, 'enfant.test', PASSWORD, { params: { scope: 'openid profile offline_access' } });
+    const rotated = await client.refreshTokenGrant(app.config, tokens.refresh_token!);
+    expect((await client.fetchUserInfo(app.config, rotated.access_token, childId)).sub).toBe(childId);
+
+    await expect(client.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    await expect(client.refreshTokenGrant(app.config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const userinfo = (accessToken: string) => fetch(`${ts.url}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await userinfo(rotated.access_token)).status).toBe(401);
+    expect((await userinfo(tokens.access_token)).status).toBe(401);
+    expect((await client.tokenIntrospection(app.config, rotated.access_token)).active).toBe(false);
+  });
+
   it('revocation makes access and refresh tokens inactive (RFC 7009: the whole grant goes)', async () => {
     const first = (await signIn(app, 'enfant.test', PASSWORD, { params: { scope: 'openid offline_access' } })).tokens;
     expect((await client.tokenIntrospection(app.config, first.access_token)).active).toBe(true);
@@ -144,6 +161,32 @@ describe('refresh, introspection, revocation', () => {
     expect((await client.tokenIntrospection(app.config, second.refresh_token!)).active).toBe(false);
     expect((await client.tokenIntrospection(app.config, second.access_token)).active).toBe(false);
     await expect(client.refreshTokenGrant(app.config, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('refresh token absolute lifetime (REFRESH_TOKEN_TTL)', () => {
+  let short: TestServer;
+  beforeAll(async () => {
+    short = await startTestServer({ env: { REFRESH_TOKEN_TTL: '60' } });
+    await seedChild(short.server.db);
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await short?.stop();
+  });
+
+  it('a rotated refresh token keeps the first one’s issue time: refused once 60 s have passed since the sign-in, though it is younger', async () => {
+    const shortApp = await registerClient(short, { clientId: 'ent-cahier' });
+    const { tokens } = await signIn(shortApp, 'enfant.test', PASSWORD, { params: { scope: 'openid profile offline_access' } });
+    // The clock moves forward for the provider and the client alike (both read Date.now).
+    const start = Date.now();
+    const at = (seconds: number) => jest.spyOn(Date, 'now').mockReturnValue(start + seconds * 1000);
+    at(40);
+    const rotated = await client.refreshTokenGrant(shortApp.config, tokens.refresh_token!);
+    expect(rotated.refresh_token).toBeTruthy();
+    // 70 s after the sign-in, 30 s after its own issue: past the absolute lifetime only.
+    at(70);
+    await expect(client.refreshTokenGrant(shortApp.config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
 

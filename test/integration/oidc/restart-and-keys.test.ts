@@ -4,7 +4,9 @@ import * as jose from 'jose';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { authorizationRequest, client, discover, REDIRECT_URI, registerClient, signIn } from '../../helpers/oidc.js';
 import { seedChild, CHILD_PASSWORD } from '../../helpers/school.js';
-import { rotateSigningKeys } from '../../../src/oidc/keys.js';
+import { In } from 'typeorm';
+import { listSigningKeys, rotateSigningKeys } from '../../../src/oidc/keys.js';
+import { SigningKey } from '../../../src/db/entities/index.js';
 
 let ts: TestServer;
 afterAll(async () => ts?.stop());
@@ -40,4 +42,22 @@ it('survives a restart, then a key rotation', async () => {
   await jose.jwtVerify(fresh.id_token!, jose.createRemoteJWKSet(new URL(`${ts.url}/jwks`)), { issuer: ts.url });
   const published = (await (await fetch(`${ts.url}/jwks`)).json()) as { keys: { kid: string }[] };
   expect(published.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, kidOf(fresh.id_token!)]));
+});
+
+it('prunes retired keys whose publishedUntil has passed: the JWKS stops listing them and their rows go', async () => {
+  const { db } = ts.server;
+  const jwksKids = async () => ((await (await fetch(`${ts.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  const retiring = (await listSigningKeys(db)).filter((k) => k.status === 'current').map((k) => k.kid);
+  await rotateSigningKeys(db, ts.config);
+  await ts.server.oidc.reloadKeys();
+  expect(await jwksKids()).toEqual(expect.arrayContaining(retiring)); // still published for the tokens they signed
+
+  // The tokens they signed have expired: publishedUntil moved into the past, as time would.
+  await db.transaction((manager) => manager.update(SigningKey, { kid: In(retiring) }, { publishedUntil: new Date(Date.now() - 1000) }));
+  const current = await rotateSigningKeys(db, ts.config); // the next rotation prunes them
+  await ts.server.oidc.reloadKeys();
+  const kids = await jwksKids();
+  for (const kid of retiring) expect(kids).not.toContain(kid);
+  expect(kids).toEqual(expect.arrayContaining(current.map((k) => k.kid)));
+  expect(await db.read((manager) => manager.countBy(SigningKey, { kid: In(retiring) }))).toBe(0);
 });

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.js';
 import { createDomain, type Domain } from '../../../src/domain/index.js';
 import { createLogger } from '../../../src/logger.js';
-import { Account, Membership, OneTimeCode, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../../src/db/entities/index.js';
+import { Account, AuditEvent, Membership, OneTimeCode, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../../src/db/entities/index.js';
 import { importRoster, RosterInvalid, RosterFileError, checkRows } from '../../../src/domain/roster/index.js';
 import { openTestDatabase } from '../../helpers/db.js';
 import { createAccount, SCHOOL_YEAR } from '../../helpers/factories.js';
+import { failInsert } from '../../helpers/faults.js';
 import { childEnv, cli, errorLines, requireBuild, ROOT } from './harness.js';
 
 const EXAMPLE = join(ROOT, 'config/examples/roster.csv');
@@ -62,6 +63,19 @@ describe('roster import', () => {
     await expect(importRoster(domain, unknownChild, { schoolYear: YEAR })).rejects.toThrow(RosterInvalid);
     expect(await t.db.read((m) => m.count(Account))).toBe(1);
     expect(() => checkRows('nom;prenom\nA;B\n')).toThrow(RosterFileError);
+  });
+
+  it('a database failure on the 12th account (P2003): the import fails and nothing of it is written', async () => {
+    const tables = [Account, Structure, SchoolClass, Membership, RelativeLink, RoleAssignment, OneTimeCode, AuditEvent];
+    const written = () => Promise.all(tables.map((entity) => t.db.read((manager) => manager.count(entity))));
+    const before = await written();
+    const undo = await failInsert(t.db, 'accounts', 'externalId', 'P2003');
+    try {
+      await expect(importRoster(domain, example, { schoolYear: YEAR })).rejects.toThrow(/injected/);
+    } finally {
+      await undo();
+    }
+    expect(await written()).toEqual(before);
   });
 
   it('refuses a control character in any column, as file:line: column: reason; nothing is written', async () => {

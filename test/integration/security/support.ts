@@ -1,7 +1,7 @@
 // Shared steps of the security suite: open CONNEXION, type a code, choose a password,
 // compare pages, measure medians. (Not a test file: jest only runs *.test.ts.)
 import type { TestServer } from '../../helpers/server.js';
-import { Browser, formOf, type Page } from '../../helpers/browser.js';
+import { Browser, type Page } from '../../helpers/browser.js';
 import { authorizationRequest, REDIRECT_URI, submitLogin, type AuthorizationRequest, type RegisteredClient } from '../../helpers/oidc.js';
 
 export async function connexion(app: RegisteredClient, browser: Browser, params: Record<string, string> = {}): Promise<{ page: Page; request: AuthorizationRequest }> {

@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import { createPasswords } from '../../../src/domain/passwords/index.js';
+import { createWorkMeter, type WorkKind } from '../../../src/domain/work.js';
 
 const config = { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 }, passwords: { minLength: 8 } };
 
@@ -27,9 +28,19 @@ describe('password hashing', () => {
     expect(await passwords.verify('not a hash', 'x')).toEqual({ ok: false, needsRehash: false });
   });
 
-  it('dummyVerify always fails and costs a verification', async () => {
-    expect(await passwords.dummyVerify('anything')).toBe(false);
-    expect(await passwords.dummyVerify('')).toBe(false);
+  it('dummyVerify runs one argon2 verification, as verify does for a real hash', async () => {
+    // Counted where argon2 is called: a dummyVerify that skipped the work would count nothing
+    // (its result, always false, says nothing about the work).
+    const counted: WorkKind[] = [];
+    const work = createWorkMeter();
+    work.observe((kind) => counted.push(kind));
+    const metered = createPasswords(config, work);
+    const hash = await metered.hash('une phrase de passe solide');
+    expect(await metered.verify(hash, 'une autre phrase')).toEqual({ ok: false, needsRehash: false });
+    expect(counted).toEqual(['password_verification']);
+    expect(await metered.dummyVerify('une phrase de passe solide')).toBe(false);
+    expect(await metered.dummyVerify('')).toBe(false);
+    expect(counted).toEqual(['password_verification', 'password_verification', 'password_verification']);
   });
 
   it('applies the configured minimum length', () => {

@@ -1,4 +1,4 @@
-// The enumeration suite's clock, in its own process: a remote attacker's clock does not see
+// bench/enumeration.ts's clock, in its own process: a remote attacker's clock does not see
 // what the server does after it has answered (the recovery lookups, a mail being composed),
 // but a client in the server's process would, since that work runs on the same event loop
 // before the client reads the reply. The parent sends { id, url, headers, body } over IPC;
