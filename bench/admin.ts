@@ -7,11 +7,28 @@
 import { ensureBuilt, startChild } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
-import { ARGON2_CHEAP, freePort, mysqlTarget, openBenchDatabase, REDIRECT_URI, registerClient, serverEnv, sqliteTarget, type Target } from './lib/setup.js';
+import {
+  ARGON2_CHEAP,
+  freePort,
+  mysqlTarget,
+  openBenchDatabase,
+  REDIRECT_URI,
+  registerClient,
+  serverEnv,
+  sqliteTarget,
+  type Target,
+} from './lib/setup.js';
 import { insertDistrict } from './lib/district.js';
 import { discover, signIn } from './lib/flows.js';
 
-interface Row { path: string; total: number; n: number; p50: number; p95: number; p99: number }
+interface Row {
+  path: string;
+  total: number;
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
 
 async function measure(target: Target): Promise<{ name: string; rows: Row[] }> {
   const name = target.kind === 'sqlite' ? 'SQLite' : 'MariaDB';
@@ -19,20 +36,51 @@ async function measure(target: Target): Promise<{ name: string; rows: Row[] }> {
   const env = serverEnv({ url: target.url, port, argon2: ARGON2_CHEAP });
   const { config, db } = await openBenchDatabase(env);
   const district = await insertDistrict(db, config);
-  console.log(`  ${name}: district inserted in ${district.seconds.toFixed(1)} s (${Object.entries(district.counts).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  console.log(
+    `  ${name}: district inserted in ${district.seconds.toFixed(1)} s (${Object.entries(district.counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')})`,
+  );
   const clientId = 'bench-classe';
-  const secret = await registerClient(db, config, { clientId, name: 'Classe', type: 'confidential', redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile', 'class-admin'], firstParty: true });
+  const secret = await registerClient(db, config, {
+    clientId,
+    name: 'Classe',
+    type: 'confidential',
+    redirectUris: [REDIRECT_URI],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'class-admin'],
+    firstParty: true,
+  });
   await db.close();
 
   const server = startChild('lib/server-child.mjs', { env, nodeArgs: profileArgs(`admin-${target.kind}`) });
   try {
     const { url } = await server.next<{ url: string }>('ready', 120_000);
     const client = await discover(url, clientId, secret);
-    const { tokens } = await signIn(client, 'ent', district.teacher.login, district.teacher.password, { scope: 'openid profile class-admin', resource: config.admin.audience });
+    const { tokens } = await signIn(client, 'ent', district.teacher.login, district.teacher.password, {
+      scope: 'openid profile class-admin',
+      resource: config.admin.audience,
+    });
     const base = `${url}/admin/api/v1/classes/${district.classId}/accounts`;
-    const paths = ['?profile=Student', '?profile=Relative', '?profile=Student&q=mar', '?profile=Relative&q=b', '?profile=Student&q=dupont%20lou'].map((q) => `${base.slice(url.length)}${q}`);
+    const paths = [
+      '?profile=Student',
+      '?profile=Relative',
+      '?profile=Student&q=mar',
+      '?profile=Relative&q=b',
+      '?profile=Student&q=dupont%20lou',
+    ].map((q) => `${base.slice(url.length)}${q}`);
     const load = startChild('lib/load/latency-load.ts', {
-      args: [JSON.stringify({ base: url, token: tokens.access_token, paths, concurrency: knob('ADMIN_CONCURRENCY', 1), count: knob('ADMIN_COUNT', 300), seconds: 60, warmup: 10 })],
+      args: [
+        JSON.stringify({
+          base: url,
+          token: tokens.access_token,
+          paths,
+          concurrency: knob('ADMIN_CONCURRENCY', 1),
+          count: knob('ADMIN_COUNT', 300),
+          seconds: 60,
+          warmup: 10,
+        }),
+      ],
     });
     const { rows } = await load.next<{ rows: Row[] }>('result', 180_000);
     return { name, rows: rows.map((r) => ({ ...r, path: r.path.slice(r.path.indexOf('?')) })) };
@@ -44,7 +92,9 @@ async function measure(target: Target): Promise<{ name: string; rows: Row[] }> {
 }
 
 export async function runAdmin(): Promise<Finding[]> {
-  console.log(`\n== admin: GET /admin/api/v1/classes/:id/accounts on a 100,000-account district (concurrency ${knob('ADMIN_CONCURRENCY', 1)}) ==`);
+  console.log(
+    `\n== admin: GET /admin/api/v1/classes/:id/accounts on a 100,000-account district (concurrency ${knob('ADMIN_CONCURRENCY', 1)}) ==`,
+  );
   console.log(machineLine());
   ensureBuilt();
   const results = [await measure(sqliteTarget())];
@@ -54,9 +104,21 @@ export async function runAdmin(): Promise<Finding[]> {
 
   const findings: Finding[] = [];
   for (const { name, rows } of results) {
-    console.log(table(`admin API latency, ${name} (ms, client side)`, rows.map((r) => ({ query: r.path, rows: r.total, requests: r.n, p50: r.p50, p95: r.p95, p99: r.p99 }))));
+    console.log(
+      table(
+        `admin API latency, ${name} (ms, client side)`,
+        rows.map((r) => ({ query: r.path, rows: r.total, requests: r.n, p50: r.p50, p95: r.p95, p99: r.p99 })),
+      ),
+    );
     const worst = rows.reduce((a, b) => (b.p95 > a.p95 ? b : a));
-    findings.push({ bench: 'admin', name: `${name} worst p95 (${worst.path})`, value: worst.p95, unit: 'ms', target: '< 20', met: worst.p95 < 20 });
+    findings.push({
+      bench: 'admin',
+      name: `${name} worst p95 (${worst.path})`,
+      value: worst.p95,
+      unit: 'ms',
+      target: '< 20',
+      met: worst.p95 < 20,
+    });
   }
   for (const f of findings) console.log(findingLine(f));
   return findings;

@@ -44,13 +44,22 @@ export async function runEnumeration(): Promise<Finding[]> {
   console.log(`\n== enumeration: median answer time per kind of failed attempt (${tries} tries each, interleaved) ==`);
   console.log(machineLine());
   process.env.NODE_ENV = 'test';
-  const clock: ChildProcess = fork(fileURLToPath(new URL('./lib/timing-client.mjs', import.meta.url)), { stdio: 'inherit' });
+  const clock: ChildProcess = fork(fileURLToPath(new URL('./lib/timing-client.mjs', import.meta.url)), {
+    stdio: 'inherit',
+  });
   let ts: TestServer | undefined;
   try {
     // Per-address recovery limit raised: past it the pages skip the lookup, which is not the
     // path to time (each try comes from a fresh X-Forwarded-For, so the per-IP limit holds).
     ts = await startTestServer({
-      env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000', RECOVERY_MAX_PER_ADDRESS: '1000', ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '2' },
+      env: {
+        TRUST_PROXY: 'true',
+        LOGIN_MAX_FAILURES: '1000',
+        LOGIN_MAX_FAILURES_PER_IP: '100000',
+        RECOVERY_MAX_PER_ADDRESS: '1000',
+        ARGON2_MEMORY_KIB: '8192',
+        ARGON2_TIME_COST: '2',
+      },
     });
     const server = ts;
     const app = await registerClient(server, { clientId: 'bench-enumeration' });
@@ -69,7 +78,16 @@ export async function runEnumeration(): Promise<Finding[]> {
           else resolve(m);
         };
         clock.on('message', onMessage);
-        clock.send({ id, url, headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': nextIp() }, body: new URLSearchParams(form).toString() });
+        clock.send({
+          id,
+          url,
+          headers: {
+            cookie: browser.cookieHeader(),
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': nextIp(),
+          },
+          body: new URLSearchParams(form).toString(),
+        });
       });
 
     const measure = async (kinds: Record<string, () => Promise<Answer>>): Promise<Record<string, number>> => {
@@ -93,14 +111,51 @@ export async function runEnumeration(): Promise<Finding[]> {
     const { passwords, codes } = server.server.domain;
     const hash = await passwords.hash('le vrai mot de passe');
     const db = server.server.db;
-    await createAccount(db, { login: 'anna.colin', firstName: 'Anna', lastName: 'Colin', profile: 'Student', passwordHash: hash });
-    const withCode = await createAccount(db, { login: 'remi.colin', firstName: 'Rémi', lastName: 'Colin', profile: 'Student', passwordHash: hash });
+    await createAccount(db, {
+      login: 'anna.colin',
+      firstName: 'Anna',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+    });
+    const withCode = await createAccount(db, {
+      login: 'remi.colin',
+      firstName: 'Rémi',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+    });
     await codes.issue({ accountId: withCode.id, kind: 'renewal', createdBy: null });
-    const fresh = await createAccount(db, { login: 'neuf.colin', firstName: 'Neuf', lastName: 'Colin', profile: 'Student' });
+    const fresh = await createAccount(db, {
+      login: 'neuf.colin',
+      firstName: 'Neuf',
+      lastName: 'Colin',
+      profile: 'Student',
+    });
     await codes.issue({ accountId: fresh.id, kind: 'activation', createdBy: null });
-    await createAccount(db, { login: 'bloque.colin', firstName: 'Bloqué', lastName: 'Colin', profile: 'Student', passwordHash: hash, blockedAt: new Date() });
-    await createAccount(db, { login: 'mail.colin', firstName: 'Mail', lastName: 'Colin', profile: 'Relative', email: 'mail.colin@example.test', password: 'un mot de passe' });
-    await createAccount(db, { login: 'parent.colin', firstName: 'Parent', lastName: 'Colin', profile: 'Relative', email: 'parent.colin@example.test' });
+    await createAccount(db, {
+      login: 'bloque.colin',
+      firstName: 'Bloqué',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+      blockedAt: new Date(),
+    });
+    await createAccount(db, {
+      login: 'mail.colin',
+      firstName: 'Mail',
+      lastName: 'Colin',
+      profile: 'Relative',
+      email: 'mail.colin@example.test',
+      password: 'un mot de passe',
+    });
+    await createAccount(db, {
+      login: 'parent.colin',
+      firstName: 'Parent',
+      lastName: 'Colin',
+      profile: 'Relative',
+      email: 'parent.colin@example.test',
+    });
 
     const browser = new Browser();
     const request = await authorizationRequest(app);
@@ -108,25 +163,43 @@ export async function runEnumeration(): Promise<Finding[]> {
     const csrfOf = (html: string) => /name="_csrf" value="([^"]*)"/.exec(html)![1]!;
     const uid = /\/interaction\/([\w-]+)/.exec(page.html)![1]!;
     const loginUrl = `${server.url}/interaction/${uid}/login`;
-    const attempt = (identifiant: string, secret: string) => () => post(browser, loginUrl, { _csrf: csrfOf(page.html), identifiant, mot_de_passe: secret });
+    const attempt = (identifiant: string, secret: string) => () =>
+      post(browser, loginUrl, { _csrf: csrfOf(page.html), identifiant, mot_de_passe: secret });
     const TEXT = 'pas le bon mot de passe';
     const CODE_SHAPED = 'abcd3456';
     const forgotPassword = csrfOf((await browser.go(`${server.url}/mot-de-passe-oublie`)).html);
-    const askPassword = (identifiant: string) => () => post(browser, `${server.url}/mot-de-passe-oublie`, { _csrf: forgotPassword, identifiant });
+    const askPassword = (identifiant: string) => () =>
+      post(browser, `${server.url}/mot-de-passe-oublie`, { _csrf: forgotPassword, identifiant });
     const forgotLogin = csrfOf((await browser.go(`${server.url}/identifiant-oublie`)).html);
-    const askLogin = (courriel: string) => () => post(browser, `${server.url}/identifiant-oublie`, { _csrf: forgotLogin, courriel });
+    const askLogin = (courriel: string) => () =>
+      post(browser, `${server.url}/identifiant-oublie`, { _csrf: forgotLogin, courriel });
 
     const groups: Record<string, Record<string, () => Promise<Answer>>> = {
       'CONNEXION, text secret': {
-        unknown: attempt('personne.inconnue', TEXT), wrongPassword: attempt('anna.colin', TEXT), hasLiveCode: attempt('remi.colin', TEXT),
-        noPassword: attempt('neuf.colin', TEXT), blocked: attempt('bloque.colin', TEXT),
+        unknown: attempt('personne.inconnue', TEXT),
+        wrongPassword: attempt('anna.colin', TEXT),
+        hasLiveCode: attempt('remi.colin', TEXT),
+        noPassword: attempt('neuf.colin', TEXT),
+        blocked: attempt('bloque.colin', TEXT),
       },
       'CONNEXION, code-shaped secret': {
-        unknown: attempt('personne.inconnue', CODE_SHAPED), wrongPassword: attempt('anna.colin', CODE_SHAPED), wrongCode: attempt('remi.colin', CODE_SHAPED),
-        noPassword: attempt('neuf.colin', CODE_SHAPED), blocked: attempt('bloque.colin', CODE_SHAPED),
+        unknown: attempt('personne.inconnue', CODE_SHAPED),
+        wrongPassword: attempt('anna.colin', CODE_SHAPED),
+        wrongCode: attempt('remi.colin', CODE_SHAPED),
+        noPassword: attempt('neuf.colin', CODE_SHAPED),
+        blocked: attempt('bloque.colin', CODE_SHAPED),
       },
-      'Mot de passe oublié': { withEmail: askPassword('mail.colin'), noEmail: askPassword('anna.colin'), blocked: askPassword('bloque.colin'), unknown: askPassword('personne.inconnue') },
-      'Identifiant oublié': { known: askLogin('parent.colin@example.test'), unknown: askLogin('personne@example.test'), notAnAddress: askLogin('pas une adresse') },
+      'Mot de passe oublié': {
+        withEmail: askPassword('mail.colin'),
+        noEmail: askPassword('anna.colin'),
+        blocked: askPassword('bloque.colin'),
+        unknown: askPassword('personne.inconnue'),
+      },
+      'Identifiant oublié': {
+        known: askLogin('parent.colin@example.test'),
+        unknown: askLogin('personne@example.test'),
+        notAnAddress: askLogin('pas une adresse'),
+      },
     };
 
     const findings: Finding[] = [];
@@ -134,8 +207,20 @@ export async function runEnumeration(): Promise<Finding[]> {
       const medians = await measure(kinds);
       const values = Object.values(medians);
       const ratio = Math.max(...values) / Math.min(...values);
-      console.log(table(`${group} (ms, median of ${tries})`, Object.entries(medians).map(([kind, ms]) => ({ kind, median: ms, 'vs fastest': ms / Math.min(...values) }))));
-      findings.push({ bench: 'enum', name: `${group}: max/min median`, value: ratio, unit: 'x', target: `≤ ${RATIO_TARGET}`, met: ratio <= RATIO_TARGET });
+      console.log(
+        table(
+          `${group} (ms, median of ${tries})`,
+          Object.entries(medians).map(([kind, ms]) => ({ kind, median: ms, 'vs fastest': ms / Math.min(...values) })),
+        ),
+      );
+      findings.push({
+        bench: 'enum',
+        name: `${group}: max/min median`,
+        value: ratio,
+        unit: 'x',
+        target: `≤ ${RATIO_TARGET}`,
+        met: ratio <= RATIO_TARGET,
+      });
     }
     for (const f of findings) console.log(findingLine(f));
     return findings;

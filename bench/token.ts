@@ -11,36 +11,95 @@ import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
 import {
-  ARGON2_CHEAP, freePort, insertUsers, mysqlTarget, openBenchDatabase, REDIRECT_URI, registerClient, serverEnv, sqliteTarget, type Target,
+  ARGON2_CHEAP,
+  freePort,
+  insertUsers,
+  mysqlTarget,
+  openBenchDatabase,
+  REDIRECT_URI,
+  registerClient,
+  serverEnv,
+  sqliteTarget,
+  type Target,
 } from './lib/setup.js';
 import type { LoginForm } from './lib/flows.js';
 
 interface LoadResult {
-  type: 'result'; perSecond: number; serverCpuPerRequestMs: number; databaseCpuPerRequestMs: number; loadCpuPerRequestMs: number; ok: number; non2xx: number; errors: number; brokenChains: number; firstFailure: string | null; p50: number; p99: number;
+  type: 'result';
+  perSecond: number;
+  serverCpuPerRequestMs: number;
+  databaseCpuPerRequestMs: number;
+  loadCpuPerRequestMs: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  brokenChains: number;
+  firstFailure: string | null;
+  p50: number;
+  p99: number;
 }
-interface Measured { server: string; cc: LoadResult; refresh: LoadResult }
+interface Measured {
+  server: string;
+  cc: LoadResult;
+  refresh: LoadResult;
+}
 
 const APP = { clientId: 'bench-app', scopes: ['openid', 'profile'] };
 const SERVICE = { clientId: 'bench-service', scopes: ['ent'] };
 
-async function load(issuer: string, serverPid: number, databasePid: number | undefined, mode: 'cc' | 'refresh', clients: Record<string, string>, form: LoginForm, logins: string[], password: string): Promise<LoadResult> {
+async function load(
+  issuer: string,
+  serverPid: number,
+  databasePid: number | undefined,
+  mode: 'cc' | 'refresh',
+  clients: Record<string, string>,
+  form: LoginForm,
+  logins: string[],
+  password: string,
+): Promise<LoadResult> {
   const seconds = knob('TOKEN_SECONDS', 5);
   const connections = knob('TOKEN_CONNECTIONS', 16);
   const clientId = mode === 'cc' ? SERVICE.clientId : APP.clientId;
   const child = startChild('lib/load/token-load.ts', {
-    args: [JSON.stringify({ issuer, mode, clientId, secret: clients[clientId], scope: mode === 'cc' ? 'ent' : undefined, connections, seconds, form, logins, password, serverPid, databasePid })],
+    args: [
+      JSON.stringify({
+        issuer,
+        mode,
+        clientId,
+        secret: clients[clientId],
+        scope: mode === 'cc' ? 'ent' : undefined,
+        connections,
+        seconds,
+        form,
+        logins,
+        password,
+        serverPid,
+        databasePid,
+      }),
+    ],
   });
   const result = await child.next<LoadResult>('result', (seconds + 180) * 1000);
-  if (result.brokenChains || result.errors) console.log(`  ${mode}: ${result.brokenChains} refused, ${result.errors} errors; first: ${result.firstFailure}`);
+  if (result.brokenChains || result.errors)
+    console.log(`  ${mode}: ${result.brokenChains} refused, ${result.errors} errors; first: ${result.firstFailure}`);
   return result;
 }
 
-async function measure(name: string, server: Child, clients: Record<string, string>, form: LoginForm, logins: string[], password: string, databasePid?: number): Promise<Measured> {
+async function measure(
+  name: string,
+  server: Child,
+  clients: Record<string, string>,
+  form: LoginForm,
+  logins: string[],
+  password: string,
+  databasePid?: number,
+): Promise<Measured> {
   try {
     const { url, pid } = await server.next<{ type: 'ready'; url: string; pid: number }>('ready', 120_000);
     const cc = await load(url, pid, databasePid, 'cc', clients, form, logins, password);
     const refresh = await load(url, pid, databasePid, 'refresh', clients, form, logins, password);
-    console.log(`  ${name}: client_credentials ${cc.perSecond.toFixed(0)}/s, refresh_token ${refresh.perSecond.toFixed(0)}/s`);
+    console.log(
+      `  ${name}: client_credentials ${cc.perSecond.toFixed(0)}/s, refresh_token ${refresh.perSecond.toFixed(0)}/s`,
+    );
     return { server: name, cc, refresh };
   } finally {
     await server.stop();
@@ -49,15 +108,40 @@ async function measure(name: string, server: Child, clients: Record<string, stri
 
 async function bare(durable?: Target): Promise<Measured> {
   const port = await freePort();
-  const secrets = { [APP.clientId]: 'bench-app-secret-0123456789abcdefghijklmnop', [SERVICE.clientId]: 'bench-service-secret-0123456789abcdefghijkl' };
+  const secrets = {
+    [APP.clientId]: 'bench-app-secret-0123456789abcdefghijklmnop',
+    [SERVICE.clientId]: 'bench-service-secret-0123456789abcdefghijkl',
+  };
   const clients = [
-    { client_id: APP.clientId, client_secret: secrets[APP.clientId], redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: APP.scopes.join(' ') },
-    { client_id: SERVICE.clientId, client_secret: secrets[SERVICE.clientId], redirect_uris: [], grant_types: ['client_credentials'], response_types: [], scope: SERVICE.scopes.join(' ') },
+    {
+      client_id: APP.clientId,
+      client_secret: secrets[APP.clientId],
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      scope: APP.scopes.join(' '),
+    },
+    {
+      client_id: SERVICE.clientId,
+      client_secret: secrets[SERVICE.clientId],
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      response_types: [],
+      scope: SERVICE.scopes.join(' '),
+    },
   ];
-  const storage = !durable ? {} : durable.kind === 'sqlite' ? { BARE_SQLITE: durable.url.replace(/^sqlite:/, '') } : { BARE_MYSQL: durable.url };
-  const server = startChild('lib/bare-provider-child.mjs', { env: { PORT: String(port), BENCH_CLIENTS: JSON.stringify(clients), ...storage } });
+  const storage = !durable
+    ? {}
+    : durable.kind === 'sqlite'
+      ? { BARE_SQLITE: durable.url.replace(/^sqlite:/, '') }
+      : { BARE_MYSQL: durable.url };
+  const server = startChild('lib/bare-provider-child.mjs', {
+    env: { PORT: String(port), BENCH_CLIENTS: JSON.stringify(clients), ...storage },
+  });
   const users = Array.from({ length: 64 }, (_, i) => `bench.${i}`);
-  const name = !durable ? 'bare oidc-provider (memory)' : `bare oidc-provider (${durable.kind === 'sqlite' ? 'SQLite' : 'MariaDB'} adapter)`;
+  const name = !durable
+    ? 'bare oidc-provider (memory)'
+    : `bare oidc-provider (${durable.kind === 'sqlite' ? 'SQLite' : 'MariaDB'} adapter)`;
   const databasePid = durable?.kind === 'mysql' ? localPid(['mariadbd', 'mysqld']) : undefined;
   try {
     return await measure(name, server, secrets, 'dev', users, 'any', databasePid);
@@ -72,14 +156,39 @@ async function entIdp(target: Target, profile: boolean): Promise<Measured> {
   const { config, db } = await openBenchDatabase(env);
   const users = await insertUsers(db, config, 64);
   const secrets = {
-    [APP.clientId]: await registerClient(db, config, { clientId: APP.clientId, name: 'Banc', type: 'confidential', redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'refresh_token'], scopes: APP.scopes, firstParty: true }),
-    [SERVICE.clientId]: await registerClient(db, config, { clientId: SERVICE.clientId, name: 'Service', type: 'confidential', grantTypes: ['client_credentials'], scopes: SERVICE.scopes }),
+    [APP.clientId]: await registerClient(db, config, {
+      clientId: APP.clientId,
+      name: 'Banc',
+      type: 'confidential',
+      redirectUris: [REDIRECT_URI],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: APP.scopes,
+      firstParty: true,
+    }),
+    [SERVICE.clientId]: await registerClient(db, config, {
+      clientId: SERVICE.clientId,
+      name: 'Service',
+      type: 'confidential',
+      grantTypes: ['client_credentials'],
+      scopes: SERVICE.scopes,
+    }),
   };
   await db.close();
-  const server = startChild('lib/server-child.mjs', { env, nodeArgs: profile ? profileArgs(`token-${target.kind}`) : [] });
+  const server = startChild('lib/server-child.mjs', {
+    env,
+    nodeArgs: profile ? profileArgs(`token-${target.kind}`) : [],
+  });
   try {
     const databasePid = target.kind === 'mysql' ? localPid(['mariadbd', 'mysqld']) : undefined;
-    return await measure(`ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`, server, secrets, 'ent', users.logins, users.password, databasePid);
+    return await measure(
+      `ent-idp ${target.kind === 'sqlite' ? 'SQLite' : 'MariaDB'}`,
+      server,
+      secrets,
+      'ent',
+      users.logins,
+      users.password,
+      databasePid,
+    );
   } finally {
     await target.drop();
     if (profile) reportProfile(`token-${target.kind}`);
@@ -104,7 +213,9 @@ const LABEL: Record<Mode, string> = { cc: 'client_credentials', refresh: 'refres
  */
 export async function runToken(): Promise<Finding[]> {
   const rounds = knob('TOKEN_ROUNDS', 3);
-  console.log(`\n== token: /token requests/s, ent-idp vs bare oidc-provider (${knob('TOKEN_CONNECTIONS', 16)} connections, ${knob('TOKEN_SECONDS', 5)} s each, ${rounds} rounds) ==`);
+  console.log(
+    `\n== token: /token requests/s, ent-idp vs bare oidc-provider (${knob('TOKEN_CONNECTIONS', 16)} connections, ${knob('TOKEN_SECONDS', 5)} s each, ${rounds} rounds) ==`,
+  );
   console.log(machineLine());
   ensureBuilt();
   const probe = await mysqlTarget();
@@ -129,21 +240,34 @@ export async function runToken(): Promise<Finding[]> {
     }
   }
   bares.push(await bare());
-  const reference = (round: number, mode: Mode) => (bares[round]![mode].perSecond + bares[round + 1]![mode].perSecond) / 2;
+  const reference = (round: number, mode: Mode) =>
+    (bares[round]![mode].perSecond + bares[round + 1]![mode].perSecond) / 2;
 
   const row = (m: Measured, label = m.server) => ({
     server: label,
-    'cc req/s': m.cc.perSecond, 'cc p50 ms': m.cc.p50, 'cc p99 ms': m.cc.p99, 'cc CPU ms/req': m.cc.serverCpuPerRequestMs,
-    'refresh req/s': m.refresh.perSecond, 'refresh p50 ms': m.refresh.p50, 'refresh p99 ms': m.refresh.p99, 'refresh CPU ms/req': m.refresh.serverCpuPerRequestMs,
+    'cc req/s': m.cc.perSecond,
+    'cc p50 ms': m.cc.p50,
+    'cc p99 ms': m.cc.p99,
+    'cc CPU ms/req': m.cc.serverCpuPerRequestMs,
+    'refresh req/s': m.refresh.perSecond,
+    'refresh p50 ms': m.refresh.p50,
+    'refresh p99 ms': m.refresh.p99,
+    'refresh CPU ms/req': m.refresh.serverCpuPerRequestMs,
     'non-2xx': m.cc.non2xx + m.refresh.non2xx,
   });
   const ordered: { label: string; run: Measured }[] = [];
   for (let round = 0; round < rounds; round++) {
     ordered.push({ label: `${round + 1} bare oidc-provider (memory)`, run: bares[round]! });
-    for (const m of measured.filter((x) => x.round === round)) ordered.push({ label: `${round + 1} ${m.run.server}`, run: m.run });
+    for (const m of measured.filter((x) => x.round === round))
+      ordered.push({ label: `${round + 1} ${m.run.server}`, run: m.run });
   }
   ordered.push({ label: `${rounds + 1} bare oidc-provider (memory)`, run: bares[rounds]! });
-  console.log(table('POST /token (first column: round)', ordered.map(({ label, run }) => row(run, label))));
+  console.log(
+    table(
+      'POST /token (first column: round)',
+      ordered.map(({ label, run }) => row(run, label)),
+    ),
+  );
   // Where each request's CPU goes on the machine's cores: the server (every thread), the
   // database server when it is a process of its own, and the load generator.
   const cpuRow = (m: Measured, label: string) => {
@@ -152,16 +276,24 @@ export async function runToken(): Promise<Finding[]> {
       const r = m[mode];
       const db = Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : 0;
       Object.assign(cells, {
-        [`${mode} server ms`]: r.serverCpuPerRequestMs, [`${mode} database ms`]: Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : '-',
-        [`${mode} load ms`]: r.loadCpuPerRequestMs, [`${mode} total ms`]: r.serverCpuPerRequestMs + db + r.loadCpuPerRequestMs,
+        [`${mode} server ms`]: r.serverCpuPerRequestMs,
+        [`${mode} database ms`]: Number.isFinite(r.databaseCpuPerRequestMs) ? r.databaseCpuPerRequestMs : '-',
+        [`${mode} load ms`]: r.loadCpuPerRequestMs,
+        [`${mode} total ms`]: r.serverCpuPerRequestMs + db + r.loadCpuPerRequestMs,
       });
     }
     return cells;
   };
-  console.log(table('CPU per request (ms, all processes on the 2 cores)', ordered.map(({ label, run }) => cpuRow(run, label))));
+  console.log(
+    table(
+      'CPU per request (ms, all processes on the 2 cores)',
+      ordered.map(({ label, run }) => cpuRow(run, label)),
+    ),
+  );
 
   // Ratios per round, then the median over rounds.
-  const ratios = (server: string, mode: Mode) => measured.filter((m) => m.run.server === server).map((m) => m.run[mode].perSecond / reference(m.round, mode));
+  const ratios = (server: string, mode: Mode) =>
+    measured.filter((m) => m.run.server === server).map((m) => m.run[mode].perSecond / reference(m.round, mode));
   const findings: Finding[] = [];
   const perRound: string[] = [];
   for (const dbName of ['SQLite', ...(mariadb ? ['MariaDB'] : [])]) {
@@ -169,7 +301,14 @@ export async function runToken(): Promise<Finding[]> {
     for (const mode of MODES) {
       const values = ratios(`ent-idp ${dbName}`, mode);
       const value = median(values);
-      findings.push({ bench: 'token', name: `ent-idp ${dbName} ${LABEL[mode]} ÷ bare`, value, unit: '×', target: `≥ ${target}`, met: value >= target });
+      findings.push({
+        bench: 'token',
+        name: `ent-idp ${dbName} ${LABEL[mode]} ÷ bare`,
+        value,
+        unit: '×',
+        target: `≥ ${target}`,
+        met: value >= target,
+      });
       perRound.push(`ent-idp ${dbName} ${LABEL[mode]} ÷ bare, per round: ${values.map((v) => v.toFixed(2)).join(' ')}`);
     }
   }
@@ -180,9 +319,25 @@ export async function runToken(): Promise<Finding[]> {
       const floor = ratios(`bare oidc-provider (${dbName} adapter)`, mode);
       const ours = ratios(`ent-idp ${dbName}`, mode);
       const label = mode === 'cc' ? 'cc' : 'refresh';
-      findings.push({ bench: 'token', name: `floor: bare on ${dbName} ${label} ÷ bare`, value: median(floor), unit: '×', target: 'info', met: null });
-      findings.push({ bench: 'token', name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`, value: median(ours.map((v, i) => v / floor[i]!)), unit: '×', target: 'info', met: null });
-      perRound.push(`floor: bare on ${dbName} ${LABEL[mode]} ÷ bare, per round: ${floor.map((v) => v.toFixed(2)).join(' ')}`);
+      findings.push({
+        bench: 'token',
+        name: `floor: bare on ${dbName} ${label} ÷ bare`,
+        value: median(floor),
+        unit: '×',
+        target: 'info',
+        met: null,
+      });
+      findings.push({
+        bench: 'token',
+        name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`,
+        value: median(ours.map((v, i) => v / floor[i]!)),
+        unit: '×',
+        target: 'info',
+        met: null,
+      });
+      perRound.push(
+        `floor: bare on ${dbName} ${LABEL[mode]} ÷ bare, per round: ${floor.map((v) => v.toFixed(2)).join(' ')}`,
+      );
     }
   }
   for (const line of perRound) console.log(line);

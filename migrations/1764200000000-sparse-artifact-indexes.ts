@@ -17,7 +17,10 @@ export class SparseArtifactIndexes1764200000000 implements MigrationInterface {
     if (queryRunner.connection.options.type !== 'better-sqlite3') return;
     for (const { name, column } of INDEXES) {
       await queryRunner.dropIndex(TABLE, name);
-      await queryRunner.createIndex(TABLE, new TableIndex({ name, columnNames: [column], where: `${column} IS NOT NULL` }));
+      await queryRunner.createIndex(
+        TABLE,
+        new TableIndex({ name, columnNames: [column], where: `${column} IS NOT NULL` }),
+      );
     }
   }
 

@@ -13,7 +13,9 @@ export class ExactEmailMatch1764300000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (!isMysql(queryRunner)) return;
-    await queryRunner.query('ALTER TABLE `accounts` MODIFY `email` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL');
+    await queryRunner.query(
+      'ALTER TABLE `accounts` MODIFY `email` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

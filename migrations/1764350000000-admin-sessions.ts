@@ -22,7 +22,14 @@ export class AdminSessions1764350000000 implements MigrationInterface {
           new TableIndex({ name: 'idx_admin_sessions_account', columnNames: ['accountId'] }),
           new TableIndex({ name: 'idx_admin_sessions_expires', columnNames: ['expiresAt'] }),
         ],
-        foreignKeys: [{ columnNames: ['accountId'], referencedTableName: 'accounts', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            columnNames: ['accountId'],
+            referencedTableName: 'accounts',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+        ],
       }),
     );
   }

@@ -21,10 +21,16 @@ export class SearchColumnsCollapseSpaces1796014682766 implements MigrationInterf
   name = 'SearchColumnsCollapseSpaces1796014682766';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await queryRunner.manager
         .createQueryBuilder()
-        .select(['a.id AS id', 'a.firstName AS firstName', 'a.lastName AS lastName', 'a.searchFirstName AS searchFirstName', 'a.searchLastName AS searchLastName'])
+        .select([
+          'a.id AS id',
+          'a.firstName AS firstName',
+          'a.lastName AS lastName',
+          'a.searchFirstName AS searchFirstName',
+          'a.searchLastName AS searchLastName',
+        ])
         .from('accounts', 'a')
         .where('a.id > :after', { after })
         .orderBy('a.id', 'ASC')
@@ -34,7 +40,12 @@ export class SearchColumnsCollapseSpaces1796014682766 implements MigrationInterf
         const searchFirstName = searchForm(row.firstName);
         const searchLastName = searchForm(row.lastName);
         if (searchFirstName === row.searchFirstName && searchLastName === row.searchLastName) continue;
-        await queryRunner.manager.createQueryBuilder().update('accounts').set({ searchFirstName, searchLastName }).where('id = :id', { id: row.id }).execute();
+        await queryRunner.manager
+          .createQueryBuilder()
+          .update('accounts')
+          .set({ searchFirstName, searchLastName })
+          .where('id = :id', { id: row.id })
+          .execute();
       }
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]!.id;

@@ -8,6 +8,10 @@ import { LogoutDeliveries1764400000000 } from './1764400000000-logout-deliveries
 import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
 
 export const migrations = [
-  Initial1764100000000, SparseArtifactIndexes1764200000000, ExactEmailMatch1764300000000, AdminSessions1764350000000,
-  LogoutDeliveries1764400000000, SearchColumnsCollapseSpaces1796014682766,
+  Initial1764100000000,
+  SparseArtifactIndexes1764200000000,
+  ExactEmailMatch1764300000000,
+  AdminSessions1764350000000,
+  LogoutDeliveries1764400000000,
+  SearchColumnsCollapseSpaces1796014682766,
 ];

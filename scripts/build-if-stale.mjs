@@ -13,8 +13,18 @@ const newest = (dir) => {
   }
   return latest;
 };
-const sources = Math.max(newest('src'), newest('migrations'), statSync('tsconfig.json').mtimeMs, statSync('tsconfig.build.json').mtimeMs);
+const sources = Math.max(
+  newest('src'),
+  newest('migrations'),
+  statSync('tsconfig.json').mtimeMs,
+  statSync('tsconfig.build.json').mtimeMs,
+);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  execFileSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(stamp)}, new Date().toISOString())`]);
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  execFileSync(process.execPath, [
+    '-e',
+    `require('fs').writeFileSync(${JSON.stringify(stamp)}, new Date().toISOString())`,
+  ]);
 }

@@ -18,7 +18,9 @@ function defaultCell(setting: Setting): string {
 }
 
 export function configTable(): string {
-  const rows = Object.entries(settings as Record<string, Setting>).map(([name, setting]) => `| \`${name}\` | ${defaultCell(setting)} | ${cell(setting.doc)} |`);
+  const rows = Object.entries(settings as Record<string, Setting>).map(
+    ([name, setting]) => `| \`${name}\` | ${defaultCell(setting)} | ${cell(setting.doc)} |`,
+  );
   return ['| Setting | Default | Description |', '|---|---|---|', ...rows].join('\n');
 }
 

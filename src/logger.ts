@@ -8,12 +8,30 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 const REDACT_PATHS = [
-  'password', '*.password', 'newPassword', '*.newPassword', 'confirmation', '*.confirmation',
-  'mot_de_passe', '*.mot_de_passe', 'nouveau_mot_de_passe', '*.nouveau_mot_de_passe',
-  'secret', '*.secret', 'token', '*.token',
-  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'client_secret', '*.client_secret',
+  'password',
+  '*.password',
+  'newPassword',
+  '*.newPassword',
+  'confirmation',
+  '*.confirmation',
+  'mot_de_passe',
+  '*.mot_de_passe',
+  'nouveau_mot_de_passe',
+  '*.nouveau_mot_de_passe',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'client_secret',
+  '*.client_secret',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'ent-idp' } }, destination as never);
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'ent-idp' } },
+    destination as never,
+  );
 }

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const url = await server.listen();
   logger.info({ url, issuer: config.issuer }, 'ent-idp listening');
   process.stdout.write(`ent-idp: serving ${config.issuer} (listening on ${url})\n`);
-  if (config.demo) process.stdout.write(`         open ${config.issuer}/admin (teacher) or ${config.issuer}/demo-app (ENT application)\n`);
+  if (config.demo)
+    process.stdout.write(
+      `         open ${config.issuer}/admin (teacher) or ${config.issuer}/demo-app (ENT application)\n`,
+    );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -94,8 +94,13 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   const oidc = await createOidc({ config, db, domain, logger, nunjucks });
   oidc.onProvider((provider) => metrics.instrumentProvider(provider));
   const logoutDeliveries = startLogoutDeliveries({
-    db, issuer: config.issuer, clients: oidc.clients, signingKeys: oidc.signingKeys, logger,
-    retryForSeconds: config.backchannelLogoutRetry, onOutcome: (outcome) => metrics.countLogoutDelivery(outcome),
+    db,
+    issuer: config.issuer,
+    clients: oidc.clients,
+    signingKeys: oidc.signingKeys,
+    logger,
+    retryForSeconds: config.backchannelLogoutRetry,
+    onOutcome: (outcome) => metrics.countLogoutDelivery(outcome),
   });
   domain.logoutQueue.onQueued(() => logoutDeliveries.kick());
   await registerAdminClient(oidc, config);
@@ -110,10 +115,28 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   app.keys = config.secrets.cookieKeys;
   trustProxies(app, config);
   app.silent = true;
-  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs, observe: config.metrics.enabled ? metrics.middleware : undefined });
+  useBaseStack(app, {
+    logger,
+    db,
+    nunjucks,
+    https: config.issuer.startsWith('https://'),
+    requestTimeoutMs: config.requestTimeoutMs,
+    databaseTimeoutMs: config.database.timeoutMs,
+    observe: config.metrics.enabled ? metrics.middleware : undefined,
+  });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   for (const { path, clientId, title } of demoApps) {
-    const demo = createDemoApp({ path, title, issuer: config.issuer, clientId, clientSecret: config.demoApp.clientSecret, baseUrl: config.issuer, nunjucks, logger, keys: config.secrets.cookieKeys });
+    const demo = createDemoApp({
+      path,
+      title,
+      issuer: config.issuer,
+      clientId,
+      clientSecret: config.demoApp.clientSecret,
+      baseUrl: config.issuer,
+      nunjucks,
+      logger,
+      keys: config.secrets.cookieKeys,
+    });
     app.use(mount(path, demo));
   }
   app.use(interactionRoutes(app, { config, domain, oidc, logger }));
@@ -123,7 +146,14 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   let server: Server | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   return {
-    config, db, domain, oidc, logger, app, metrics, logoutDeliveries,
+    config,
+    db,
+    domain,
+    oidc,
+    logger,
+    app,
+    metrics,
+    logoutDeliveries,
     async listen(port = config.port, host = config.host) {
       // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler never rejects (ctx.onerror)
       server = createHttpServer(app.callback());
@@ -133,7 +163,10 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
         server!.listen(port, host, () => resolve());
       });
       if (config.purgeInterval > 0) {
-        purgeTimer = setInterval(() => void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed')), config.purgeInterval * 1000);
+        purgeTimer = setInterval(
+          () => void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed')),
+          config.purgeInterval * 1000,
+        );
         purgeTimer.unref();
       }
       const { port: bound } = server.address() as AddressInfo;

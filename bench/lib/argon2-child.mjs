@@ -28,6 +28,14 @@ childMain(async () => {
   );
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  reply({ type: 'result', cpuPerVerifyMs: (cpu.user + cpu.system) / 1000 / done, verifies: done, seconds: elapsed, perSecond: done / elapsed, params: `m=${memoryCost} t=${timeCost} p=${parallelism}`, threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' });
+  reply({
+    type: 'result',
+    cpuPerVerifyMs: (cpu.user + cpu.system) / 1000 / done,
+    verifies: done,
+    seconds: elapsed,
+    perSecond: done / elapsed,
+    params: `m=${memoryCost} t=${timeCost} p=${parallelism}`,
+    threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+  });
   process.exit(0);
 });

@@ -19,7 +19,8 @@ export async function mysqlAdapterClass(url) {
     if (row.consumedAt) payload.consumed = Number(row.consumedAt);
     return payload;
   };
-  const find = (column) => `SELECT payload, consumedAt FROM artifacts WHERE model = ? AND ${column} = ? AND (expiresAt IS NULL OR expiresAt > ?)`;
+  const find = (column) =>
+    `SELECT payload, consumedAt FROM artifacts WHERE model = ? AND ${column} = ? AND (expiresAt IS NULL OR expiresAt > ?)`;
 
   return class MysqlAdapter {
     constructor(model) {
@@ -29,7 +30,15 @@ export async function mysqlAdapterClass(url) {
       await pool.execute(
         `INSERT INTO artifacts (model, id, payload, grantId, uid, userCode, expiresAt) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE payload = VALUES(payload), grantId = VALUES(grantId), uid = VALUES(uid), userCode = VALUES(userCode), expiresAt = VALUES(expiresAt)`,
-        [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expiresIn ? now() + expiresIn : null],
+        [
+          this.model,
+          id,
+          JSON.stringify(payload),
+          payload.grantId ?? null,
+          payload.uid ?? null,
+          payload.userCode ?? null,
+          expiresIn ? now() + expiresIn : null,
+        ],
       );
     }
     async find(id) {

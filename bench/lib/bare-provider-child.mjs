@@ -21,7 +21,12 @@ childMain(async () => {
     cookies: { keys: ['bench-only-cookie-key-0000000000000000'] },
     pkce: { required: () => true },
     responseTypes: ['code'],
-    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
@@ -29,7 +34,16 @@ childMain(async () => {
       revocation: { enabled: true },
       userinfo: { enabled: true },
     },
-    ttl: { AccessToken: 3600, AuthorizationCode: 60, ClientCredentials: 600, IdToken: 3600, Interaction: 3600, Session: 12 * 3600, Grant: 14 * 86400, RefreshToken: 14 * 86400 },
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 12 * 3600,
+      Grant: 14 * 86400,
+      RefreshToken: 14 * 86400,
+    },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: () => true,
     // Any account id signs in (development form); claims are the subject only.
@@ -37,7 +51,9 @@ childMain(async () => {
     async loadExistingGrant(ctx) {
       const { oidc } = ctx;
       const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
-      const grant = (grantId ? await oidc.provider.Grant.find(grantId) : undefined) ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      const grant =
+        (grantId ? await oidc.provider.Grant.find(grantId) : undefined) ??
+        new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
       grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
       await grant.save();
       return grant;

@@ -18,7 +18,10 @@ export function sqliteAdapterClass(path) {
   const upsert = db.prepare(`INSERT INTO artifacts (model, id, payload, grantId, uid, userCode, expiresAt, consumedAt)
     VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload,
     grantId = excluded.grantId, uid = excluded.uid, userCode = excluded.userCode, expiresAt = excluded.expiresAt`);
-  const find = (column) => db.prepare(`SELECT payload, consumedAt FROM artifacts WHERE model = ? AND ${column} = ? AND (expiresAt IS NULL OR expiresAt > ?)`);
+  const find = (column) =>
+    db.prepare(
+      `SELECT payload, consumedAt FROM artifacts WHERE model = ? AND ${column} = ? AND (expiresAt IS NULL OR expiresAt > ?)`,
+    );
   const byId = find('id');
   const byUid = find('uid');
   const byUserCode = find('userCode');
@@ -38,7 +41,15 @@ export function sqliteAdapterClass(path) {
       this.model = model;
     }
     async upsert(id, payload, expiresIn) {
-      upsert.run(this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expiresIn ? now() + expiresIn : null);
+      upsert.run(
+        this.model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.uid ?? null,
+        payload.userCode ?? null,
+        expiresIn ? now() + expiresIn : null,
+      );
     }
     async find(id) {
       return read(byId.get(this.model, id, now()));

@@ -7,15 +7,106 @@ import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Config } from '../../src/config/index.js';
 import type { Database } from '../../src/db/index.js';
-import { Account, Membership, OneTimeCode, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile } from '../../src/db/entities/index.js';
+import {
+  Account,
+  Membership,
+  OneTimeCode,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  Structure,
+  type Profile,
+} from '../../src/db/entities/index.js';
 import { deriveKey, digest, encrypt } from '../../src/domain/crypto.js';
 import { generateCode } from '../../src/domain/codes/index.js';
 import { searchForm } from '../../src/domain/search-form.js';
 import { currentSchoolYear } from '../../src/domain/school-year.js';
 import { insertBatched } from './setup.js';
 
-const FIRST = ['Emma', 'Louise', 'Jade', 'Alice', 'Chloé', 'Lina', 'Léa', 'Rose', 'Anna', 'Inès', 'Gabriel', 'Léo', 'Raphaël', 'Arthur', 'Louis', 'Jules', 'Maël', 'Lucas', 'Hugo', 'Noé', 'Éloïse', 'Zoé', 'Nathan', 'Théo', 'Tom', 'Sacha', 'Mathis', 'Adam', 'Lou', 'Ambre'];
-const LAST = ['Martin', 'Bernard', 'Thomas', 'Petit', 'Robert', 'Richard', 'Durand', 'Dubois', 'Moreau', 'Laurent', 'Simon', 'Michel', 'Lefèvre', 'Leroy', 'Roux', 'David', 'Bertrand', 'Morel', 'Fournier', 'Girard', 'Bonnet', 'Dupont', 'Lambert', 'Fontaine', 'Rousseau', 'Vincent', 'Müller', 'Lefebvre', 'Faure', 'André', 'Mercier', 'Blanc', 'Guérin', 'Boyer', 'Garnier', 'Chevalier', 'François', 'Legrand', 'Gauthier', 'Garcia', 'Perrin', 'Robin', 'Clément', 'Morin', 'Nicolas', 'Henry', 'Roussel', 'Mathieu', 'Gautier', 'Masson'];
+const FIRST = [
+  'Emma',
+  'Louise',
+  'Jade',
+  'Alice',
+  'Chloé',
+  'Lina',
+  'Léa',
+  'Rose',
+  'Anna',
+  'Inès',
+  'Gabriel',
+  'Léo',
+  'Raphaël',
+  'Arthur',
+  'Louis',
+  'Jules',
+  'Maël',
+  'Lucas',
+  'Hugo',
+  'Noé',
+  'Éloïse',
+  'Zoé',
+  'Nathan',
+  'Théo',
+  'Tom',
+  'Sacha',
+  'Mathis',
+  'Adam',
+  'Lou',
+  'Ambre',
+];
+const LAST = [
+  'Martin',
+  'Bernard',
+  'Thomas',
+  'Petit',
+  'Robert',
+  'Richard',
+  'Durand',
+  'Dubois',
+  'Moreau',
+  'Laurent',
+  'Simon',
+  'Michel',
+  'Lefèvre',
+  'Leroy',
+  'Roux',
+  'David',
+  'Bertrand',
+  'Morel',
+  'Fournier',
+  'Girard',
+  'Bonnet',
+  'Dupont',
+  'Lambert',
+  'Fontaine',
+  'Rousseau',
+  'Vincent',
+  'Müller',
+  'Lefebvre',
+  'Faure',
+  'André',
+  'Mercier',
+  'Blanc',
+  'Guérin',
+  'Boyer',
+  'Garnier',
+  'Chevalier',
+  'François',
+  'Legrand',
+  'Gauthier',
+  'Garcia',
+  'Perrin',
+  'Robin',
+  'Clément',
+  'Morin',
+  'Nicolas',
+  'Henry',
+  'Roussel',
+  'Mathieu',
+  'Gautier',
+  'Masson',
+];
 
 export interface District {
   counts: Record<string, number>;
@@ -25,7 +116,13 @@ export interface District {
   seconds: number;
 }
 
-export const DISTRICT = { structures: 20, classesPerStructure: 150, studentsPerClass: 25, relatives: 20_000, staff: 2_000 };
+export const DISTRICT = {
+  structures: 20,
+  classesPerStructure: 150,
+  studentsPerClass: 25,
+  relatives: 20_000,
+  staff: 2_000,
+};
 
 export async function insertDistrict(db: Database, config: Config): Promise<District> {
   const started = performance.now();
@@ -40,15 +137,44 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
     const firstName = pick(FIRST);
     const lastName = LAST[(n * 31 + Math.floor(n / 7)) % LAST.length]!;
     return {
-      id: randomUUID(), login: `${searchForm(firstName)}.${searchForm(lastName)}.${n}`.replace(/[^a-z0-9.]/g, ''), firstName, lastName,
-      searchFirstName: searchForm(firstName), searchLastName: searchForm(lastName), birthDate: profile === 'Student' ? `201${n % 10}-0${1 + (n % 9)}-1${n % 10}` : null,
-      profile, email: null, structureId, externalId: null, passwordHash: activated ? passwordHash : null, activatedAt: activated ? now : null,
-      blockedAt: n % 500 === 0 ? now : null, lastLoginAt: null, passwordChangedAt: activated ? now : null, createdAt: now, updatedAt: now,
+      id: randomUUID(),
+      login: `${searchForm(firstName)}.${searchForm(lastName)}.${n}`.replace(/[^a-z0-9.]/g, ''),
+      firstName,
+      lastName,
+      searchFirstName: searchForm(firstName),
+      searchLastName: searchForm(lastName),
+      birthDate: profile === 'Student' ? `201${n % 10}-0${1 + (n % 9)}-1${n % 10}` : null,
+      profile,
+      email: null,
+      structureId,
+      externalId: null,
+      passwordHash: activated ? passwordHash : null,
+      activatedAt: activated ? now : null,
+      blockedAt: n % 500 === 0 ? now : null,
+      lastLoginAt: null,
+      passwordChangedAt: activated ? now : null,
+      createdAt: now,
+      updatedAt: now,
     };
   };
 
-  const structures: Structure[] = Array.from({ length: DISTRICT.structures }, (_, i) => ({ id: randomUUID(), uai: `08${String(10000 + i).padStart(5, '0')}A`, name: `École ${i + 1}`, entAddress: 'https://ecole.entsomme.fr', createdAt: now }));
-  const classes: SchoolClass[] = structures.flatMap((s) => Array.from({ length: DISTRICT.classesPerStructure }, (_, i) => ({ id: randomUUID(), structureId: s.id, name: `Classe ${i + 1}`, schoolYear: currentSchoolYear(now, '09-01'), externalId: null, createdAt: now })));
+  const structures: Structure[] = Array.from({ length: DISTRICT.structures }, (_, i) => ({
+    id: randomUUID(),
+    uai: `08${String(10000 + i).padStart(5, '0')}A`,
+    name: `École ${i + 1}`,
+    entAddress: 'https://ecole.entsomme.fr',
+    createdAt: now,
+  }));
+  const classes: SchoolClass[] = structures.flatMap((s) =>
+    Array.from({ length: DISTRICT.classesPerStructure }, (_, i) => ({
+      id: randomUUID(),
+      structureId: s.id,
+      name: `Classe ${i + 1}`,
+      schoolYear: currentSchoolYear(now, '09-01'),
+      externalId: null,
+      createdAt: now,
+    })),
+  );
   const accounts: Account[] = [];
   const memberships: Membership[] = [];
   const roles: RoleAssignment[] = [];
@@ -75,7 +201,8 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
     accounts.push(relative);
     const first = students[(i * 13) % students.length]!;
     links.push({ relativeId: relative.id, studentId: first.id, createdAt: now });
-    if (i % 2 === 0) links.push({ relativeId: relative.id, studentId: students[(i * 13 + 1) % students.length]!.id, createdAt: now });
+    if (i % 2 === 0)
+      links.push({ relativeId: relative.id, studentId: students[(i * 13 + 1) % students.length]!.id, createdAt: now });
   }
   for (let i = 0; i < DISTRICT.staff; i++) {
     const cls = classes[(i * 3) % classes.length]!;
@@ -94,7 +221,18 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
     if (!kind) return;
     const id = randomUUID();
     const code = generateCode();
-    codes.push({ id, accountId: a.id, kind, codeCiphertext: encrypt(sealKey, code, id), codeDigest: digest(digestKey, code), createdBy: null, createdAt: now, expiresAt, consumedAt: null, revokedAt: null });
+    codes.push({
+      id,
+      accountId: a.id,
+      kind,
+      codeCiphertext: encrypt(sealKey, code, id),
+      codeDigest: digest(digestKey, code),
+      createdBy: null,
+      createdAt: now,
+      expiresAt,
+      consumedAt: null,
+      revokedAt: null,
+    });
   });
 
   await insertBatched(db, Structure, structures);
@@ -106,12 +244,24 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
   await insertBatched(db, OneTimeCode, codes, 1000);
   // Fresh statistics, as a long-lived database has (SQLite's planner uses them).
   if (db.kind === 'sqlite') await db.transaction((manager) => manager.query('ANALYZE'));
-  else for (const t of ['accounts', 'memberships', 'relative_links', 'one_time_codes']) await db.transaction((manager) => manager.query(`ANALYZE TABLE ${t}`));
+  else
+    for (const t of ['accounts', 'memberships', 'relative_links', 'one_time_codes'])
+      await db.transaction((manager) => manager.query(`ANALYZE TABLE ${t}`));
 
   const classId = classes[classes.length / 2]!.id;
-  const teacher = accounts.find((a) => a.profile === 'Teacher' && roles.some((r) => r.accountId === a.id && r.scopeId === classId))!;
+  const teacher = accounts.find(
+    (a) => a.profile === 'Teacher' && roles.some((r) => r.accountId === a.id && r.scopeId === classId),
+  )!;
   return {
-    counts: { structures: structures.length, classes: classes.length, accounts: accounts.length, memberships: memberships.length, relativeLinks: links.length, roles: roles.length, codes: codes.length },
+    counts: {
+      structures: structures.length,
+      classes: classes.length,
+      accounts: accounts.length,
+      memberships: memberships.length,
+      relativeLinks: links.length,
+      roles: roles.length,
+      codes: codes.length,
+    },
     teacher: { login: teacher.login, password },
     classId,
     seconds: (performance.now() - started) / 1000,

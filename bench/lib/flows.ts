@@ -9,7 +9,9 @@ import { REDIRECT_URI } from './setup.js';
 export { client };
 
 export async function discover(issuer: string, clientId: string, secret: string): Promise<client.Configuration> {
-  return client.discovery(new URL(issuer), clientId, secret, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+  return client.discovery(new URL(issuer), clientId, secret, client.ClientSecretBasic(secret), {
+    execute: [client.allowInsecureRequests],
+  });
 }
 
 /** `ent`: ent-idp's CONNEXION page; `dev`: oidc-provider's development login form. */
@@ -39,9 +41,11 @@ export async function signIn(
   const page: Page = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
   if (page.status !== 200) throw new Error(`login page: ${page.status} ${page.html.slice(0, 200)}`);
   const t1 = performance.now();
-  const fields: Record<string, string> = form === 'ent' ? { identifiant: login, mot_de_passe: password } : { login, password };
+  const fields: Record<string, string> =
+    form === 'ent' ? { identifiant: login, mot_de_passe: password } : { login, password };
   const callback = await browser.submit(page, form === 'ent' ? '/login' : '/interaction/', fields, REDIRECT_URI);
-  if (!callback.url.startsWith(REDIRECT_URI)) throw new Error(`login refused: ${callback.status} ${callback.html.replace(/\s+/g, ' ').slice(0, 300)}`);
+  if (!callback.url.startsWith(REDIRECT_URI))
+    throw new Error(`login refused: ${callback.status} ${callback.html.replace(/\s+/g, ' ').slice(0, 300)}`);
   const t2 = performance.now();
   const tokens = await exchange({ config }, callback.url, request);
   const t3 = performance.now();

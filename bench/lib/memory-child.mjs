@@ -34,16 +34,38 @@ childMain(async () => {
     const grant = new provider.Grant({ clientId: client.clientId, accountId });
     grant.addOIDCScope('openid profile');
     const grantId = await grant.save();
-    const session = new provider.Session({ accountId, loginTs: now, authorizations: { [client.clientId]: { sid: randomUUID(), grantId } } });
+    const session = new provider.Session({
+      accountId,
+      loginTs: now,
+      authorizations: { [client.clientId]: { sid: randomUUID(), grantId } },
+    });
     await session.save(config.ttl.session);
-    const token = new provider.RefreshToken({ client, accountId, grantId, scope: 'openid profile', gty: 'authorization_code', sessionUid: session.uid, expiresWithSession: true, authTime: now });
+    const token = new provider.RefreshToken({
+      client,
+      accountId,
+      grantId,
+      scope: 'openid profile',
+      gty: 'authorization_code',
+      sessionUid: session.uid,
+      expiresWithSession: true,
+      authTime: now,
+    });
     await token.save();
   };
   for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, one));
   const seconds = (performance.now() - started) / 1000;
-  const rows = await server.db.read((server) => server.query('SELECT model, COUNT(*) AS n FROM oidc_artifacts GROUP BY model'));
+  const rows = await server.db.read((server) =>
+    server.query('SELECT model, COUNT(*) AS n FROM oidc_artifacts GROUP BY model'),
+  );
   const loaded = settle();
-  reply({ type: 'ready', url, start, loaded, seconds, rows: Object.fromEntries(rows.map((r) => [r.model, Number(r.n)])) });
+  reply({
+    type: 'ready',
+    url,
+    start,
+    loaded,
+    seconds,
+    rows: Object.fromEntries(rows.map((r) => [r.model, Number(r.n)])),
+  });
 
   await nextMessage('measure');
   reply({ type: 'measured', afterTraffic: settle(), peakRssMiB: process.resourceUsage().maxRSS / 1024 });

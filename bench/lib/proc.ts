@@ -16,7 +16,8 @@ export function ensureBuilt(): void {
   try {
     execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    if (!existsSync(`${ROOT}dist/src/server.js`)) throw new Error(`cannot build dist/: ${(err as Error).message}`, { cause: err });
+    if (!existsSync(`${ROOT}dist/src/server.js`))
+      throw new Error(`cannot build dist/: ${(err as Error).message}`, { cause: err });
     console.log('notice: dist/ could not be rebuilt (the tree does not compile right now); using the existing build');
   }
 }

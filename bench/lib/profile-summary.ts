@@ -6,8 +6,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMain, table } from './report.js';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 function area(url: string): string {
   if (!url) return '(native/vm)';
@@ -18,7 +29,12 @@ function area(url: string): string {
   }
   if (url.startsWith('node:')) return url;
   const src = url.indexOf('/src/');
-  if (src >= 0) return url.slice(src + 1).split('/').slice(0, 3).join('/');
+  if (src >= 0)
+    return url
+      .slice(src + 1)
+      .split('/')
+      .slice(0, 3)
+      .join('/');
   return url.split('/').slice(-2).join('/');
 }
 
@@ -35,11 +51,21 @@ export function summarize(path: string, top = 25): string {
     const { functionName, url, lineNumber } = n.callFrame;
     const key = `${functionName || '(anonymous)'} ${url ? `${area(url)}:${lineNumber + 1}` : ''}`.trim();
     fn.set(key, (fn.get(key) ?? 0) + us);
-    const a = functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)' ? functionName : area(url);
+    const a =
+      functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)'
+        ? functionName
+        : area(url);
     pkg.set(a, (pkg.get(a) ?? 0) + us);
   }
   const rows = (m: Map<string, number>) =>
-    [...m].sort((x, y) => y[1] - x[1]).slice(0, top).map(([k, us]) => ({ where: k.slice(0, 90), ms: Math.round(us / 1000), '%': Number(((100 * us) / total).toFixed(1)) }));
+    [...m]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top)
+      .map(([k, us]) => ({
+        where: k.slice(0, 90),
+        ms: Math.round(us / 1000),
+        '%': Number(((100 * us) / total).toFixed(1)),
+      }));
   // Inclusive time of the product's own functions (src/), to see which step pays.
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -55,7 +81,12 @@ export function summarize(path: string, top = 25): string {
       inclusive.set(key, (inclusive.get(key) ?? 0) + us);
     }
   }
-  return `${path}: ${(total / 1e6).toFixed(1)} s sampled\n` + table('self time by package / folder', rows(pkg)) + table('self time by function', rows(fn)) + table('inclusive time of src/ functions', rows(inclusive));
+  return (
+    `${path}: ${(total / 1e6).toFixed(1)} s sampled\n` +
+    table('self time by package / folder', rows(pkg)) +
+    table('self time by function', rows(fn)) +
+    table('inclusive time of src/ functions', rows(inclusive))
+  );
 }
 
 export const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
@@ -76,7 +107,9 @@ export function profileArgs(name: string): string[] {
 export function reportProfile(name: string, top = 20): void {
   if (!process.env.BENCH_PROFILE) return;
   const dir = join(PROFILE_DIR, name);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f));
   const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (main) console.log(summarize(main, top));
 }

@@ -19,7 +19,11 @@ export function table(title: string, rows: Record<string, Cell>[]): string {
   const cells = rows.map((r) => columns.map((c) => (r[c] === undefined ? '' : fmt(r[c]!, 2))));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
-  return [`\n${title}`, line(columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n') + '\n';
+  return (
+    [`\n${title}`, line(columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 /** One figure compared with its target. */
@@ -56,7 +60,9 @@ export function machine(): Record<string, string> {
     cpu: cpus()[0]?.model ?? '?',
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
     node: process.version,
-    load: loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     uptime: sh('uptime', []),
   };
 }

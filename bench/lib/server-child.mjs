@@ -6,7 +6,9 @@
 import { pathToFileURL } from 'node:url';
 import { childMain, nextMessage, reply } from './child.mjs';
 
-const dist = process.env.BENCH_DIST ? pathToFileURL(`${process.env.BENCH_DIST.replace(/\/+$/, '')}/`) : new URL('../../dist/', import.meta.url);
+const dist = process.env.BENCH_DIST
+  ? pathToFileURL(`${process.env.BENCH_DIST.replace(/\/+$/, '')}/`)
+  : new URL('../../dist/', import.meta.url);
 const { loadConfig } = await import(new URL('src/config/index.js', dist).href);
 const { createLogger } = await import(new URL('src/logger.js', dist).href);
 const { createServer } = await import(new URL('src/server.js', dist).href);

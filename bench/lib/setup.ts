@@ -32,7 +32,11 @@ export interface Target {
 
 export function sqliteTarget(): Target {
   const dir = mkdtempSync(join(tmpdir(), 'ent-idp-bench-'));
-  return { kind: 'sqlite', url: `sqlite:${join(dir, 'bench.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    kind: 'sqlite',
+    url: `sqlite:${join(dir, 'bench.sqlite')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** BENCH_MYSQL_URL, default mysql://root@127.0.0.1:3306 (127.0.0.1 only). */
@@ -42,7 +46,13 @@ export const MYSQL_SERVER = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0
 export async function mysqlTarget(): Promise<Target | { unreachable: string }> {
   const base = new URL(MYSQL_SERVER);
   const connect = () =>
-    mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password), connectTimeout: 2000 });
+    mysql.createConnection({
+      host: base.hostname,
+      port: Number(base.port || 3306),
+      user: decodeURIComponent(base.username),
+      password: decodeURIComponent(base.password),
+      connectTimeout: 2000,
+    });
   const name = `entidp_bench_${randomBytes(5).toString('hex')}`;
   try {
     const admin = await connect();
@@ -103,14 +113,31 @@ export async function openBenchDatabase(env: Record<string, string>): Promise<{ 
 }
 
 /** Multi-row INSERTs of `size` rows, each batch in a transaction. */
-export async function insertBatched<T extends ObjectLiteral>(db: Database, entity: EntityTarget<T>, rows: T[], size = 500): Promise<void> {
+export async function insertBatched<T extends ObjectLiteral>(
+  db: Database,
+  entity: EntityTarget<T>,
+  rows: T[],
+  size = 500,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += size) {
     const part = rows.slice(i, i + size);
-    await db.transaction((manager) => manager.createQueryBuilder().insert().into(entity).values(part as never).updateEntity(false).execute());
+    await db.transaction((manager) =>
+      manager
+        .createQueryBuilder()
+        .insert()
+        .into(entity)
+        .values(part as never)
+        .updateEntity(false)
+        .execute(),
+    );
   }
 }
 
-export async function registerClient(db: Database, config: Config, input: Parameters<ClientStore['save']>[0]): Promise<string> {
+export async function registerClient(
+  db: Database,
+  config: Config,
+  input: Parameters<ClientStore['save']>[0],
+): Promise<string> {
   // oidc-provider warns about its development defaults when the validator is built: not ours.
   const warn = console.warn;
   console.warn = () => undefined;

@@ -24,7 +24,8 @@
       all.indeterminate = n > 0 && n < list.length;
     }
     if (counter) {
-      counter.textContent = n === 0 ? counterText : n === 1 ? '1 utilisateur sélectionné' : n + ' utilisateurs sélectionnés';
+      counter.textContent =
+        n === 0 ? counterText : n === 1 ? '1 utilisateur sélectionné' : n + ' utilisateurs sélectionnés';
       counter.classList.toggle('has-selection', n > 0);
     }
   }
@@ -35,9 +36,10 @@
       refreshSelection();
     });
   }
-  if (tbody) tbody.addEventListener('change', (e) => {
-    if (e.target instanceof HTMLInputElement && e.target.classList.contains('pick-box')) refreshSelection();
-  });
+  if (tbody)
+    tbody.addEventListener('change', (e) => {
+      if (e.target instanceof HTMLInputElement && e.target.classList.contains('pick-box')) refreshSelection();
+    });
   refreshSelection();
 
   // Class picker: changing the class shows it.
@@ -61,7 +63,10 @@
       tbody.setAttribute('aria-busy', 'true');
       fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' }, signal: controller.signal })
         .then((res) => {
-          if (res.status === 401) { location.reload(); return null; }
+          if (res.status === 401) {
+            location.reload();
+            return null;
+          }
           if (!res.ok) throw new Error('HTTP ' + res.status);
           const count = Number(res.headers.get('X-Total-Count') || '0');
           return res.text().then((html) => ({ html, count }));
@@ -70,10 +75,13 @@
           if (!result) return;
           tbody.innerHTML = result.html;
           tbody.removeAttribute('aria-busy');
-          if (total) total.textContent = result.count + (result.count > 1 ? ' comptes' : ' compte') + (q ? ' pour « ' + q + ' »' : '');
+          if (total)
+            total.textContent =
+              result.count + (result.count > 1 ? ' comptes' : ' compte') + (q ? ' pour « ' + q + ' »' : '');
           for (const input of document.querySelectorAll('input[name="q"][type="hidden"]')) input.value = q;
           const shown = new URL(location.href);
-          if (q) shown.searchParams.set('q', q); else shown.searchParams.delete('q');
+          if (q) shown.searchParams.set('q', q);
+          else shown.searchParams.delete('q');
           shown.searchParams.delete('page');
           history.replaceState(null, '', shown);
           refreshSelection();
@@ -103,7 +111,8 @@
       ok: 'BLOQUER',
     },
     reinitialiser: {
-      title: (n) => (n > 1 ? 'Réinitialiser le mot de passe de ' + n + ' comptes ?' : 'Réinitialiser le mot de passe ?'),
+      title: (n) =>
+        n > 1 ? 'Réinitialiser le mot de passe de ' + n + ' comptes ?' : 'Réinitialiser le mot de passe ?',
       text: 'Un lien pour choisir un nouveau mot de passe sera envoyé par e-mail (à vous pour un élève sans adresse). L’ancien mot de passe reste valable tant que le nouveau n’est pas choisi.',
       ok: 'RÉINITIALISER LE MOT DE PASSE',
     },
@@ -125,7 +134,10 @@
       dialog.showModal();
       dialog.addEventListener('close', function onClose() {
         dialog.removeEventListener('close', onClose);
-        if (dialog.returnValue !== 'oui') { button.focus(); return; }
+        if (dialog.returnValue !== 'oui') {
+          button.focus();
+          return;
+        }
         const confirmed = document.createElement('input');
         confirmed.type = 'hidden';
         confirmed.name = 'confirme';

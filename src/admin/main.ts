@@ -25,7 +25,8 @@ export function adminAloneConfig(env: NodeJS.ProcessEnv = process.env): { config
   const port = Number(env.ADMIN_PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('ADMIN_PORT: must be a port number');
   const provider = env.ADMIN_ISSUER?.replace(/\/+$/, '');
-  if (!provider) throw new ConfigError('ADMIN_ISSUER: required when the admin app runs alone (the provider’s issuer URL)');
+  if (!provider)
+    throw new ConfigError('ADMIN_ISSUER: required when the admin app runs alone (the provider’s issuer URL)');
   const config = loadConfig({
     env: {
       ...env,
@@ -36,7 +37,11 @@ export function adminAloneConfig(env: NodeJS.ProcessEnv = process.env): { config
   return { config, port };
 }
 
-export async function startAdminAlone(config: Config, port: number, host = config.host): Promise<{ url: string; close(): Promise<void> }> {
+export async function startAdminAlone(
+  config: Config,
+  port: number,
+  host = config.host,
+): Promise<{ url: string; close(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database);
   const domain = createDomain({ config, db, logger });
@@ -45,7 +50,14 @@ export async function startAdminAlone(config: Config, port: number, host = confi
   app.keys = config.secrets.cookieKeys;
   trustProxies(app, config);
   app.silent = true;
-  useBaseStack(app, { logger, db, nunjucks, https: config.issuer.startsWith('https://'), requestTimeoutMs: config.requestTimeoutMs, databaseTimeoutMs: config.database.timeoutMs });
+  useBaseStack(app, {
+    logger,
+    db,
+    nunjucks,
+    https: config.issuer.startsWith('https://'),
+    requestTimeoutMs: config.requestTimeoutMs,
+    databaseTimeoutMs: config.database.timeoutMs,
+  });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   app.use(async (ctx, next) => {
     if (ctx.path === '/') return ctx.redirect('/admin/');
@@ -77,13 +89,21 @@ if (isMain) {
   (async () => {
     const { config, port } = adminAloneConfig();
     const running = await startAdminAlone(config, port);
-    process.stdout.write(`ent-idp admin: ${config.issuer}/admin (listening on ${running.url}, provider ${config.admin.issuer})\n`);
-    const stop = () => void running.close().then(() => process.exit(0), () => process.exit(1));
+    process.stdout.write(
+      `ent-idp admin: ${config.issuer}/admin (listening on ${running.url}, provider ${config.admin.issuer})\n`,
+    );
+    const stop = () =>
+      void running.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   })().catch((err: unknown) => {
     const known = err instanceof ConfigError || err instanceof DatabaseUnavailableError;
-    process.stderr.write(`ent-idp admin: ${known ? (err as Error).message.split('\n')[0] : `unexpected error: ${(err as Error)?.message ?? String(err)}`}\n`);
+    process.stderr.write(
+      `ent-idp admin: ${known ? (err as Error).message.split('\n')[0] : `unexpected error: ${(err as Error)?.message ?? String(err)}`}\n`,
+    );
     process.exit(1);
   });
 }

@@ -23,7 +23,12 @@ export async function seedDemo(domain: Domain, config: Config): Promise<DemoScho
   return school;
 }
 
-const PROFILES: Record<string, string> = { Student: 'élève', Relative: 'parent', Teacher: 'enseignant', Personnel: 'personnel' };
+const PROFILES: Record<string, string> = {
+  Student: 'élève',
+  Relative: 'parent',
+  Teacher: 'enseignant',
+  Personnel: 'personnel',
+};
 
 export function demoSummary(school: DemoSchool, config: Config): string {
   const { structure, accounts, password } = school;
@@ -46,7 +51,10 @@ export function demoSummary(school: DemoSchool, config: Config): string {
     `  Demo ENT application: ${config.issuer}${DEMO_APP_PATH}`,
     '',
     `  Every activated account's password is ${password}. Accounts:`,
-    ...accounts.map((a) => `    ${a.login.padEnd(loginW)}  ${a.name.padEnd(nameW)}  ${(PROFILES[a.profile] ?? a.profile).padEnd(10)}  ${(a.classes.join(', ') || '-').padEnd(5)}  ${a.state}`),
+    ...accounts.map(
+      (a) =>
+        `    ${a.login.padEnd(loginW)}  ${a.name.padEnd(nameW)}  ${(PROFILES[a.profile] ?? a.profile).padEnd(10)}  ${(a.classes.join(', ') || '-').padEnd(5)}  ${a.state}`,
+    ),
     '',
   ];
   return `${lines.join('\n')}\n`;

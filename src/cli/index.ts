@@ -34,7 +34,12 @@ async function run(name: string, args: string[]): Promise<number> {
   if (!command) throw new UsageError(`unknown command "${name}" (try: ent-idp help)`);
   let parsed: CommandArgs;
   try {
-    const { values, positionals } = parseArgs({ args, options: command.options ?? {}, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: command.options ?? {},
+      strict: true,
+      allowPositionals: true,
+    });
     parsed = { values: values as CommandArgs['values'], positionals };
   } catch (err) {
     // parseArgs explains at length; its first sentence is the reason.
@@ -49,10 +54,15 @@ function exitCodeFor(err: unknown): number {
 }
 
 function messageFor(err: unknown): string {
-  const known = err instanceof UsageError || err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseUnavailableError;
+  const known =
+    err instanceof UsageError ||
+    err instanceof CliError ||
+    err instanceof ConfigError ||
+    err instanceof DatabaseUnavailableError;
   const message = (err as Error)?.message ?? String(err);
   // A domain error a command let through says what the page and the API would say.
-  const line = err instanceof DomainError ? toAppError(err).publicMessage : known ? message : `unexpected error: ${message}`;
+  const line =
+    err instanceof DomainError ? toAppError(err).publicMessage : known ? message : `unexpected error: ${message}`;
   return line.split('\n')[0] ?? '';
 }
 

@@ -4,7 +4,11 @@ import { createDomain, type Domain } from '../domain/index.js';
 import { DomainError } from '../domain/errors.js';
 import { refusal, type CommandContext } from './commands.js';
 
-export async function withDomain<T>(ctx: CommandContext, command: string, work: (domain: Domain) => Promise<T>): Promise<T> {
+export async function withDomain<T>(
+  ctx: CommandContext,
+  command: string,
+  work: (domain: Domain) => Promise<T>,
+): Promise<T> {
   const config = ctx.config();
   const db = await ctx.openDatabase();
   try {

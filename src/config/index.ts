@@ -86,7 +86,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (!(key in settings) && !key.startsWith('$')) throw new ConfigError(`${key}: unknown setting in ${dir}`);
   }
   for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
-    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : (files[name] ?? ('default' in setting ? setting.default : undefined));
+    const raw =
+      env[name] !== undefined && env[name] !== ''
+        ? env[name]
+        : (files[name] ?? ('default' in setting ? setting.default : undefined));
     const result = setting.schema.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
@@ -114,15 +117,32 @@ function toConfig(s: Settings): Config {
     issuer,
     database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE, timeoutMs: s.DATABASE_TIMEOUT_MS },
     requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
-    secrets: { cookieKeys: s.COOKIE_KEYS, codeEncryptionKey: s.CODE_ENCRYPTION_KEY, keystoreEncryptionKey: s.KEYSTORE_ENCRYPTION_KEY },
+    secrets: {
+      cookieKeys: s.COOKIE_KEYS,
+      codeEncryptionKey: s.CODE_ENCRYPTION_KEY,
+      keystoreEncryptionKey: s.KEYSTORE_ENCRYPTION_KEY,
+    },
     trustProxy: s.TRUST_PROXY,
     proxyHops: s.PROXY_HOPS,
     logLevel: s.LOG_LEVEL,
     argon2: { memoryCost: s.ARGON2_MEMORY_KIB, timeCost: s.ARGON2_TIME_COST, parallelism: s.ARGON2_PARALLELISM },
     passwords: { minLength: s.PASSWORD_MIN_LENGTH },
-    codes: { activationTtl: s.ACTIVATION_CODE_TTL, schoolYearStart: s.SCHOOL_YEAR_START, renewalTtl: s.RENEWAL_CODE_TTL, resetLinkTtl: s.RESET_LINK_TTL },
-    throttle: { maxFailures: s.LOGIN_MAX_FAILURES, maxFailuresPerIp: s.LOGIN_MAX_FAILURES_PER_IP, window: s.LOGIN_WINDOW },
-    recoveryThrottle: { maxPerIp: s.RECOVERY_MAX_PER_IP, maxPerAddress: s.RECOVERY_MAX_PER_ADDRESS, window: s.RECOVERY_WINDOW },
+    codes: {
+      activationTtl: s.ACTIVATION_CODE_TTL,
+      schoolYearStart: s.SCHOOL_YEAR_START,
+      renewalTtl: s.RENEWAL_CODE_TTL,
+      resetLinkTtl: s.RESET_LINK_TTL,
+    },
+    throttle: {
+      maxFailures: s.LOGIN_MAX_FAILURES,
+      maxFailuresPerIp: s.LOGIN_MAX_FAILURES_PER_IP,
+      window: s.LOGIN_WINDOW,
+    },
+    recoveryThrottle: {
+      maxPerIp: s.RECOVERY_MAX_PER_IP,
+      maxPerAddress: s.RECOVERY_MAX_PER_ADDRESS,
+      window: s.RECOVERY_WINDOW,
+    },
     ttl: {
       authorizationCode: s.AUTHORIZATION_CODE_TTL,
       accessToken: s.ACCESS_TOKEN_TTL,
@@ -171,7 +191,9 @@ function assertNoDevelopmentSecrets(s: Settings): void {
     if (setting.devSecret === 'demo-app' && s.NODE_ENV === 'production') continue;
     const published = new Set(secretParts(setting.schema.parse(setting.default)));
     if (secretParts(s[name]).some((part) => published.has(part) || part.includes('dev-only'))) {
-      throw new ConfigError(`${name}: the development default cannot be used in production or with an https ISSUER; set a secret value`);
+      throw new ConfigError(
+        `${name}: the development default cannot be used in production or with an https ISSUER; set a secret value`,
+      );
     }
   }
 }
@@ -186,8 +208,11 @@ function secretParts(value: unknown): string[] {
 function assertProductionReady(s: Settings, config: Config): void {
   if (!isHttps(s.ISSUER)) throw new ConfigError('ISSUER: must be an https:// URL in production');
   // Reset links are bearer credentials: not left in files on the server.
-  if (config.mail.mode === 'files') throw new ConfigError('SMTP_URL: required in production (or MAIL=disabled to send no mail)');
+  if (config.mail.mode === 'files')
+    throw new ConfigError('SMTP_URL: required in production (or MAIL=disabled to send no mail)');
   if (config.metrics.enabled && !config.metrics.token && !s.METRICS_PUBLIC) {
-    throw new ConfigError('METRICS_TOKEN: required in production while METRICS is on (or METRICS_PUBLIC=true, or METRICS=false)');
+    throw new ConfigError(
+      'METRICS_TOKEN: required in production while METRICS is on (or METRICS_PUBLIC=true, or METRICS=false)',
+    );
   }
 }

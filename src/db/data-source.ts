@@ -5,9 +5,7 @@ import { ConfigError, type Config } from '../config/index.js';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities/index.js';
 
-export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'mysql'; url: URL };
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'mysql'; url: URL };
 
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (url.startsWith('sqlite:')) {
@@ -18,7 +16,9 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (/^(mysql|mariadb):\/\//.test(url) && URL.canParse(url)) {
     const parsed = new URL(url);
     if (!parsed.hostname || parsed.pathname.length < 2) {
-      throw new ConfigError('DATABASE_URL: a MySQL URL needs a host and a database, e.g. mysql://user:pass@127.0.0.1:3306/ent');
+      throw new ConfigError(
+        'DATABASE_URL: a MySQL URL needs a host and a database, e.g. mysql://user:pass@127.0.0.1:3306/ent',
+      );
     }
     return { kind: 'mysql', url: parsed };
   }

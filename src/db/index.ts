@@ -70,7 +70,10 @@ export class Database {
    * `dataSource` (initialized) is for entity metadata and migrations; queries go through
    * `read`, `transaction`, `exclusively` and `execute`.
    */
-  constructor(readonly dataSource: DataSource, url: string) {
+  constructor(
+    readonly dataSource: DataSource,
+    url: string,
+  ) {
     this.kind = parseDatabaseUrl(url).kind;
     const { driver } = dataSource;
     if (driver instanceof BetterSqlite3Driver) this.sqlite = driver.databaseConnection;
@@ -136,8 +139,11 @@ export class Database {
     await runner.connect();
     const lock = `ent-idp:${name}`;
     try {
-      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, 30])) as { acquired: number | null }[];
-      if (Number(row?.acquired) !== 1) throw new DatabaseUnavailableError(`could not take the database lock ${lock} within 30 s`);
+      const [row] = (await runner.query('SELECT GET_LOCK(?, ?) AS acquired', [lock, 30])) as {
+        acquired: number | null;
+      }[];
+      if (Number(row?.acquired) !== 1)
+        throw new DatabaseUnavailableError(`could not take the database lock ${lock} within 30 s`);
       try {
         return await work(runner.manager);
       } finally {
@@ -188,7 +194,9 @@ export class Database {
    */
   async execute(sql: string, params: SqlParam[]): Promise<unknown> {
     if (this.kind === 'mysql') {
-      return new Promise((resolve, reject) => this.mysqlPool().execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
+      return new Promise((resolve, reject) =>
+        this.mysqlPool().execute(sql, params, (err, result) => (err ? reject(err) : resolve(result))),
+      );
     }
     let statement = this.prepared.get(sql);
     if (!statement) this.prepared.set(sql, (statement = this.sqliteConnection().prepare<SqlParam[]>(sql)));
@@ -305,19 +313,23 @@ export async function openDatabase(database: Config['database'], options: OpenOp
   } catch (err) {
     throw new DatabaseUnavailableError(`cannot open the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
   }
-  if (dataSource.driver instanceof BetterSqlite3Driver) dataSource.driver.queryRunner = new ImmediateQueryRunner(dataSource.driver);
+  if (dataSource.driver instanceof BetterSqlite3Driver)
+    dataSource.driver.queryRunner = new ImmediateQueryRunner(dataSource.driver);
   const db = new Database(dataSource, database.url);
   if (options.migrate ?? true) {
     try {
       await migrate(dataSource);
     } catch (err) {
       await db.close();
-      throw new DatabaseUnavailableError(`cannot migrate the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`);
+      throw new DatabaseUnavailableError(
+        `cannot migrate the database ${redactDatabaseUrl(database.url)}: ${oneLine(err)}`,
+      );
     }
   }
   if (target.kind === 'sqlite' && target.path !== ':memory:') {
     db.checkpoints = startBackgroundCheckpoints(db.sqliteConnection(), target.path, {
-      onFailure: (reason) => process.emitWarning(`SQLite checkpoint worker stopped (${reason}); automatic checkpoints restored`),
+      onFailure: (reason) =>
+        process.emitWarning(`SQLite checkpoint worker stopped (${reason}); automatic checkpoints restored`),
     });
   }
   return db;
@@ -333,8 +345,16 @@ export async function openDatabase(database: Config['database'], options: OpenOp
  * needed), which `openDatabase` replaces with this one.
  */
 class ImmediateQueryRunner extends BetterSqlite3QueryRunner {
-  override query(sql: string, parameters?: unknown[] | ObjectLiteral, useStructuredResult?: boolean): ReturnType<BetterSqlite3QueryRunner['query']> {
-    return super.query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, parameters, useStructuredResult);
+  override query(
+    sql: string,
+    parameters?: unknown[] | ObjectLiteral,
+    useStructuredResult?: boolean,
+  ): ReturnType<BetterSqlite3QueryRunner['query']> {
+    return super.query(
+      sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql,
+      parameters,
+      useStructuredResult,
+    );
   }
 }
 

@@ -8,7 +8,11 @@ import type { Database } from './index.js';
 
 export type FindOneBy<T> = (value: string) => Promise<T | null>;
 
-export function findOneBy<T extends ObjectLiteral>(db: Database, entity: EntityTarget<T>, property: keyof T & string): FindOneBy<T> {
+export function findOneBy<T extends ObjectLiteral>(
+  db: Database,
+  entity: EntityTarget<T>,
+  property: keyof T & string,
+): FindOneBy<T> {
   const { driver } = db.dataSource;
   const metadata = db.dataSource.getMetadata(entity);
   const columns = metadata.columns;
@@ -23,7 +27,8 @@ export function findOneBy<T extends ObjectLiteral>(db: Database, entity: EntityT
     const row = rows[0];
     if (!row) return null;
     const entityObject = metadata.create() as T;
-    for (const column of columns) column.setEntityValue(entityObject, driver.prepareHydratedValue(row[column.propertyName], column));
+    for (const column of columns)
+      column.setEntityValue(entityObject, driver.prepareHydratedValue(row[column.propertyName], column));
     return entityObject;
   };
 }

@@ -78,7 +78,16 @@ export function startBackgroundCheckpoints(
   options: { onFailure?: (reason: string) => void } = {},
 ): BackgroundCheckpoints {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, intervalMs: CHECKPOINT_INTERVAL_MS, restartPages: RESTART_PAGES, maxFailures: MAX_FAILURES } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver,
+      path,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      restartPages: RESTART_PAGES,
+      maxFailures: MAX_FAILURES,
+    },
+  });
   worker.unref();
   let stopping = false;
   const restoreAutomatic = (reason: string) => {

@@ -38,7 +38,12 @@ export interface DemoAppOptions {
   keys: string[];
 }
 
-const PROFILES: Record<string, string> = { Student: 'Élève', Relative: 'Parent', Teacher: 'Enseignant', Personnel: 'Personnel' };
+const PROFILES: Record<string, string> = {
+  Student: 'Élève',
+  Relative: 'Parent',
+  Teacher: 'Enseignant',
+  Personnel: 'Personnel',
+};
 const SCOPE = 'openid profile email ent';
 
 export function createDemoApp(options: DemoAppOptions): Koa {
@@ -53,7 +58,13 @@ export function createDemoApp(options: DemoAppOptions): Koa {
   let discovered: Promise<oidc.Configuration> | undefined;
   const configuration = () =>
     (discovered ??= oidc
-      .discovery(new URL(issuer), clientId, clientSecret, oidc.ClientSecretBasic(clientSecret), issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : {})
+      .discovery(
+        new URL(issuer),
+        clientId,
+        clientSecret,
+        oidc.ClientSecretBasic(clientSecret),
+        issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : {},
+      )
       .catch((err: unknown) => {
         discovered = undefined; // try again on the next request
         throw err;
@@ -65,7 +76,8 @@ export function createDemoApp(options: DemoAppOptions): Koa {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = env.render(`demo-app/${view}`, { home, appName: title, ...data });
   };
-  const failed = (ctx: Koa.Context, message: string, status = 400) => render(ctx, 'error.njk', { title: 'Erreur', message }, status);
+  const failed = (ctx: Koa.Context, message: string, status = 400) =>
+    render(ctx, 'error.njk', { title: 'Erreur', message }, status);
 
   const router = new Router();
 
@@ -127,7 +139,8 @@ export function createDemoApp(options: DemoAppOptions): Koa {
     if (ctx.query.error) {
       return failed(ctx, `La connexion a été refusée (${String(ctx.query.error)}).`);
     }
-    if (!pending) return failed(ctx, 'Cette connexion a expiré ou a déjà été utilisée. Recommencez depuis la page d’accueil.');
+    if (!pending)
+      return failed(ctx, 'Cette connexion a expiré ou a déjà été utilisée. Recommencez depuis la page d’accueil.');
     try {
       const config = await configuration();
       // The callback URL as the provider redirected to it (the public address, not the socket's).
@@ -140,7 +153,15 @@ export function createDemoApp(options: DemoAppOptions): Koa {
       });
       const idClaims = tokens.claims()!;
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
-      sessions.renew(ctx, { signedIn: { idToken: tokens.id_token!, idClaims: { ...idClaims }, userinfo: { ...userinfo }, scope: tokens.scope ?? SCOPE, at: Date.now() } });
+      sessions.renew(ctx, {
+        signedIn: {
+          idToken: tokens.id_token!,
+          idClaims: { ...idClaims },
+          userinfo: { ...userinfo },
+          scope: tokens.scope ?? SCOPE,
+          at: Date.now(),
+        },
+      });
       ctx.redirect(home);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'demo app: sign-in failed');
@@ -176,9 +197,15 @@ export function createDemoApp(options: DemoAppOptions): Koa {
       if (typeof token !== 'string') throw new Error('no logout_token');
       const config = await configuration();
       jwks ??= createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-      const { payload } = await jwtVerify(token, jwks, { issuer, audience: clientId, requiredClaims: ['iat', 'jti', 'events'], maxTokenAge: '5m' });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer,
+        audience: clientId,
+        requiredClaims: ['iat', 'jti', 'events'],
+        maxTokenAge: '5m',
+      });
       const events = payload.events as Record<string, unknown> | undefined;
-      if (!events || typeof events !== 'object' || !(BACKCHANNEL_LOGOUT_EVENT in events)) throw new Error('not a logout event');
+      if (!events || typeof events !== 'object' || !(BACKCHANNEL_LOGOUT_EVENT in events))
+        throw new Error('not a logout event');
       if ('nonce' in payload) throw new Error('a logout token has no nonce');
       const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
       if (!sid && !payload.sub) throw new Error('neither sid nor sub');

@@ -17,7 +17,11 @@ export interface DemoAppMount {
 export function demoAppMounts(config: Config): DemoAppMount[] {
   return [
     { path: DEMO_APP_PATH, clientId: config.demoApp.clientId, title: 'Application ENT de démonstration' },
-    { path: `${DEMO_APP_PATH}-2`, clientId: `${config.demoApp.clientId}-2`, title: 'Seconde application ENT de démonstration' },
+    {
+      path: `${DEMO_APP_PATH}-2`,
+      clientId: `${config.demoApp.clientId}-2`,
+      title: 'Seconde application ENT de démonstration',
+    },
   ];
 }
 

@@ -68,7 +68,14 @@ export class SessionStore {
     const id = randomBytes(24).toString('base64url');
     const data: DemoSession = { csrf: randomBytes(24).toString('base64url') };
     this.sessions.set(id, { data, expires: Date.now() + TTL_MS });
-    ctx.cookies.set(COOKIE, id, { signed: true, httpOnly: true, sameSite: 'lax', path: this.path, secure: ctx.secure, overwrite: true });
+    ctx.cookies.set(COOKIE, id, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: this.path,
+      secure: ctx.secure,
+      overwrite: true,
+    });
     return data;
   }
 

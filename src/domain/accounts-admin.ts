@@ -37,7 +37,10 @@ export interface IssuedOperatorCode {
  */
 export async function issueCode(domain: Domain, login: string, kind?: CodeKind): Promise<IssuedOperatorCode> {
   const account = await accountByLogin(domain, login);
-  if (account.blockedAt) throw new OperatorRefused(`${account.login} is blocked: unblock it first (ent-idp account unblock ${account.login})`);
+  if (account.blockedAt)
+    throw new OperatorRefused(
+      `${account.login} is blocked: unblock it first (ent-idp account unblock ${account.login})`,
+    );
   const chosen = kind ?? (account.passwordHash ? 'renewal' : 'activation');
   if (chosen === 'activation' && account.passwordHash) {
     throw new OperatorRefused(`${account.login} is already activated (has a password): use --kind renewal`);
@@ -58,7 +61,11 @@ export async function setBlocked(domain: Domain, login: string, block: boolean):
   const account = await accountByLogin(domain, login);
   const { db, audit, sessions } = domain;
   return db.transaction(async (manager) => {
-    const { changed, revoked } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: null, detail: { via: 'cli' } });
+    const { changed, revoked } = await applyBlock(
+      manager,
+      { audit, sessions },
+      { accountId: account.id, block, actorId: null, detail: { via: 'cli' } },
+    );
     return { login: account.login, changed, revoked };
   });
 }

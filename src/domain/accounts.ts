@@ -43,21 +43,27 @@ export function createAccounts(db: Database, yearInForce: SchoolYearInForce): Ac
   const byLogin = findOneBy(db, Account, 'login');
   const entDetailsFor: Accounts['entDetailsFor'] = async ({ id: accountId, structureId }) => {
     const [structure, classes, children] = await Promise.all([
-      structureId ? db.read((manager) => manager.findOne(Structure, { where: { id: structureId } })) : Promise.resolve(null),
-      db.read((manager) => manager
-        .createQueryBuilder(SchoolClass, 'c')
-        .innerJoin(Membership, 'm', 'm.classId = c.id')
-        .where('m.accountId = :accountId AND c.schoolYear = :year', { accountId, year: yearInForce() })
-        .orderBy('c.name', 'ASC')
-        .getMany()),
-      db.read((manager) => manager
-        .createQueryBuilder(Account, 's')
-        .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
-        .where('r.relativeId = :accountId', { accountId })
-        .select(['s.id', 's.firstName', 's.lastName', 's.login'])
-        .orderBy('s.lastName', 'ASC')
-        .addOrderBy('s.firstName', 'ASC')
-        .getMany()),
+      structureId
+        ? db.read((manager) => manager.findOne(Structure, { where: { id: structureId } }))
+        : Promise.resolve(null),
+      db.read((manager) =>
+        manager
+          .createQueryBuilder(SchoolClass, 'c')
+          .innerJoin(Membership, 'm', 'm.classId = c.id')
+          .where('m.accountId = :accountId AND c.schoolYear = :year', { accountId, year: yearInForce() })
+          .orderBy('c.name', 'ASC')
+          .getMany(),
+      ),
+      db.read((manager) =>
+        manager
+          .createQueryBuilder(Account, 's')
+          .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
+          .where('r.relativeId = :accountId', { accountId })
+          .select(['s.id', 's.firstName', 's.lastName', 's.login'])
+          .orderBy('s.lastName', 'ASC')
+          .addOrderBy('s.firstName', 'ASC')
+          .getMany(),
+      ),
     ]);
     return {
       structure,
@@ -80,4 +86,3 @@ export function createAccounts(db: Database, yearInForce: SchoolYearInForce): Ac
     entDetailsFor,
   };
 }
-

@@ -33,13 +33,21 @@ export function createAdminSessions(db: Database, ttlSeconds: number): AdminSess
       const sid = randomBytes(32).toString('base64url');
       const now = new Date();
       await db.transaction((manager) =>
-        manager.insert(AdminSession, { id: digestOf(sid), accountId, idToken, createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) }),
+        manager.insert(AdminSession, {
+          id: digestOf(sid),
+          accountId,
+          idToken,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+        }),
       );
       return sid;
     },
     async find(sid) {
       if (!SID_SHAPE.test(sid)) return null;
-      const row = await db.read((manager) => manager.findOne(AdminSession, { where: { id: digestOf(sid), expiresAt: MoreThan(new Date()) } }));
+      const row = await db.read((manager) =>
+        manager.findOne(AdminSession, { where: { id: digestOf(sid), expiresAt: MoreThan(new Date()) } }),
+      );
       return row ? { accountId: row.accountId, idToken: row.idToken } : null;
     },
     async close(sid) {

@@ -81,7 +81,11 @@ export function createAudit(db: Database, logger: Logger): Audit {
       let detail: string | null = null;
       if (input.detail) {
         const { clean, removed } = scrubDetail(input.detail);
-        if (removed.length) logger.warn({ action: input.action, removedKeys: removed }, 'audit detail keys that may hold secrets were dropped');
+        if (removed.length)
+          logger.warn(
+            { action: input.action, removedKeys: removed },
+            'audit detail keys that may hold secrets were dropped',
+          );
         detail = Object.keys(clean).length ? JSON.stringify(clean) : null;
       }
       await manager.insert(AuditEvent, {
@@ -114,11 +118,17 @@ export function createAudit(db: Database, logger: Logger): Audit {
           .limit(limit);
         if (options.before) query.andWhere('e.createdAt < :before', { before: options.before });
         if (options.after) {
-          query.andWhere('(e.createdAt < :afterAt OR (e.createdAt = :afterAt AND e.id < :afterId))', { afterAt: options.after.createdAt, afterId: options.after.id });
+          query.andWhere('(e.createdAt < :afterAt OR (e.createdAt = :afterAt AND e.id < :afterId))', {
+            afterAt: options.after.createdAt,
+            afterId: options.after.id,
+          });
         }
         return query.getMany();
       });
-      return rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null }));
+      return rows.map((row) => ({
+        ...row,
+        detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
+      }));
     },
   };
 }

@@ -18,13 +18,19 @@ export interface BlockInput {
   detail?: Record<string, unknown>;
 }
 
-export async function applyBlock(manager: EntityManager, deps: { audit: Audit; sessions: Sessions }, input: BlockInput): Promise<{ changed: boolean; revoked: number }> {
+export async function applyBlock(
+  manager: EntityManager,
+  deps: { audit: Audit; sessions: Sessions },
+  input: BlockInput,
+): Promise<{ changed: boolean; revoked: number }> {
   const now = new Date();
   const result = await manager
     .createQueryBuilder()
     .update(Account)
     .set(input.block ? { blockedAt: now, updatedAt: now } : { blockedAt: null, updatedAt: now })
-    .where(input.block ? 'id = :id AND blockedAt IS NULL' : 'id = :id AND blockedAt IS NOT NULL', { id: input.accountId })
+    .where(input.block ? 'id = :id AND blockedAt IS NULL' : 'id = :id AND blockedAt IS NOT NULL', {
+      id: input.accountId,
+    })
     .execute();
   const changed = result.affected === 1;
   const revoked = input.block ? await deps.sessions.revokeAllForAccount(manager, input.accountId, 'block') : 0;

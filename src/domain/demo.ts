@@ -8,7 +8,14 @@ import { In, type EntityManager } from 'typeorm';
 import { DomainError } from './errors.js';
 import type { Domain } from './index.js';
 import {
-  Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
+  Account,
+  Membership,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  Structure,
+  type Profile,
+  type Role,
 } from '../db/entities/index.js';
 import { searchForm } from './search-form.js';
 import { currentSchoolYear } from './school-year.js';
@@ -17,7 +24,10 @@ import { currentSchoolYear } from './school-year.js';
 export const DEMO_PASSWORD = 'baie-de-somme-2026';
 
 const DEMO_STRUCTURE = { uai: '0800001A', name: 'École de la Somme', entAddress: 'https://ecole.entsomme.fr' } as const;
-const CLASSES = { cm2a: { name: 'CM2 A', externalId: 'demo-cm2-a' }, ce1b: { name: 'CE1 B', externalId: 'demo-ce1-b' } } as const;
+const CLASSES = {
+  cm2a: { name: 'CM2 A', externalId: 'demo-cm2-a' },
+  ce1b: { name: 'CE1 B', externalId: 'demo-ce1-b' },
+} as const;
 type ClassKey = keyof typeof CLASSES;
 
 /** What the account looks like when the demo creates it. */
@@ -41,21 +51,138 @@ export const DEMO_TEACHER = 'claire.lefebvre';
 export const DEMO_CHILD = 'enfant.test';
 
 const DEMO_PEOPLE: readonly DemoPerson[] = [
-  { login: 'enfant.test', firstName: 'test', lastName: 'enfant', profile: 'Student', birthDate: '2010-08-01', classes: ['cm2a'], state: 'activated' },
-  { login: 'lucas.martin', firstName: 'Lucas', lastName: 'Martin', profile: 'Student', birthDate: '2015-03-12', classes: ['cm2a'], state: 'activation' },
-  { login: 'emma.bernard', firstName: 'Emma', lastName: 'Bernard', profile: 'Student', birthDate: '2015-06-23', classes: ['cm2a'], state: 'activated' },
-  { login: 'chloe.petit', firstName: 'Chloé', lastName: 'Petit', profile: 'Student', birthDate: '2015-01-09', classes: ['cm2a'], state: 'renewal' },
-  { login: 'hugo.durand', firstName: 'Hugo', lastName: 'Durand', profile: 'Student', birthDate: '2015-11-30', classes: ['cm2a'], state: 'blocked' },
-  { login: 'leo.roux', firstName: 'Léo', lastName: 'Roux', profile: 'Student', birthDate: '2019-04-17', classes: ['ce1b'], state: 'activation' },
-  { login: 'marie.enfant', firstName: 'Marie', lastName: 'Enfant', profile: 'Relative', email: 'marie.enfant@example.fr', childOf: ['enfant.test'], state: 'activated' },
-  { login: 'paul.martin', firstName: 'Paul', lastName: 'Martin', profile: 'Relative', email: 'paul.martin@example.fr', childOf: ['lucas.martin'], state: 'activation' },
-  { login: 'sophie.bernard', firstName: 'Sophie', lastName: 'Bernard', profile: 'Relative', childOf: ['emma.bernard'], state: 'activated' },
-  { login: 'karim.petit', firstName: 'Karim', lastName: 'Petit', profile: 'Relative', childOf: ['chloe.petit'], state: 'renewal' },
-  { login: 'ines.roux', firstName: 'Inès', lastName: 'Roux', profile: 'Relative', childOf: ['leo.roux'], state: 'activation' },
-  { login: 'claire.lefebvre', firstName: 'Claire', lastName: 'Lefebvre', profile: 'Teacher', email: 'claire.lefebvre@ecole.entsomme.fr', classes: ['cm2a'], roles: [{ role: 'class-admin', scope: 'cm2a' }], state: 'activated' },
-  { login: 'julien.moreau', firstName: 'Julien', lastName: 'Moreau', profile: 'Teacher', classes: ['ce1b'], roles: [{ role: 'class-admin', scope: 'ce1b' }], state: 'activated' },
-  { login: 'anne.garnier', firstName: 'Anne', lastName: 'Garnier', profile: 'Personnel', classes: ['cm2a'], state: 'activated' },
-  { login: 'isabelle.faure', firstName: 'Isabelle', lastName: 'Faure', profile: 'Personnel', email: 'direction@ecole.entsomme.fr', roles: [{ role: 'school-admin', scope: 'structure' }], state: 'activated' },
+  {
+    login: 'enfant.test',
+    firstName: 'test',
+    lastName: 'enfant',
+    profile: 'Student',
+    birthDate: '2010-08-01',
+    classes: ['cm2a'],
+    state: 'activated',
+  },
+  {
+    login: 'lucas.martin',
+    firstName: 'Lucas',
+    lastName: 'Martin',
+    profile: 'Student',
+    birthDate: '2015-03-12',
+    classes: ['cm2a'],
+    state: 'activation',
+  },
+  {
+    login: 'emma.bernard',
+    firstName: 'Emma',
+    lastName: 'Bernard',
+    profile: 'Student',
+    birthDate: '2015-06-23',
+    classes: ['cm2a'],
+    state: 'activated',
+  },
+  {
+    login: 'chloe.petit',
+    firstName: 'Chloé',
+    lastName: 'Petit',
+    profile: 'Student',
+    birthDate: '2015-01-09',
+    classes: ['cm2a'],
+    state: 'renewal',
+  },
+  {
+    login: 'hugo.durand',
+    firstName: 'Hugo',
+    lastName: 'Durand',
+    profile: 'Student',
+    birthDate: '2015-11-30',
+    classes: ['cm2a'],
+    state: 'blocked',
+  },
+  {
+    login: 'leo.roux',
+    firstName: 'Léo',
+    lastName: 'Roux',
+    profile: 'Student',
+    birthDate: '2019-04-17',
+    classes: ['ce1b'],
+    state: 'activation',
+  },
+  {
+    login: 'marie.enfant',
+    firstName: 'Marie',
+    lastName: 'Enfant',
+    profile: 'Relative',
+    email: 'marie.enfant@example.fr',
+    childOf: ['enfant.test'],
+    state: 'activated',
+  },
+  {
+    login: 'paul.martin',
+    firstName: 'Paul',
+    lastName: 'Martin',
+    profile: 'Relative',
+    email: 'paul.martin@example.fr',
+    childOf: ['lucas.martin'],
+    state: 'activation',
+  },
+  {
+    login: 'sophie.bernard',
+    firstName: 'Sophie',
+    lastName: 'Bernard',
+    profile: 'Relative',
+    childOf: ['emma.bernard'],
+    state: 'activated',
+  },
+  {
+    login: 'karim.petit',
+    firstName: 'Karim',
+    lastName: 'Petit',
+    profile: 'Relative',
+    childOf: ['chloe.petit'],
+    state: 'renewal',
+  },
+  {
+    login: 'ines.roux',
+    firstName: 'Inès',
+    lastName: 'Roux',
+    profile: 'Relative',
+    childOf: ['leo.roux'],
+    state: 'activation',
+  },
+  {
+    login: 'claire.lefebvre',
+    firstName: 'Claire',
+    lastName: 'Lefebvre',
+    profile: 'Teacher',
+    email: 'claire.lefebvre@ecole.entsomme.fr',
+    classes: ['cm2a'],
+    roles: [{ role: 'class-admin', scope: 'cm2a' }],
+    state: 'activated',
+  },
+  {
+    login: 'julien.moreau',
+    firstName: 'Julien',
+    lastName: 'Moreau',
+    profile: 'Teacher',
+    classes: ['ce1b'],
+    roles: [{ role: 'class-admin', scope: 'ce1b' }],
+    state: 'activated',
+  },
+  {
+    login: 'anne.garnier',
+    firstName: 'Anne',
+    lastName: 'Garnier',
+    profile: 'Personnel',
+    classes: ['cm2a'],
+    state: 'activated',
+  },
+  {
+    login: 'isabelle.faure',
+    firstName: 'Isabelle',
+    lastName: 'Faure',
+    profile: 'Personnel',
+    email: 'direction@ecole.entsomme.fr',
+    roles: [{ role: 'school-admin', scope: 'structure' }],
+    state: 'activated',
+  },
 ];
 
 const demoExternalId = (login: string) => `demo-${login}`;
@@ -97,10 +224,16 @@ export async function seedDemoSchool(domain: Domain): Promise<DemoSchool> {
     const now = new Date();
     const school = await ensureSchool(manager, domain, now);
     const ids = new Map(existing.map((a) => [a.login, a.id]));
-    for (const person of missing) ids.set(person.login, await createPerson(manager, domain, person, school, hashes.get(person.login) ?? null, now));
+    for (const person of missing)
+      ids.set(person.login, await createPerson(manager, domain, person, school, hashes.get(person.login) ?? null, now));
     await linkRelatives(manager, missing, ids, now);
     const count = school.created + missing.length;
-    if (count > 0) await domain.audit.record(manager, { action: 'demo.seed', outcome: 'success', detail: { created: count, structure: DEMO_STRUCTURE.uai } });
+    if (count > 0)
+      await domain.audit.record(manager, {
+        action: 'demo.seed',
+        outcome: 'success',
+        detail: { created: count, structure: DEMO_STRUCTURE.uai },
+      });
     return count;
   });
   return { created, ...(await readDemoSchool(domain)) };
@@ -116,15 +249,24 @@ async function findMissingPeople({ db }: Domain): Promise<{ existing: Account[];
   const externalIds = DEMO_PEOPLE.map((p) => demoExternalId(p.login));
   const existing = await db.read((manager) => manager.find(Account, { where: { externalId: In(externalIds) } }));
   const missing = DEMO_PEOPLE.filter((p) => !existing.some((a) => a.externalId === demoExternalId(p.login)));
-  const clash = missing.length ? await db.read((manager) => manager.find(Account, { where: { login: In(missing.map((p) => p.login)) } })) : [];
-  if (clash.length) throw new DemoConflictError(`the identifiant ${clash[0]!.login} is already used by an account that is not part of the demo school`);
+  const clash = missing.length
+    ? await db.read((manager) => manager.find(Account, { where: { login: In(missing.map((p) => p.login)) } }))
+    : [];
+  if (clash.length)
+    throw new DemoConflictError(
+      `the identifiant ${clash[0]!.login} is already used by an account that is not part of the demo school`,
+    );
   return { existing, missing };
 }
 
 /** argon2 outside the transaction (it is slow on purpose); one hash per account that has a password. */
 async function hashDemoPasswords({ passwords }: Domain, missing: readonly DemoPerson[]): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  await Promise.all(missing.filter((p) => p.state !== 'activation').map(async (p) => hashes.set(p.login, await passwords.hash(DEMO_PASSWORD))));
+  await Promise.all(
+    missing
+      .filter((p) => p.state !== 'activation')
+      .map(async (p) => hashes.set(p.login, await passwords.hash(DEMO_PASSWORD))),
+  );
   return hashes;
 }
 
@@ -148,7 +290,14 @@ async function ensureSchool(manager: EntityManager, domain: Domain, now: Date): 
   for (const [key, spec] of Object.entries(CLASSES) as [ClassKey, (typeof CLASSES)[ClassKey]][]) {
     let cls = await manager.findOne(SchoolClass, { where: { externalId: spec.externalId } });
     if (!cls) {
-      cls = { id: randomUUID(), structureId: structure.id, name: spec.name, schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart), externalId: spec.externalId, createdAt: now };
+      cls = {
+        id: randomUUID(),
+        structureId: structure.id,
+        name: spec.name,
+        schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart),
+        externalId: spec.externalId,
+        createdAt: now,
+      };
       await manager.insert(SchoolClass, cls);
       created++;
     }
@@ -158,7 +307,14 @@ async function ensureSchool(manager: EntityManager, domain: Domain, now: Date): 
 }
 
 /** One demo person: the account, its classes and roles, then its state (code or block). Returns its id. */
-async function createPerson(manager: EntityManager, domain: Domain, person: DemoPerson, school: SeededSchool, passwordHash: string | null, now: Date): Promise<string> {
+async function createPerson(
+  manager: EntityManager,
+  domain: Domain,
+  person: DemoPerson,
+  school: SeededSchool,
+  passwordHash: string | null,
+  now: Date,
+): Promise<string> {
   const id = randomUUID();
   await manager.insert(Account, {
     id,
@@ -185,30 +341,60 @@ async function createPerson(manager: EntityManager, domain: Domain, person: Demo
   return id;
 }
 
-async function placeInSchool(manager: EntityManager, accountId: string, person: DemoPerson, { structure, classIds }: SeededSchool, now: Date): Promise<void> {
-  for (const key of person.classes ?? []) await manager.insert(Membership, { accountId, classId: classIds[key], createdAt: now });
+async function placeInSchool(
+  manager: EntityManager,
+  accountId: string,
+  person: DemoPerson,
+  { structure, classIds }: SeededSchool,
+  now: Date,
+): Promise<void> {
+  for (const key of person.classes ?? [])
+    await manager.insert(Membership, { accountId, classId: classIds[key], createdAt: now });
   for (const { role, scope } of person.roles ?? []) {
-    await manager.insert(RoleAssignment, { accountId, role, scopeId: scope === 'structure' ? structure.id : classIds[scope], createdAt: now });
+    await manager.insert(RoleAssignment, {
+      accountId,
+      role,
+      scopeId: scope === 'structure' ? structure.id : classIds[scope],
+      createdAt: now,
+    });
   }
 }
 
 /** A live code for the activation and renewal states; the audit event of a blocked one. */
-async function applyDemoState(manager: EntityManager, { codes, audit }: Domain, accountId: string, person: DemoPerson, { classIds }: SeededSchool): Promise<void> {
+async function applyDemoState(
+  manager: EntityManager,
+  { codes, audit }: Domain,
+  accountId: string,
+  person: DemoPerson,
+  { classIds }: SeededSchool,
+): Promise<void> {
   const classId = person.classes?.[0] ? classIds[person.classes[0]] : null;
   if (person.state === 'activation' || person.state === 'renewal') {
     await codes.generate(manager, { accountId, kind: person.state, createdBy: null, classId });
   }
   if (person.state === 'blocked') {
-    await audit.record(manager, { action: 'account.block', targetId: accountId, classId, outcome: 'success', detail: { reason: 'demo school' } });
+    await audit.record(manager, {
+      action: 'account.block',
+      targetId: accountId,
+      classId,
+      outcome: 'success',
+      detail: { reason: 'demo school' },
+    });
   }
 }
 
 /** Relative links, once every account exists (a parent may come before the child). */
-async function linkRelatives(manager: EntityManager, missing: readonly DemoPerson[], ids: Map<string, string>, now: Date): Promise<void> {
+async function linkRelatives(
+  manager: EntityManager,
+  missing: readonly DemoPerson[],
+  ids: Map<string, string>,
+  now: Date,
+): Promise<void> {
   for (const person of missing) {
     for (const childLogin of person.childOf ?? []) {
       const studentId = ids.get(childLogin);
-      if (studentId) await manager.insert(RelativeLink, { relativeId: ids.get(person.login)!, studentId, createdAt: now });
+      if (studentId)
+        await manager.insert(RelativeLink, { relativeId: ids.get(person.login)!, studentId, createdAt: now });
     }
   }
 }
@@ -216,26 +402,42 @@ async function linkRelatives(manager: EntityManager, missing: readonly DemoPerso
 /** The demo school as it is now: live states and codes. */
 async function readDemoSchool(domain: Domain): Promise<Omit<DemoSchool, 'created'>> {
   const { db, codes } = domain;
-  const structure = await db.read((manager) => manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } }));
-  const accounts = await db.read((manager) => manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } }));
+  const structure = await db.read((manager) =>
+    manager.findOneOrFail(Structure, { where: { uai: DEMO_STRUCTURE.uai } }),
+  );
+  const accounts = await db.read((manager) =>
+    manager.find(Account, { where: { externalId: In(DEMO_PEOPLE.map((p) => demoExternalId(p.login))) } }),
+  );
   const live = await codes.liveCodes(accounts.map((a) => a.id));
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const memberships = accounts.length ? await db.read((manager) => manager.find(Membership, { where: { accountId: In(accounts.map((a) => a.id)) } })) : [];
+  const memberships = accounts.length
+    ? await db.read((manager) => manager.find(Membership, { where: { accountId: In(accounts.map((a) => a.id)) } }))
+    : [];
   const classes = await db.read((manager) => manager.find(SchoolClass, { where: { structureId: structure.id } }));
   const className = new Map(classes.map((c) => [c.id, c.name]));
   const order = new Map(DEMO_PEOPLE.map((p, i) => [demoExternalId(p.login), i]));
-  const rows = [...byId.values()].sort((a, b) => order.get(a.externalId!)! - order.get(b.externalId!)!).map((a): DemoAccountState => {
-    const code = live.get(a.id) ?? null;
-    const state = a.blockedAt ? 'Bloqué' : code?.kind === 'renewal' ? `Code temporaire: ${code.code}` : code ? code.code : a.activatedAt ? 'Activé' : 'Sans code';
-    return {
-      login: a.login,
-      name: `${a.firstName} ${a.lastName}`,
-      profile: a.profile,
-      classes: memberships.filter((m) => m.accountId === a.id).map((m) => className.get(m.classId) ?? '?'),
-      state,
-      code: code?.code ?? null,
-      codeKind: code?.kind ?? null,
-    };
-  });
+  const rows = [...byId.values()]
+    .sort((a, b) => order.get(a.externalId!)! - order.get(b.externalId!)!)
+    .map((a): DemoAccountState => {
+      const code = live.get(a.id) ?? null;
+      const state = a.blockedAt
+        ? 'Bloqué'
+        : code?.kind === 'renewal'
+          ? `Code temporaire: ${code.code}`
+          : code
+            ? code.code
+            : a.activatedAt
+              ? 'Activé'
+              : 'Sans code';
+      return {
+        login: a.login,
+        name: `${a.firstName} ${a.lastName}`,
+        profile: a.profile,
+        classes: memberships.filter((m) => m.accountId === a.id).map((m) => className.get(m.classId) ?? '?'),
+        state,
+        code: code?.code ?? null,
+        codeKind: code?.kind ?? null,
+      };
+    });
   return { structure, schoolYear: classes[0]?.schoolYear ?? '', password: DEMO_PASSWORD, accounts: rows };
 }

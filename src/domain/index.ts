@@ -27,7 +27,13 @@ export type { Admin } from './admin/index.js';
 export type { AdminSessions, AdminSignIn } from './admin-sessions.js';
 export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
 export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
-export type { AuthenticateInput, AuthenticateResult, CompleteCodeInput, CompleteCodeResult, Login } from './login/index.js';
+export type {
+  AuthenticateInput,
+  AuthenticateResult,
+  CompleteCodeInput,
+  CompleteCodeResult,
+  Login,
+} from './login/index.js';
 export type { Mail, MailMessage, SentMail } from './mail.js';
 export type { Maintenance, PurgeCounts } from './maintenance.js';
 export type { Passwords, VerifyResult } from './passwords/index.js';
@@ -78,5 +84,21 @@ export function createDomain(deps: DomainDeps): Domain {
   const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays, logouts: logoutQueue });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
-  return { ...deps, accounts, admin, adminSessions, audit, codes, login, logoutQueue, mail, maintenance, passwords, recovery, sessions, throttle, work };
+  return {
+    ...deps,
+    accounts,
+    admin,
+    adminSessions,
+    audit,
+    codes,
+    login,
+    logoutQueue,
+    mail,
+    maintenance,
+    passwords,
+    recovery,
+    sessions,
+    throttle,
+    work,
+  };
 }

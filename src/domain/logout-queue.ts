@@ -65,8 +65,16 @@ export function createLogoutQueue(): LogoutQueue {
       await manager.insert(
         LogoutDelivery,
         [...unique.values()].map((t) => ({
-          id: randomUUID(), clientId: t.clientId, accountId: t.accountId, sid: t.sid, reason,
-          attempts: 0, nextAttemptAt: now, leasedUntil: null, lastError: null, createdAt: now,
+          id: randomUUID(),
+          clientId: t.clientId,
+          accountId: t.accountId,
+          sid: t.sid,
+          reason,
+          attempts: 0,
+          nextAttemptAt: now,
+          leasedUntil: null,
+          lastError: null,
+          createdAt: now,
         })),
       );
       // The rows are visible once the caller commits, a moment later: the worker looks then

@@ -39,7 +39,9 @@ export function createMail(deps: { config: Config; logger: Logger }): Mail {
   const dir = resolve(config.mail.dir);
   const { mode } = config.mail;
   const transport =
-    mode === 'smtp' ? nodemailer.createTransport(config.mail.smtpUrl!) : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    mode === 'smtp'
+      ? nodemailer.createTransport(config.mail.smtpUrl!)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const pending = new Set<Promise<unknown>>();
 
   const send = async (message: MailMessage): Promise<SentMail> => {
@@ -47,7 +49,12 @@ export function createMail(deps: { config: Config; logger: Logger }): Mail {
       logger.warn({ subject: message.subject }, 'mail not sent (MAIL=disabled)');
       return { messageId: `<disabled-${randomBytes(8).toString('hex')}@ent-idp>` };
     }
-    const info = await transport.sendMail({ from: config.mail.from, to: message.to, subject: message.subject, text: message.text });
+    const info = await transport.sendMail({
+      from: config.mail.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+    });
     if (mode === 'smtp') {
       logger.info({ messageId: info.messageId, subject: message.subject }, 'mail sent');
       return { messageId: info.messageId };
@@ -68,10 +75,18 @@ export function createMail(deps: { config: Config; logger: Logger }): Mail {
   return {
     send,
     sendInBackground(message) {
-      track(send(message).catch((err: unknown) => logger.error({ err, subject: message.subject }, 'mail could not be sent')));
+      track(
+        send(message).catch((err: unknown) =>
+          logger.error({ err, subject: message.subject }, 'mail could not be sent'),
+        ),
+      );
     },
     background(what, work) {
-      track(Promise.resolve().then(work).catch((err: unknown) => logger.error({ err }, `${what} failed`)));
+      track(
+        Promise.resolve()
+          .then(work)
+          .catch((err: unknown) => logger.error({ err }, `${what} failed`)),
+      );
     },
     async idle() {
       while (pending.size) await Promise.allSettled([...pending]);

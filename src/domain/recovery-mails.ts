@@ -15,7 +15,13 @@ interface Person {
   login: string;
 }
 
-export function resetLinkMail(to: string, person: Person, link: string, ttlSeconds: number, forSomeoneElse: boolean): MailMessage {
+export function resetLinkMail(
+  to: string,
+  person: Person,
+  link: string,
+  ttlSeconds: number,
+  forSomeoneElse: boolean,
+): MailMessage {
   const who = `${person.firstName} ${person.lastName}`;
   const intro = forSomeoneElse
     ? `Un lien de réinitialisation du mot de passe a été créé pour le compte ENT de ${who} (identifiant « ${person.login} »).\nTransmettez-le à cette personne : il lui permettra de choisir un nouveau mot de passe.`
@@ -43,7 +49,9 @@ export function forgottenLoginMail(to: string, people: readonly Person[], entAdd
     text: [
       'Bonjour,',
       '',
-      people.length > 1 ? 'Voici les identifiants ENT associés à cette adresse e-mail :' : "Voici l'identifiant ENT associé à cette adresse e-mail :",
+      people.length > 1
+        ? 'Voici les identifiants ENT associés à cette adresse e-mail :'
+        : "Voici l'identifiant ENT associé à cette adresse e-mail :",
       '',
       ...lines,
       '',

@@ -15,7 +15,8 @@ import type { Database } from '../db/index.js';
 import { deriveKey, digest } from './crypto.js';
 import { createStoredLimiter, queuedWrite, throttleSubject, type ThrottleCheck } from './throttle.js';
 
-export type AddressCheck = { allowed: true } | { allowed: false; /** The first refusal of the window (the one audited). */ first: boolean };
+export type AddressCheck =
+  { allowed: true } | { allowed: false; /** The first refusal of the window (the one audited). */ first: boolean };
 
 export interface RecoveryThrottle {
   /** Counts a request from this IP, before answering it. */
@@ -27,18 +28,26 @@ export interface RecoveryThrottle {
 export function createRecoveryThrottle(deps: { config: Config; db: Database }): RecoveryThrottle {
   const { maxPerIp, maxPerAddress, window } = deps.config.recoveryThrottle;
   const perIp = createStoredLimiter(deps, { keyPrefix: 'recovery-ip', points: maxPerIp, duration: window });
-  const perAddress = createStoredLimiter(deps, { keyPrefix: 'recovery-address', points: maxPerAddress, duration: window });
+  const perAddress = createStoredLimiter(deps, {
+    keyPrefix: 'recovery-address',
+    points: maxPerAddress,
+    duration: window,
+  });
   const addressKey = deriveKey(deps.config.secrets.codeEncryptionKey, 'recovery-throttle');
   const write = queuedWrite(deps.db);
 
   return {
     async admitIp(ip) {
       const res = await write(() => perIp.penalty(throttleSubject(ip), 1));
-      return res.consumedPoints <= maxPerIp ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      return res.consumedPoints <= maxPerIp
+        ? { allowed: true }
+        : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
     },
     async admitAddress(kind, address) {
       const res = await write(() => perAddress.penalty(digest(addressKey, `${kind}:${address}`), 1));
-      return res.consumedPoints <= maxPerAddress ? { allowed: true } : { allowed: false, first: res.consumedPoints === maxPerAddress + 1 };
+      return res.consumedPoints <= maxPerAddress
+        ? { allowed: true }
+        : { allowed: false, first: res.consumedPoints === maxPerAddress + 1 };
     },
   };
 }

@@ -25,13 +25,13 @@ import type { ThrottleCheck } from './throttle.js';
 import type { WorkMeter } from './work.js';
 
 export const RESET_PATH = '/mot-de-passe/reinitialiser/';
-const LINK_INVALID_MESSAGE = "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
+const LINK_INVALID_MESSAGE =
+  "Ce lien de réinitialisation n'est plus valable (déjà utilisé ou expiré). Faites une nouvelle demande.";
 /** A new link for the same account is not mailed again within this delay (mail flooding). */
 const RESEND_DELAY_SECONDS = 60;
 
 export type ChildResetResult =
-  | { sent: true; to: string; expiresAt: Date }
-  | { sent: false; reason: 'not_found' | 'blocked' | 'no_email' };
+  { sent: true; to: string; expiresAt: Date } | { sent: false; reason: 'not_found' | 'blocked' | 'no_email' };
 
 export type CompleteResetResult =
   | { ok: true; account: Account }
@@ -44,10 +44,21 @@ export interface Recovery {
   /** Public « Mot de passe oublié »: nothing observable says whether the identifiant exists. */
   requestPasswordReset(input: { login: string; ip: string; requestedBy?: string | null }): Promise<void>;
   /** Admin API: a link for a child; mailed to the account's email, or else to `mailTo` (the teacher). */
-  requestPasswordResetForChild(input: { accountId: string; requestedBy: string; ip: string; mailTo?: string | null; classId?: string | null }): Promise<ChildResetResult>;
+  requestPasswordResetForChild(input: {
+    accountId: string;
+    requestedBy: string;
+    ip: string;
+    mailTo?: string | null;
+    classId?: string | null;
+  }): Promise<ChildResetResult>;
   /** The account a valid (live, unconsumed, unexpired) token resets, or null. */
   findResetToken(token: string): Promise<Account | null>;
-  completeReset(input: { token: string; newPassword: string; confirmation: string; ip: string }): Promise<CompleteResetResult>;
+  completeReset(input: {
+    token: string;
+    newPassword: string;
+    confirmation: string;
+    ip: string;
+  }): Promise<CompleteResetResult>;
   /** Public « Identifiant oublié »: mails the identifiants tied to the address, if any, to the address stored. */
   forgotLogin(input: { email: string; ip: string }): Promise<void>;
 }
@@ -74,42 +85,96 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
   const limits = createRecoveryThrottle({ config, db });
 
   /** Creates the token row and audits, in one transaction; null when one was just sent. */
-  const createToken = (account: Account, requestedBy: string | null, ip: string, classId: string | null, to: 'account' | 'mailTo') =>
+  const createToken = (
+    account: Account,
+    requestedBy: string | null,
+    ip: string,
+    classId: string | null,
+    to: 'account' | 'mailTo',
+  ) =>
     db.transaction(async (manager) => {
       const now = new Date();
       const recent = await manager.count(PasswordResetToken, {
-        where: { accountId: account.id, consumedAt: IsNull(), createdAt: MoreThan(new Date(now.getTime() - RESEND_DELAY_SECONDS * 1000)) },
+        where: {
+          accountId: account.id,
+          consumedAt: IsNull(),
+          createdAt: MoreThan(new Date(now.getTime() - RESEND_DELAY_SECONDS * 1000)),
+        },
       });
       if (recent > 0) {
-        await audit.record(manager, { actorId: requestedBy ?? account.id, action: 'password.reset_request', targetId: account.id, classId, ip, outcome: 'refused', detail: { reason: 'recently_sent' } });
+        await audit.record(manager, {
+          actorId: requestedBy ?? account.id,
+          action: 'password.reset_request',
+          targetId: account.id,
+          classId,
+          ip,
+          outcome: 'refused',
+          detail: { reason: 'recently_sent' },
+        });
         return null;
       }
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now.getTime() + ttl * 1000);
       const id = randomUUID();
-      await manager.insert(PasswordResetToken, { id, accountId: account.id, tokenDigest: digest(tokenKey, token), requestedBy, createdAt: now, expiresAt, consumedAt: null });
-      await audit.record(manager, { actorId: requestedBy ?? account.id, action: 'password.reset_request', targetId: account.id, classId, ip, outcome: 'success', detail: { tokenId: id, sentTo: to } });
+      await manager.insert(PasswordResetToken, {
+        id,
+        accountId: account.id,
+        tokenDigest: digest(tokenKey, token),
+        requestedBy,
+        createdAt: now,
+        expiresAt,
+        consumedAt: null,
+      });
+      await audit.record(manager, {
+        actorId: requestedBy ?? account.id,
+        action: 'password.reset_request',
+        targetId: account.id,
+        classId,
+        ip,
+        outcome: 'success',
+        detail: { tokenId: id, sentTo: to },
+      });
       return { token, expiresAt };
     });
 
-  const refuse = (input: { ip: string; requestedBy?: string | null; classId?: string | null }, account: Account | null, reason: string, extra: Record<string, unknown> = {}) =>
+  const refuse = (
+    input: { ip: string; requestedBy?: string | null; classId?: string | null },
+    account: Account | null,
+    reason: string,
+    extra: Record<string, unknown> = {},
+  ) =>
     db.transaction((manager) =>
-      audit.record(manager, { actorId: input.requestedBy ?? account?.id ?? null, action: 'password.reset_request', targetId: account?.id ?? null, classId: input.classId ?? null, ip: input.ip, outcome: 'refused', detail: { reason, ...extra } }),
+      audit.record(manager, {
+        actorId: input.requestedBy ?? account?.id ?? null,
+        action: 'password.reset_request',
+        targetId: account?.id ?? null,
+        classId: input.classId ?? null,
+        ip: input.ip,
+        outcome: 'refused',
+        detail: { reason, ...extra },
+      }),
     );
 
   const linkFor = (token: string) => `${config.issuer}${RESET_PATH}${token}`;
 
   const liveToken = async (token: string): Promise<{ row: PasswordResetToken; account: Account } | null> => {
     if (!TOKEN_SHAPE.test(token)) return null;
-    const row = await db.read((manager) => manager.findOne(PasswordResetToken, { where: { tokenDigest: digest(tokenKey, token), consumedAt: IsNull(), expiresAt: MoreThan(new Date()) } }));
+    const row = await db.read((manager) =>
+      manager.findOne(PasswordResetToken, {
+        where: { tokenDigest: digest(tokenKey, token), consumedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      }),
+    );
     if (!row) return null;
     const account = await accounts.findById(row.accountId);
     return account && !account.blockedAt ? { row, account } : null;
   };
 
   /** Audits the first request refused for an address in the window (later ones are not). */
-  const addressThrottled = (action: 'password.reset_request' | 'login.forgot', ip: string, detail: Record<string, unknown>) =>
-    db.transaction((manager) => audit.record(manager, { action, ip, outcome: 'throttled', detail }));
+  const addressThrottled = (
+    action: 'password.reset_request' | 'login.forgot',
+    ip: string,
+    detail: Record<string, unknown>,
+  ) => db.transaction((manager) => audit.record(manager, { action, ip, outcome: 'throttled', detail }));
 
   return {
     admit: (ip) => limits.admitIp(ip),
@@ -118,7 +183,8 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       const login = normalizeLogin(input.login);
       const admitted = await limits.admitAddress('login', login);
       if (!admitted.allowed) {
-        if (admitted.first) await addressThrottled('password.reset_request', input.ip, { typedLogin: login.slice(0, 100) });
+        if (admitted.first)
+          await addressThrottled('password.reset_request', input.ip, { typedLogin: login.slice(0, 100) });
         return;
       }
       work?.count('recovery_lookup');
@@ -142,8 +208,15 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
         await refuse(input, account, 'no_email');
         return { sent: false, reason: 'no_email' };
       }
-      const created = await createToken(account, input.requestedBy, input.ip, input.classId ?? null, account.email ? 'account' : 'mailTo');
-      if (!created) return { sent: true, to, expiresAt: new Date(Date.now() + ttl * 1000) }; // one was mailed a moment ago
+      const created = await createToken(
+        account,
+        input.requestedBy,
+        input.ip,
+        input.classId ?? null,
+        account.email ? 'account' : 'mailTo',
+      );
+      // One was mailed a moment ago.
+      if (!created) return { sent: true, to, expiresAt: new Date(Date.now() + ttl * 1000) };
       await mail.send(resetLinkMail(to, account, linkFor(created.token), ttl, !account.email));
       return { sent: true, to, expiresAt: created.expiresAt };
     },
@@ -157,7 +230,11 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       const found = await liveToken(input.token);
       if (!found) return linkInvalid;
       const { row, account } = found;
-      const problem = checkNewPassword(passwords, { newPassword: input.newPassword, confirmation: input.confirmation, login: account.login });
+      const problem = checkNewPassword(passwords, {
+        newPassword: input.newPassword,
+        confirmation: input.confirmation,
+        login: account.login,
+      });
       if (problem) return { ok: false, ...problem };
 
       const passwordHash = await passwords.hash(input.newPassword);
@@ -172,7 +249,14 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
         if (consumed.affected !== 1) return linkInvalid;
         const updated = await storeNewPassword(manager, sessions, account, passwordHash, now, false);
         await codes.revokeLive(manager, account.id);
-        await audit.record(manager, { actorId: account.id, action: 'password.reset', targetId: account.id, ip: input.ip, outcome: 'success', detail: { tokenId: row.id, activated: !account.activatedAt } });
+        await audit.record(manager, {
+          actorId: account.id,
+          action: 'password.reset',
+          targetId: account.id,
+          ip: input.ip,
+          outcome: 'success',
+          detail: { tokenId: row.id, activated: !account.activatedAt },
+        });
         return { ok: true, account: updated };
       });
     },
@@ -192,22 +276,37 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       // stored, never to the one typed.
       const typed = email.includes('@') && email.length <= 255 ? email : '';
       work?.count('recovery_lookup');
-      const matches = await db.read((manager) => manager
-        .createQueryBuilder(Account, 'a')
-        .where('a.email = :email AND a.blockedAt IS NULL', { email: typed })
-        .orderBy('a.lastName', 'ASC')
-        .addOrderBy('a.firstName', 'ASC')
-        .getMany());
+      const matches = await db.read((manager) =>
+        manager
+          .createQueryBuilder(Account, 'a')
+          .where('a.email = :email AND a.blockedAt IS NULL', { email: typed })
+          .orderBy('a.lastName', 'ASC')
+          .addOrderBy('a.firstName', 'ASC')
+          .getMany(),
+      );
       await db.transaction(async (manager) => {
         if (!matches.length) {
-          await audit.record(manager, { action: 'login.forgot', ip: input.ip, outcome: 'refused', detail: { emailDigest, reason: 'no_account' } });
+          await audit.record(manager, {
+            action: 'login.forgot',
+            ip: input.ip,
+            outcome: 'refused',
+            detail: { emailDigest, reason: 'no_account' },
+          });
         }
         for (const account of matches) {
-          await audit.record(manager, { actorId: account.id, action: 'login.forgot', targetId: account.id, ip: input.ip, outcome: 'success', detail: { emailDigest } });
+          await audit.record(manager, {
+            actorId: account.id,
+            action: 'login.forgot',
+            targetId: account.id,
+            ip: input.ip,
+            outcome: 'success',
+            detail: { emailDigest },
+          });
         }
       });
       const byStoredAddress = new Map<string, Account[]>();
-      for (const account of matches) byStoredAddress.set(account.email!, [...(byStoredAddress.get(account.email!) ?? []), account]);
+      for (const account of matches)
+        byStoredAddress.set(account.email!, [...(byStoredAddress.get(account.email!) ?? []), account]);
       for (const [to, people] of byStoredAddress) mail.sendInBackground(forgottenLoginMail(to, people, config.issuer));
     },
   };

@@ -20,7 +20,11 @@ export interface Sessions {
    * Queues the back-channel logouts of the account's provider sessions, then deletes its
    * provider artifacts and admin page sessions; returns how many rows went.
    */
-  revokeAllForAccount(manager: EntityManager, accountId: string, reason: Exclude<LogoutReason, 'logout' | 'expired'>): Promise<number>;
+  revokeAllForAccount(
+    manager: EntityManager,
+    accountId: string,
+    reason: Exclude<LogoutReason, 'logout' | 'expired'>,
+  ): Promise<number>;
 }
 
 export function createSessions(logouts: LogoutQueue): Sessions {

@@ -68,12 +68,16 @@ export function throttleSubject(ip: string): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail split). */
 function ipv6Groups(address: string): number[] {
-  const parse = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? dottedToGroups(g) : [parseInt(g, 16)])));
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? dottedToGroups(g) : [parseInt(g, 16)]));
   const [head = '', tail] = address.split('::');
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
@@ -91,7 +95,8 @@ const dottedToGroups = (v4: string): number[] => {
  */
 export function throttleKey(login: string, ip: string): string {
   const normalized = normalizeLogin(login);
-  const name = normalized.length <= 100 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
+  const name =
+    normalized.length <= 100 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
   return `${name}|${throttleSubject(ip)}`;
 }
 
@@ -105,10 +110,14 @@ interface Limiter {
  * fixed window of `duration` seconds, keys prefixed with `keyPrefix`. Its writes go through
  * `queuedWrite`.
  */
-export function createStoredLimiter(deps: { config: Config; db: Database }, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+export function createStoredLimiter(
+  deps: { config: Config; db: Database },
+  options: { keyPrefix: string; points: number; duration: number },
+): RateLimiterAbstract {
   const { config, db } = deps;
   const common = { ...options, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false };
-  if (db.kind === 'sqlite') return new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: db.sqliteConnection() });
+  if (db.kind === 'sqlite')
+    return new RateLimiterSQLite({ ...common, storeType: 'better-sqlite3', storeClient: db.sqliteConnection() });
   // TypeORM's mysql driver holds a callback-style mysql2 Pool: the library's `pool` client type
   // takes one connection per operation (its BEGIN … COMMIT must run on a single connection).
   const target = parseDatabaseUrl(config.database.url);
@@ -127,7 +136,10 @@ export function queuedWrite(db: Database): <T>(work: () => Promise<T>) => Promis
 export function createThrottle(deps: { config: Config; db: Database }): Throttle {
   const { config, db } = deps;
   const windowSeconds = config.throttle.window;
-  const make = (keyPrefix: string, points: number): Limiter => ({ limit: points, limiter: createStoredLimiter(deps, { keyPrefix, points, duration: windowSeconds }) });
+  const make = (keyPrefix: string, points: number): Limiter => ({
+    limit: points,
+    limiter: createStoredLimiter(deps, { keyPrefix, points, duration: windowSeconds }),
+  });
   const pair = make('login', config.throttle.maxFailures);
   const perIp = make('login-ip', config.throttle.maxFailuresPerIp);
 
@@ -161,12 +173,16 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
   /** After a failed verification: block the key if it is over the limit (points re-read). */
   const blockIfOver = async ({ limiter, limit }: Limiter, key: string): Promise<void> => {
     const res = await limiter.get(key);
-    if (res && res.consumedPoints >= limit) await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
+    if (res && res.consumedPoints >= limit)
+      await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
   };
 
   /** Whether an attempt may be verified now; consumes nothing. */
   const check = async (login: string, ip: string): Promise<ThrottleCheck> => {
-    const [a, b] = await Promise.all([blockedFor(pair, throttleKey(login, ip)), blockedFor(perIp, throttleSubject(ip))]);
+    const [a, b] = await Promise.all([
+      blockedFor(pair, throttleKey(login, ip)),
+      blockedFor(perIp, throttleSubject(ip)),
+    ]);
     const ms = Math.max(a, b);
     return ms > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(ms / 1000) } : { allowed: true };
   };
@@ -180,7 +196,9 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
       const blocked = Math.max(blockedMs(pair, readPair), blockedMs(perIp, readIp));
       if (blocked > 0) return { allowed: false, retryAfterSeconds: Math.ceil(blocked / 1000) };
       const [seenPair, seenIp] = [readPair?.consumedPoints ?? 0, readIp?.consumedPoints ?? 0];
-      const [okPair, okIp] = await write(async () => [await reserve(pair, pairKey, seenPair), await reserve(perIp, ipKey, seenIp)] as const);
+      const [okPair, okIp] = await write(
+        async () => [await reserve(pair, pairKey, seenPair), await reserve(perIp, ipKey, seenIp)] as const,
+      );
       if (!okPair || !okIp) {
         await write(async () => {
           await blockIfOver(pair, pairKey);

@@ -25,9 +25,18 @@ export function within<T>(ms: number, work: Promise<T>, fallback: T): Promise<T>
 export function requestDeadline(ms: number, logger: Logger): Middleware {
   return async function deadline(ctx: Context, next: Next): Promise<void> {
     const work = next();
-    if ((await within(ms, work.then(() => 'answered' as const), 'expired' as const)) === 'answered') return;
+    if (
+      (await within(
+        ms,
+        work.then(() => 'answered' as const),
+        'expired' as const,
+      )) === 'answered'
+    )
+      return;
     // The abandoned handler may still fail (headers already sent, database gone): logged once it does.
-    work.catch((err: unknown) => logger.debug({ err, ...requestLogFields(ctx) }, 'request finished after its deadline'));
+    work.catch((err: unknown) =>
+      logger.debug({ err, ...requestLogFields(ctx) }, 'request finished after its deadline'),
+    );
     logger.warn({ ...requestLogFields(ctx), deadlineMs: ms }, 'request deadline exceeded');
     if (OAUTH_JSON.test(ctx.path)) return answerTemporarilyUnavailable(ctx);
     throw serviceUnavailable(`request deadline of ${ms} ms exceeded`);

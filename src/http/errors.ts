@@ -24,11 +24,18 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, code = 'invalid_request', detail?: string) => new AppError(400, code, message, detail);
+export const badRequest = (message: string, code = 'invalid_request', detail?: string) =>
+  new AppError(400, code, message, detail);
 export const notFound = (message = 'Cette page n’existe pas.') => new AppError(404, 'not_found', message);
-export const forbidden = (message = 'Vous n’avez pas accès à cette page.', code = 'forbidden') => new AppError(403, code, message);
+export const forbidden = (message = 'Vous n’avez pas accès à cette page.', code = 'forbidden') =>
+  new AppError(403, code, message);
 export const serviceUnavailable = (detail?: string) =>
-  new AppError(503, 'service_unavailable', 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.', detail);
+  new AppError(
+    503,
+    'service_unavailable',
+    'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.',
+    detail,
+  );
 
 /** The HTTP status of each kind of domain error. */
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -65,7 +72,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // mysql2 marks errors that ended the connection as fatal; some carry no code (« Can't add
   // new command when connection is in closed state », on a connection the link cut).
   if (e.fatal === true || e.driverError?.fatal === true) return true;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'SQLITE_BUSY', 'ER_CON_COUNT_ERROR', 'POOL_CLOSED'].includes(code ?? '');
+  return [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'PROTOCOL_CONNECTION_LOST',
+    'EPIPE',
+    'SQLITE_BUSY',
+    'ER_CON_COUNT_ERROR',
+    'POOL_CLOSED',
+  ].includes(code ?? '');
 }
 
 /**
@@ -77,13 +93,17 @@ export function answerTemporarilyUnavailable(ctx: Context): void {
   ctx.status = 503;
   ctx.set('Retry-After', '5');
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry in a few seconds.' };
+  ctx.body = {
+    error: 'temporarily_unavailable',
+    error_description: 'The service is temporarily unavailable; retry in a few seconds.',
+  };
 }
 
 /** Any error in HTTP terms: the one mapper, for pages, problem+json and the CLI. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof DomainError) return new AppError(STATUS_OF_KIND[err.kind], err.code, err.publicMessage, err.detail, err.errors);
+  if (err instanceof DomainError)
+    return new AppError(STATUS_OF_KIND[err.kind], err.code, err.publicMessage, err.detail, err.errors);
   if (isDatabaseUnavailable(err)) return serviceUnavailable((err as Error).message);
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };
   const status = e.status ?? e.statusCode;

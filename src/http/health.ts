@@ -14,9 +14,19 @@ export function healthRoutes(db: Database, timeoutMs: number): Middleware {
     // A database that stopped answering makes the instance unready within the timeout, not
     // when its TCP connections give up.
     const reachable = await within(timeoutMs, db.ping(), false);
-    const migrated = reachable && !(await within(timeoutMs, db.pendingMigrations().catch(() => true), true));
+    const migrated =
+      reachable &&
+      !(await within(
+        timeoutMs,
+        db.pendingMigrations().catch(() => true),
+        true,
+      ));
     ctx.status = reachable && migrated ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'unavailable', database: reachable ? 'up' : 'down', migrations: migrated ? 'applied' : 'pending' };
+    ctx.body = {
+      status: ctx.status === 200 ? 'ready' : 'unavailable',
+      database: reachable ? 'up' : 'down',
+      migrations: migrated ? 'applied' : 'pending',
+    };
   });
   const routes = router.routes() as unknown as Middleware;
   // The router's matching is skipped on every other request (all of the provider's).

@@ -34,8 +34,28 @@ export interface Metrics {
 
 /** First path segments we serve; anything else is labelled `other` (no label explosion). */
 const KNOWN = new Set([
-  '', '.well-known', 'auth', 'token', 'me', 'jwks', 'session', 'interaction', 'mot-de-passe', 'identifiant-oublie',
-  'admin', 'demo-app', 'demo-app-2', 'static', 'healthz', 'readyz', 'metrics', 'token', 'introspection', 'revocation', 'reg', 'request',
+  '',
+  '.well-known',
+  'auth',
+  'token',
+  'me',
+  'jwks',
+  'session',
+  'interaction',
+  'mot-de-passe',
+  'identifiant-oublie',
+  'admin',
+  'demo-app',
+  'demo-app-2',
+  'static',
+  'healthz',
+  'readyz',
+  'metrics',
+  'token',
+  'introspection',
+  'revocation',
+  'reg',
+  'request',
 ]);
 /** Segments that are ids or tokens: uuids, long random strings, numbers. */
 const ID_SEGMENT = /^(?:[0-9a-f-]{32,36}|[A-Za-z0-9_-]{16,}|\d+)$/;
@@ -71,7 +91,12 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  const codesGenerated = new Counter({ name: 'entidp_codes_generated_total', help: 'One-time codes generated, by kind', labelNames: ['kind'] as const, registers: [registry] });
+  const codesGenerated = new Counter({
+    name: 'entidp_codes_generated_total',
+    help: 'One-time codes generated, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   const logoutDeliveries = new Counter({
     name: 'entidp_backchannel_logouts_total',
     help: 'Back-channel logout deliveries to applications, by outcome (failed: will be retried; abandoned: retried for BACKCHANNEL_LOGOUT_RETRY, given up)',
@@ -79,12 +104,33 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
     registers: [registry],
   });
   for (const outcome of ['delivered', 'failed', 'abandoned']) logoutDeliveries.inc({ outcome }, 0);
-  const codesConsumed = new Counter({ name: 'entidp_codes_consumed_total', help: 'One-time codes consumed (a password chosen from a code)', registers: [registry] });
-  const tokens = new Counter({ name: 'entidp_tokens_issued_total', help: 'Tokens issued by the provider, by type', labelNames: ['type'] as const, registers: [registry] });
+  const codesConsumed = new Counter({
+    name: 'entidp_codes_consumed_total',
+    help: 'One-time codes consumed (a password chosen from a code)',
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'entidp_tokens_issued_total',
+    help: 'Tokens issued by the provider, by type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
   const work: Record<WorkKind, Counter> = {
-    password_verification: new Counter({ name: 'entidp_password_verifications_total', help: 'argon2 verifications, real and dummy (unknown identifiant, account without password) alike', registers: [registry] }),
-    code_lookup: new Counter({ name: 'entidp_code_lookups_total', help: 'Lookups of a live one-time code for a typed secret shaped like a code', registers: [registry] }),
-    recovery_lookup: new Counter({ name: 'entidp_recovery_lookups_total', help: 'Account lookups of « Mot de passe oublié » and « Identifiant oublié » (after the reply)', registers: [registry] }),
+    password_verification: new Counter({
+      name: 'entidp_password_verifications_total',
+      help: 'argon2 verifications, real and dummy (unknown identifiant, account without password) alike',
+      registers: [registry],
+    }),
+    code_lookup: new Counter({
+      name: 'entidp_code_lookups_total',
+      help: 'Lookups of a live one-time code for a typed secret shaped like a code',
+      registers: [registry],
+    }),
+    recovery_lookup: new Counter({
+      name: 'entidp_recovery_lookups_total',
+      help: 'Account lookups of « Mot de passe oublié » and « Identifiant oublié » (after the reply)',
+      registers: [registry],
+    }),
   };
   for (const outcome of ['ok', 'code', 'failed', 'throttled', 'blocked']) logins.inc({ outcome }, 0);
   for (const kind of ['activation', 'renewal']) codesGenerated.inc({ kind }, 0);
@@ -143,7 +189,13 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
       const authenticate = login.authenticate;
       login.authenticate = async (input) => {
         const result = await authenticate(input);
-        const outcome: Record<typeof result.outcome, LoginOutcome> = { password: 'ok', code: 'code', invalid: 'failed', throttled: 'throttled', blocked: 'blocked' };
+        const outcome: Record<typeof result.outcome, LoginOutcome> = {
+          password: 'ok',
+          code: 'code',
+          invalid: 'failed',
+          throttled: 'throttled',
+          blocked: 'blocked',
+        };
         logins.inc({ outcome: outcome[result.outcome] });
         return result;
       };

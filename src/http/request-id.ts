@@ -34,7 +34,10 @@ export function requestContext(logger: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ ...requestLogFields(ctx), method: ctx.method, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info(
+        { ...requestLogFields(ctx), method: ctx.method, status: ctx.status, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
     }
   };
 }

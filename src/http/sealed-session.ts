@@ -29,7 +29,10 @@ export function sealedSessionOptions(config: Config, cookie: string, purpose: st
       }
       // Signed with one of our keys (koa checked the signature) yet sealed with none of them:
       // a key was removed from COOKIE_KEYS too early, or the keys differ between instances.
-      logger.warn({ cookie }, 'sealed session cookie could not be opened with any COOKIE_KEYS key: starting an empty session');
+      logger.warn(
+        { cookie },
+        'sealed session cookie could not be opened with any COOKIE_KEYS key: starting an empty session',
+      );
       return {};
     },
   };

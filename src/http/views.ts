@@ -6,11 +6,18 @@ import views from 'koa-views';
 import type { Middleware } from 'koa';
 
 /** views/ at the project root, whether running from src/ (tests, tsx) or dist/src/. */
-const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), ...(import.meta.url.includes('/dist/') ? ['..', '..', '..'] : ['..', '..']), 'views');
+const VIEWS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  ...(import.meta.url.includes('/dist/') ? ['..', '..', '..'] : ['..', '..']),
+  'views',
+);
 export const PUBLIC_DIR = join(VIEWS_DIR, '..', 'public');
 
 export function createNunjucks(): nunjucks.Environment {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: false }), { autoescape: true, throwOnUndefined: false });
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
   env.addFilter('frDate', (iso: string | null | undefined) => {
     if (!iso) return '';
     const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
@@ -27,7 +34,11 @@ export function createNunjucks(): nunjucks.Environment {
 export function viewsMiddleware(env: nunjucks.Environment): Middleware {
   const engineSource = {
     nunjucks: (file: string, state: object) =>
-      new Promise<string>((resolve, reject) => env.render(relative(VIEWS_DIR, file), state, (err, html) => (err ? reject(err) : resolve(html ?? '')))),
+      new Promise<string>((resolve, reject) =>
+        env.render(relative(VIEWS_DIR, file), state, (err, html) => (err ? reject(err) : resolve(html ?? ''))),
+      ),
   };
-  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource } as Parameters<typeof views>[1]) as unknown as Middleware;
+  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource } as Parameters<
+    typeof views
+  >[1]) as unknown as Middleware;
 }

@@ -31,18 +31,24 @@ export function consentRoutes(router: Router, deps: InteractionDeps): void {
   const { oidc } = deps;
   router.post('/interaction/:uid/consentement', async (ctx) => {
     const details = await loadInteraction(ctx, oidc);
-    if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new AppError(400, 'invalid_request', 'Cette étape n’est plus valable. Revenez à l’application.');
+    if (details.prompt.name !== 'consent' || !details.session?.accountId)
+      throw new AppError(400, 'invalid_request', 'Cette étape n’est plus valable. Revenez à l’application.');
     if ((ctx.request.body as Record<string, unknown>)?.decision !== 'autoriser') {
       return finishInteraction(ctx, oidc, { error: 'access_denied', error_description: 'L’utilisateur a refusé.' });
     }
-    const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const d = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
     const grant = details.grantId
       ? await oidc.provider.Grant.find(details.grantId)
       : new oidc.provider.Grant({ accountId: details.session.accountId, clientId: String(details.params.client_id) });
     if (!grant) throw new AppError(400, 'invalid_request', 'Cette étape n’est plus valable. Revenez à l’application.');
     if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
     if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {}))
+      grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
     await finishInteraction(ctx, oidc, { consent: { grantId } }, true);
   });

@@ -7,7 +7,11 @@ import { AppError } from '../http/errors.js';
 export function csrfProtection(): Middleware {
   return new (CSRF as unknown as new (opts: object) => Middleware)({
     errorHandler(_ctx: Context) {
-      throw new AppError(403, 'invalid_csrf_token', 'Cette page a expiré. Revenez en arrière, rechargez la page et réessayez.');
+      throw new AppError(
+        403,
+        'invalid_csrf_token',
+        'Cette page a expiré. Revenez en arrière, rechargez la page et réessayez.',
+      );
     },
     disableQuery: true,
   });

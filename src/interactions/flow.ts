@@ -6,7 +6,11 @@ import { AppError } from '../http/errors.js';
 export type InteractionDetails = Awaited<ReturnType<Oidc['provider']['interactionDetails']>>;
 
 const sessionExpired = () =>
-  new AppError(400, 'interaction_expired', 'Votre page de connexion a expiré. Revenez à l’application et reconnectez-vous.');
+  new AppError(
+    400,
+    'interaction_expired',
+    'Votre page de connexion a expiré. Revenez à l’application et reconnectez-vous.',
+  );
 
 /** The interaction the browser is in; its uid must match the URL. */
 export async function loadInteraction(ctx: Context, oidc: Oidc): Promise<InteractionDetails> {
@@ -27,7 +31,12 @@ export async function clientName(oidc: Oidc, details: InteractionDetails): Promi
 }
 
 /** Ends the interaction with `result` and sends the browser back to the provider. */
-export async function finishInteraction(ctx: Context, oidc: Oidc, result: Record<string, unknown>, merge = false): Promise<void> {
+export async function finishInteraction(
+  ctx: Context,
+  oidc: Oidc,
+  result: Record<string, unknown>,
+  merge = false,
+): Promise<void> {
   const returnTo = await oidc.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
   ctx.status = 303;
   ctx.redirect(returnTo);

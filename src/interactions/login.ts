@@ -9,7 +9,12 @@ import { renderConsent } from './consent.js';
 const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
 const ACCOUNT_BLOCKED = 'Votre compte est bloqué. Adressez-vous à votre enseignant ou à l’établissement.';
 
-export async function renderLogin(ctx: Context, deps: InteractionDeps, details: InteractionDetails, extra: Record<string, unknown> = {}): Promise<void> {
+export async function renderLogin(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await ctx.render('login', {
     title: 'Connexion',
     uid: details.uid,
@@ -49,7 +54,14 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
       case 'code':
         // The code proved who this is, but does not sign in: it opens the password page for
         // this interaction only. The code itself stays out of URLs and cookies.
-        ctx.session!.codeFlow = { uid: details.uid, accountId: result.account.id, codeId: result.codeId, kind: result.codeKind, login: result.account.login, remember };
+        ctx.session!.codeFlow = {
+          uid: details.uid,
+          accountId: result.account.id,
+          codeId: result.codeId,
+          kind: result.codeKind,
+          login: result.account.login,
+          remember,
+        };
         ctx.status = 303;
         return ctx.redirect(`/interaction/${details.uid}/mot-de-passe`);
       case 'blocked':
@@ -58,7 +70,10 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
       case 'throttled':
         ctx.status = 429;
         ctx.set('Retry-After', String(result.retryAfterSeconds));
-        return renderLogin(ctx, deps, details, { login, error: `Trop de tentatives. Réessayez dans ${Math.max(1, Math.ceil(result.retryAfterSeconds / 60))} minute(s).` });
+        return renderLogin(ctx, deps, details, {
+          login,
+          error: `Trop de tentatives. Réessayez dans ${Math.max(1, Math.ceil(result.retryAfterSeconds / 60))} minute(s).`,
+        });
       default:
         ctx.status = 401;
         return renderLogin(ctx, deps, details, { login, error: LOGIN_FAILED });

@@ -25,7 +25,11 @@ async function admitted(ctx: Context, deps: InteractionDeps, title: string): Pro
   if (check.allowed) return true;
   ctx.status = 429;
   ctx.set('Retry-After', String(check.retryAfterSeconds));
-  await ctx.render('info', { title, message: `Trop de demandes depuis votre connexion. Réessayez dans ${Math.ceil(check.retryAfterSeconds / 60)} minute(s).`, back: backTo(ctx) });
+  await ctx.render('info', {
+    title,
+    message: `Trop de demandes depuis votre connexion. Réessayez dans ${Math.ceil(check.retryAfterSeconds / 60)} minute(s).`,
+    back: backTo(ctx),
+  });
   return false;
 }
 
@@ -46,7 +50,10 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     const login = field(ctx.request.body, 'identifiant').trim().slice(0, 200);
     // Looked up once the answer is sent: neither its words nor its time depend on the account.
     const ip = clientIp(ctx);
-    if (login) domain.mail.background('password reset request', () => afterReply(ctx).then(() => domain.recovery.requestPasswordReset({ login, ip })));
+    if (login)
+      domain.mail.background('password reset request', () =>
+        afterReply(ctx).then(() => domain.recovery.requestPasswordReset({ login, ip })),
+      );
     await ctx.render('info', { title: 'Mot de passe oublié', message: RESET_SENT, back: backTo(ctx) });
   });
 
@@ -57,7 +64,10 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     if (!(await admitted(ctx, deps, 'Identifiant oublié'))) return;
     const email = field(ctx.request.body, 'courriel').trim().slice(0, 320);
     const ip = clientIp(ctx);
-    if (email) domain.mail.background('forgotten login request', () => afterReply(ctx).then(() => domain.recovery.forgotLogin({ email, ip })));
+    if (email)
+      domain.mail.background('forgotten login request', () =>
+        afterReply(ctx).then(() => domain.recovery.forgotLogin({ email, ip })),
+      );
     await ctx.render('info', { title: 'Identifiant oublié', message: LOGIN_SENT, back: backTo(ctx) });
   });
 
@@ -66,9 +76,18 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     const account = await domain.recovery.findResetToken(ctx.params.token!);
     if (!account) {
       ctx.status = 410;
-      return ctx.render('info', { title: 'Lien expiré', message: 'Ce lien n’est plus valable : il a déjà servi ou a expiré. Faites une nouvelle demande, ou demandez un code de renouvellement à votre enseignant.' });
+      return ctx.render('info', {
+        title: 'Lien expiré',
+        message:
+          'Ce lien n’est plus valable : il a déjà servi ou a expiré. Faites une nouvelle demande, ou demandez un code de renouvellement à votre enseignant.',
+      });
     }
-    await ctx.render('reset-password', { title: 'Réinitialisation du mot de passe', login: account.login, csrf: ctx.state._csrf, minLength: deps.config.passwords.minLength });
+    await ctx.render('reset-password', {
+      title: 'Réinitialisation du mot de passe',
+      login: account.login,
+      csrf: ctx.state._csrf,
+      minLength: deps.config.passwords.minLength,
+    });
   });
   router.post('/mot-de-passe/reinitialiser/:token', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -79,7 +98,12 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
       ip: clientIp(ctx),
     });
     if (result.ok) {
-      return ctx.render('info', { title: 'Mot de passe modifié', message: 'Votre mot de passe a été modifié. Vous pouvez maintenant vous connecter à l’ENT avec votre identifiant et ce nouveau mot de passe.', success: true });
+      return ctx.render('info', {
+        title: 'Mot de passe modifié',
+        message:
+          'Votre mot de passe a été modifié. Vous pouvez maintenant vous connecter à l’ENT avec votre identifiant et ce nouveau mot de passe.',
+        success: true,
+      });
     }
     if (result.error === 'code_used') {
       ctx.status = 410;
@@ -87,6 +111,12 @@ export function recoveryRoutes(router: Router, deps: InteractionDeps): void {
     }
     ctx.status = 400;
     const account = await domain.recovery.findResetToken(ctx.params.token!);
-    await ctx.render('reset-password', { title: 'Réinitialisation du mot de passe', login: account?.login ?? '', csrf: ctx.state._csrf, minLength: deps.config.passwords.minLength, error: result.message });
+    await ctx.render('reset-password', {
+      title: 'Réinitialisation du mot de passe',
+      login: account?.login ?? '',
+      csrf: ctx.state._csrf,
+      minLength: deps.config.passwords.minLength,
+      error: result.message,
+    });
   });
 }

@@ -11,5 +11,8 @@ import { sealedSessionOptions } from '../http/sealed-session.js';
 const SESSION_COOKIE = 'ent.flow';
 
 export function flowSession(app: Koa, config: Config, logger: Logger): Middleware {
-  return session(sealedSessionOptions(config, SESSION_COOKIE, 'flow-session', logger), app as never) as unknown as Middleware;
+  return session(
+    sealedSessionOptions(config, SESSION_COOKIE, 'flow-session', logger),
+    app as never,
+  ) as unknown as Middleware;
 }

@@ -19,7 +19,10 @@ interface CodeFlow {
 const TITLES = { activation: 'Activation de votre compte', renewal: 'Réinitialisation du mot de passe' } as const;
 
 /** The interaction and its code flow; without a flow (expired, other tab) back to CONNEXION. */
-async function loadFlow(ctx: Context, deps: InteractionDeps): Promise<{ details: InteractionDetails; flow: CodeFlow } | undefined> {
+async function loadFlow(
+  ctx: Context,
+  deps: InteractionDeps,
+): Promise<{ details: InteractionDetails; flow: CodeFlow } | undefined> {
   ctx.set('Cache-Control', 'no-store');
   const details = await loadInteraction(ctx, deps.oidc);
   const flow = ctx.session?.codeFlow as CodeFlow | undefined;
@@ -29,7 +32,13 @@ async function loadFlow(ctx: Context, deps: InteractionDeps): Promise<{ details:
   return undefined;
 }
 
-async function renderSetPassword(ctx: Context, deps: InteractionDeps, details: InteractionDetails, flow: CodeFlow, error?: string) {
+async function renderSetPassword(
+  ctx: Context,
+  deps: InteractionDeps,
+  details: InteractionDetails,
+  flow: CodeFlow,
+  error?: string,
+) {
   await ctx.render('set-password', {
     title: TITLES[flow.kind],
     kind: flow.kind,

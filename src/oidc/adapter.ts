@@ -18,11 +18,24 @@ const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** The account an artifact belongs to, so all of an account's artifacts can be revoked at once. */
 function accountOf(payload: AdapterPayload): string | null {
-  const p = payload as AdapterPayload & { session?: { accountId?: string }; result?: { login?: { accountId?: string } } };
+  const p = payload as AdapterPayload & {
+    session?: { accountId?: string };
+    result?: { login?: { accountId?: string } };
+  };
   return p.accountId ?? p.session?.accountId ?? p.result?.login?.accountId ?? null;
 }
 
-const COLUMNS = ['model', 'id', 'payload', 'grantId', 'uid', 'userCode', 'accountId', 'expiresAt', 'consumedAt'] as const;
+const COLUMNS = [
+  'model',
+  'id',
+  'payload',
+  'grantId',
+  'uid',
+  'userCode',
+  'accountId',
+  'expiresAt',
+  'consumedAt',
+] as const;
 type Lookup = 'id' | 'uid' | 'userCode';
 
 interface ArtifactStatements {
@@ -51,7 +64,8 @@ function statements(db: Database): ArtifactStatements {
   const [model, id, , grantId, uid, userCode, , expiresAt, consumedAt] = COLUMNS.map(column) as string[];
   const updated = COLUMNS.slice(2).map(column);
   const live = `(${expiresAt} IS NULL OR ${expiresAt} > ?)`;
-  const find = (by: string) => `SELECT ${column('payload')} AS payload, ${consumedAt} AS consumedAt FROM ${table} WHERE ${model} = ? AND ${by} = ? AND ${live}`;
+  const find = (by: string) =>
+    `SELECT ${column('payload')} AS payload, ${consumedAt} AS consumedAt FROM ${table} WHERE ${model} = ? AND ${by} = ? AND ${live}`;
   const built: ArtifactStatements = {
     upsert:
       `INSERT INTO ${table} (${COLUMNS.map(column).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ` +
@@ -63,7 +77,8 @@ function statements(db: Database): ArtifactStatements {
     destroy: `DELETE FROM ${table} WHERE ${model} = ? AND ${id} = ?`,
     revokeByGrantId: `DELETE FROM ${table} WHERE ${grantId} = ?`,
     toDb: (date) => (date === null ? null : driver.preparePersistentValue(date, dateColumn)),
-    fromDb: (value) => (value === null || value === undefined ? null : (driver.prepareHydratedValue(value, dateColumn) as Date)),
+    fromDb: (value) =>
+      value === null || value === undefined ? null : (driver.prepareHydratedValue(value, dateColumn) as Date),
   };
   statementsByDb.set(db, built);
   return built;
@@ -72,7 +87,10 @@ function statements(db: Database): ArtifactStatements {
 export class TypeOrmAdapter implements Adapter {
   private readonly sql: ArtifactStatements;
 
-  constructor(private readonly db: Database, private readonly model: string) {
+  constructor(
+    private readonly db: Database,
+    private readonly model: string,
+  ) {
     this.sql = statements(db);
   }
 
@@ -92,7 +110,10 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   private async findBy(by: Lookup, value: string): Promise<AdapterPayload | undefined> {
-    const rows = (await this.db.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as { payload: string; consumedAt: unknown }[];
+    const rows = (await this.db.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as {
+      payload: string;
+      consumedAt: unknown;
+    }[];
     const row = rows[0];
     if (!row) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;

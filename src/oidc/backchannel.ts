@@ -39,9 +39,15 @@ const MAX_BACKOFF_S = 300;
  * only, by queuing the delivery in the database.
  */
 export function queueInsteadOfSending(provider: Provider, db: Database, queue: LogoutQueue): void {
-  const prototype = (provider.Client as unknown as { prototype: { clientId: string; backchannelLogout(sub: string, sid?: string): Promise<void> } }).prototype;
+  const prototype = (
+    provider.Client as unknown as {
+      prototype: { clientId: string; backchannelLogout(sub: string, sid?: string): Promise<void> };
+    }
+  ).prototype;
   prototype.backchannelLogout = async function queueLogout(this: { clientId: string }, sub: string, sid?: string) {
-    await db.transaction((manager) => queue.queue(manager, [{ clientId: this.clientId, accountId: sub, sid: sid ?? null }], 'logout'));
+    await db.transaction((manager) =>
+      queue.queue(manager, [{ clientId: this.clientId, accountId: sub, sid: sid ?? null }], 'logout'),
+    );
   };
 }
 
@@ -66,10 +72,17 @@ export interface LogoutDeliveries {
 }
 
 /** The logout token (Back-Channel Logout 1.0 § 2.4): never a nonce, always the event. */
-export async function signLogoutToken(key: JWK, claims: { issuer: string; clientId: string; sub: string; sid: string | null }): Promise<string> {
+export async function signLogoutToken(
+  key: JWK,
+  claims: { issuer: string; clientId: string; sub: string; sid: string | null },
+): Promise<string> {
   const alg = key.alg ?? 'RS256';
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sub: claims.sub, ...(claims.sid ? { sid: claims.sid } : {}), events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } })
+  return new SignJWT({
+    sub: claims.sub,
+    ...(claims.sid ? { sid: claims.sid } : {}),
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+  })
     .setProtectedHeader({ alg, kid: key.kid, typ: 'logout+jwt' })
     .setIssuer(claims.issuer)
     .setAudience(claims.clientId)
@@ -117,18 +130,33 @@ export function startLogoutDeliveries(deps: LogoutDeliveryDeps): LogoutDeliverie
       await db.transaction((manager) => manager.delete(LogoutDelivery, { id: delivery.id }));
       return 'delivered';
     }
-    const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS} ms` : error.message) : String(error);
+    const reason =
+      error instanceof Error
+        ? error.name === 'TimeoutError'
+          ? `no answer within ${REQUEST_TIMEOUT_MS} ms`
+          : error.message
+        : String(error);
     const attempts = delivery.attempts + 1;
     if (now - delivery.createdAt.getTime() >= deps.retryForSeconds * 1000) {
       await db.transaction((manager) => manager.delete(LogoutDelivery, { id: delivery.id }));
-      logger.error({ clientId: delivery.clientId, attempts, reason: delivery.reason, error: reason }, 'back-channel logout abandoned');
+      logger.error(
+        { clientId: delivery.clientId, attempts, reason: delivery.reason, error: reason },
+        'back-channel logout abandoned',
+      );
       return 'abandoned';
     }
     const backoff = Math.min(2 ** (attempts - 1), MAX_BACKOFF_S) * 1000;
     await db.transaction((manager) =>
-      manager.update(LogoutDelivery, { id: delivery.id }, { attempts, nextAttemptAt: new Date(now + backoff), leasedUntil: null, lastError: reason.slice(0, 255) }),
+      manager.update(
+        LogoutDelivery,
+        { id: delivery.id },
+        { attempts, nextAttemptAt: new Date(now + backoff), leasedUntil: null, lastError: reason.slice(0, 255) },
+      ),
     );
-    logger.warn({ clientId: delivery.clientId, attempts, retryInMs: backoff, error: reason }, 'back-channel logout failed, will retry');
+    logger.warn(
+      { clientId: delivery.clientId, attempts, retryInMs: backoff, error: reason },
+      'back-channel logout failed, will retry',
+    );
     return 'failed';
   };
 
@@ -142,10 +170,16 @@ export function startLogoutDeliveries(deps: LogoutDeliveryDeps): LogoutDeliverie
         await db.transaction((manager) => manager.delete(LogoutDelivery, { id: delivery.id }));
         return;
       }
-      const alg = typeof metadata?.id_token_signed_response_alg === 'string' ? metadata.id_token_signed_response_alg : 'RS256';
+      const alg =
+        typeof metadata?.id_token_signed_response_alg === 'string' ? metadata.id_token_signed_response_alg : 'RS256';
       const key = keyFor(alg);
       if (!key) throw new Error(`no signing key for ${alg}`);
-      const token = await signLogoutToken(key, { issuer: deps.issuer, clientId: delivery.clientId, sub: delivery.accountId, sid: delivery.sid });
+      const token = await signLogoutToken(key, {
+        issuer: deps.issuer,
+        clientId: delivery.clientId,
+        sub: delivery.accountId,
+        sid: delivery.sid,
+      });
       await post(uri, token);
     } catch (err) {
       error = err;
@@ -207,5 +241,7 @@ export function startLogoutDeliveries(deps: LogoutDeliveryDeps): LogoutDeliverie
 
 /** Deliveries still waiting (tests, diagnostics). */
 export async function pendingLogoutDeliveries(db: Database, clientIds?: string[]): Promise<LogoutDelivery[]> {
-  return db.read((manager) => manager.find(LogoutDelivery, { where: clientIds ? { clientId: In(clientIds) } : {}, order: { createdAt: 'ASC' } }));
+  return db.read((manager) =>
+    manager.find(LogoutDelivery, { where: clientIds ? { clientId: In(clientIds) } : {}, order: { createdAt: 'ASC' } }),
+  );
 }

@@ -43,7 +43,11 @@ export function findAccount(domain: Domain): FindAccount {
             ? {
                 ent_structure: ent.structure ? { uai: ent.structure.uai, name: ent.structure.name } : null,
                 ent_classes: ent.classes.map((c) => ({ id: c.id, name: c.name })),
-                ent_children: ent.children.map((c) => ({ sub: c.id, name: `${c.firstName} ${c.lastName}`, preferred_username: c.login })),
+                ent_children: ent.children.map((c) => ({
+                  sub: c.id,
+                  name: `${c.firstName} ${c.lastName}`,
+                  preferred_username: c.login,
+                })),
               }
             : {}),
         };

@@ -24,12 +24,16 @@ export class ClientRejected extends DomainError {
 }
 
 const clientInput = z.object({
-  clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,100}$/, 'client_id: 3 to 100 letters, digits, dots, dashes or underscores'),
   name: z.string().min(1).max(200),
   type: z.enum(['confidential', 'public']).default('confidential'),
   redirectUris: z.array(z.string()).default([]),
   postLogoutRedirectUris: z.array(z.string()).default([]),
-  grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).default(['authorization_code', 'refresh_token']),
+  grantTypes: z
+    .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+    .default(['authorization_code', 'refresh_token']),
   scopes: z.array(z.string()).default(['openid', 'profile', 'email', 'ent', 'offline_access']),
   firstParty: z.boolean().default(false),
   /** May introspect other clients' access tokens (configuration.ts, mayIntrospect). */
@@ -148,7 +152,11 @@ export class ClientStore {
   /** Creates or replaces a client; returns the secret (generated when not given). */
   async save(raw: ClientInput): Promise<{ client: ClientSummary; secret?: string }> {
     const parsed = clientInput.safeParse(raw);
-    if (!parsed.success) throw new ClientRejected('invalid_client_metadata', parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new ClientRejected(
+        'invalid_client_metadata',
+        parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('; '),
+      );
     const input = parsed.data;
     const secret = input.type === 'confidential' ? (input.secret ?? randomBytes(32).toString('base64url')) : undefined;
     // An application may be down when it is registered (the URI is not called now), but in
@@ -172,11 +180,19 @@ export class ClientStore {
     const existing = await this.db.read((manager) => manager.findOneBy(OidcClient, { clientId: input.clientId }));
     // An upsert, not a read-then-insert: instances starting together on an empty database all
     // register the admin and demo clients, and none may fail on the other's insert.
-    await this.db.transaction((manager) => manager.upsert(
-      OidcClient,
-      { clientId: input.clientId, metadata: JSON.stringify(stored), firstParty: input.firstParty, createdAt: existing?.createdAt ?? now, updatedAt: now },
-      { conflictPaths: ['clientId'], skipUpdateIfNoValuesChanged: false },
-    ));
+    await this.db.transaction((manager) =>
+      manager.upsert(
+        OidcClient,
+        {
+          clientId: input.clientId,
+          metadata: JSON.stringify(stored),
+          firstParty: input.firstParty,
+          createdAt: existing?.createdAt ?? now,
+          updatedAt: now,
+        },
+        { conflictPaths: ['clientId'], skipUpdateIfNoValuesChanged: false },
+      ),
+    );
     this.invalidate();
     return { client: summarize(metadata, input.firstParty), secret };
   }
@@ -200,7 +216,8 @@ export class ClientStore {
     } catch (err) {
       throw new ClientRejected('invalid_clients_file', `${path}: ${(err as Error).message}`);
     }
-    if (!Array.isArray(list)) throw new ClientRejected('invalid_clients_file', `${path}: expected a JSON array of clients`);
+    if (!Array.isArray(list))
+      throw new ClientRejected('invalid_clients_file', `${path}: expected a JSON array of clients`);
     for (const entry of list) await this.save(entry as ClientInput);
     return list.length;
   }
@@ -217,6 +234,8 @@ function summarize(m: Metadata, firstParty: boolean): ClientSummary {
     redirectUris: (m.redirect_uris as string[]) ?? [],
     postLogoutRedirectUris: (m.post_logout_redirect_uris as string[]) ?? [],
     grantTypes: (m.grant_types as string[]) ?? [],
-    scopes: String(m.scope ?? '').split(' ').filter(Boolean),
+    scopes: String(m.scope ?? '')
+      .split(' ')
+      .filter(Boolean),
   };
 }

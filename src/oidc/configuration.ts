@@ -56,7 +56,11 @@ export const extraClientMetadata: NonNullable<Configuration['extraClientMetadata
  */
 function mayIntrospect(client: Client, token: { clientId?: string; kind: string }): boolean {
   if (token.clientId === client.clientId) return true;
-  return client.metadata().ent_resource_server === true && client.clientAuthMethod !== 'none' && token.kind !== 'RefreshToken';
+  return (
+    client.metadata().ent_resource_server === true &&
+    client.clientAuthMethod !== 'none' &&
+    token.kind !== 'RefreshToken'
+  );
 }
 
 export function providerConfiguration(deps: ConfigurationDeps): Configuration {
@@ -83,7 +87,12 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
     },
     claims: { ...SCOPE_CLAIMS } as unknown as Configuration['claims'],
     scopes: SCOPES,
-    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
     extraClientMetadata,
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -137,7 +146,8 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
       const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
       if (!isFirstParty(oidc.client)) return existing;
-      const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+      const grant =
+        existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
       grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
       for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
         if (server.scope) grant.addResourceScope(indicator, server.scope);
@@ -151,9 +161,11 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       client.grantTypeAllowed('refresh_token') && (source.scopes.has('offline_access') || isFirstParty(client)),
     rotateRefreshToken: () => true,
     ttl: {
-      AccessToken: (_ctx, token) => (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.accessToken,
+      AccessToken: (_ctx, token) =>
+        (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.accessToken,
       AuthorizationCode: ttl.authorizationCode,
-      ClientCredentials: (_ctx, token) => (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
+      ClientCredentials: (_ctx, token) =>
+        (token as { resourceServer?: ResourceServer }).resourceServer?.accessTokenTTL ?? ttl.clientCredentials,
       IdToken: ttl.idToken,
       Interaction: ttl.interaction,
       // « Se souvenir de moi » ticked: a persistent session of REMEMBER_ME_TTL; unticked, the

@@ -94,7 +94,12 @@ export async function clientValidator(config: Config, logger?: Logger) {
     () =>
       new ProviderClass(config.issuer, {
         scopes: SCOPES,
-        features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, backchannelLogout: { enabled: true } },
+        features: {
+          clientCredentials: { enabled: true },
+          devInteractions: { enabled: false },
+          rpInitiatedLogout: { enabled: true },
+          backchannelLogout: { enabled: true },
+        },
         extraClientMetadata,
         responseTypes: ['code'],
       }),
@@ -111,7 +116,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
 
   const build = async () => {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
-    const provider = new ProviderClass(config.issuer, providerConfiguration({ ...deps, clients, jwks: keys, providerErrors }));
+    const provider = new ProviderClass(
+      config.issuer,
+      providerConfiguration({ ...deps, clients, jwks: keys, providerErrors }),
+    );
     queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
     // interactionDetails/interactionResult build contexts of its own.
@@ -120,9 +128,28 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       if (isDatabaseUnavailable(err)) ctx.state.databaseUnavailable = true;
       logger.error({ err, reqId: ctx.state?.reqId }, 'oidc-provider server error');
     });
-    const on = provider.on.bind(provider) as (event: string, listener: (ctx: { state?: { reqId?: string } }, err: unknown) => void) => void;
-    for (const event of ['grant.error', 'introspection.error', 'revocation.error', 'userinfo.error', 'end_session.error']) {
-      on(event, (ctx, err) => logger.info({ event, reqId: ctx.state?.reqId, error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'oidc request refused'));
+    const on = provider.on.bind(provider) as (
+      event: string,
+      listener: (ctx: { state?: { reqId?: string } }, err: unknown) => void,
+    ) => void;
+    for (const event of [
+      'grant.error',
+      'introspection.error',
+      'revocation.error',
+      'userinfo.error',
+      'end_session.error',
+    ]) {
+      on(event, (ctx, err) =>
+        logger.info(
+          {
+            event,
+            reqId: ctx.state?.reqId,
+            error: (err as { error?: string }).error,
+            detail: (err as { error_detail?: string }).error_detail,
+          },
+          'oidc request refused',
+        ),
+      );
     }
     return { provider, fingerprint, keys, handle: compose(provider.middleware as never) as unknown as Middleware };
   };
@@ -137,7 +164,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     logger.info({ keys: fingerprint }, 'signing keys changed: provider reloaded');
     return true;
   };
-  const timer = setInterval(() => void reloadKeys().catch((err) => logger.warn({ err }, 'signing key refresh failed')), 60_000);
+  const timer = setInterval(
+    () => void reloadKeys().catch((err) => logger.warn({ err }, 'signing key refresh failed')),
+    60_000,
+  );
   timer.unref();
 
   return {
@@ -154,7 +184,11 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       await current.handle(ctx, next);
       // The provider answers a failed database with a 500 `server_error` in JSON (HTML goes
       // through renderError): the database being out of reach is a 503 that will pass.
-      if (ctx.state.databaseUnavailable && ctx.status === 500 && (ctx.body as { error?: string } | undefined)?.error === 'server_error') {
+      if (
+        ctx.state.databaseUnavailable &&
+        ctx.status === 500 &&
+        (ctx.body as { error?: string } | undefined)?.error === 'server_error'
+      ) {
         answerTemporarilyUnavailable(ctx);
       }
     },

@@ -15,7 +15,10 @@ const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 const sealingKey = (config: Config) => deriveKey(config.secrets.keystoreEncryptionKey, 'signing-keys');
 
 async function newKey(config: Config, alg: (typeof SIGNING_ALGS)[number], createdAt: Date): Promise<SigningKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const { privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+  });
   const jwk = await exportJWK(privateKey);
   const kid = `${(await calculateJwkThumbprint(jwk)).slice(0, 16)}-${randomUUID().slice(0, 8)}`;
   const priv: JWK = { ...jwk, kid, alg, use: 'sig' };
@@ -48,7 +51,8 @@ export async function ensureSigningKeys(db: Database, config: Config): Promise<v
     if (await db.read((manager) => manager.countBy(SigningKey, { alg, retiredAt: IsNull() }))) continue;
     const key = await newKey(config, alg, new Date());
     await db.exclusively('signing-keys', async (manager) => {
-      if ((await manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) === 0) await manager.insert(SigningKey, key);
+      if ((await manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) === 0)
+        await manager.insert(SigningKey, key);
     });
   }
 }
@@ -58,7 +62,11 @@ export async function rotateSigningKeys(db: Database, config: Config): Promise<S
   const now = new Date();
   const fresh = await Promise.all(SIGNING_ALGS.map((alg) => newKey(config, alg, now)));
   await db.transaction(async (manager) => {
-    await manager.update(SigningKey, { retiredAt: IsNull() }, { retiredAt: now, publishedUntil: new Date(now.getTime() + retentionSeconds(config) * 1000) });
+    await manager.update(
+      SigningKey,
+      { retiredAt: IsNull() },
+      { retiredAt: now, publishedUntil: new Date(now.getTime() + retentionSeconds(config) * 1000) },
+    );
     await manager.insert(SigningKey, fresh);
     await manager.delete(SigningKey, { publishedUntil: LessThan(now) });
   });
@@ -75,14 +83,22 @@ export interface KeySummary {
 
 export async function listSigningKeys(db: Database): Promise<KeySummary[]> {
   const rows = await publishedKeys(db);
-  return rows.map((k) => ({ kid: k.kid, alg: k.alg, createdAt: k.createdAt, status: k.retiredAt ? 'retired' : 'current', publishedUntil: k.publishedUntil }));
+  return rows.map((k) => ({
+    kid: k.kid,
+    alg: k.alg,
+    createdAt: k.createdAt,
+    status: k.retiredAt ? 'retired' : 'current',
+    publishedUntil: k.publishedUntil,
+  }));
 }
 
 async function publishedKeys(db: Database): Promise<SigningKey[]> {
-  const rows = await db.read((manager) => manager.find(SigningKey, {
-    where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(new Date()) }],
-    order: { createdAt: 'DESC', kid: 'ASC' },
-  }));
+  const rows = await db.read((manager) =>
+    manager.find(SigningKey, {
+      where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(new Date()) }],
+      order: { createdAt: 'DESC', kid: 'ASC' },
+    }),
+  );
   // Current keys first: oidc-provider signs with the first key of an algorithm.
   return [...rows.filter((k) => !k.retiredAt), ...rows.filter((k) => k.retiredAt)];
 }

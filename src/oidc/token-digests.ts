@@ -19,7 +19,8 @@ export function withTokenDigests(factory: (model: string) => Adapter): (model: s
     const inner = factory(model);
     if (!DIGESTED_MODELS.has(model)) return inner;
     return {
-      upsert: (id, payload, expiresIn) => inner.upsert(tokenDigest(id), { ...payload, jti: undefined } as AdapterPayload, expiresIn),
+      upsert: (id, payload, expiresIn) =>
+        inner.upsert(tokenDigest(id), { ...payload, jti: undefined } as AdapterPayload, expiresIn),
       async find(id) {
         const payload = await inner.find(tokenDigest(id));
         return payload ? { ...payload, jti: id } : undefined;

@@ -6,8 +6,19 @@ import { jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { Account } from '../../src/db/entities/index.js';
 import {
-  CHILD_PASSWORD, fillConnexion, launchBrowser, newContext, openApp, seedSchool, shot, signInTeacher, startTestApp, startTestServer,
-  type School, type TestApp, type TestServer,
+  CHILD_PASSWORD,
+  fillConnexion,
+  launchBrowser,
+  newContext,
+  openApp,
+  seedSchool,
+  shot,
+  signInTeacher,
+  startTestApp,
+  startTestServer,
+  type School,
+  type TestApp,
+  type TestServer,
 } from './harness.js';
 
 jest.setTimeout(60_000);
@@ -61,8 +72,10 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     const { page, problems } = await newContext(browser);
     await signInTeacher(ts, page, 'claire.lefebvre');
     await expectText(page, 'Classe CM2 A');
-    for (const tab of ['ÉLÈVES', 'PARENTS', 'ENSEIGNANTS', 'PERSONNELS']) await page.getByRole('link', { name: tab, exact: true }).waitFor();
-    for (const column of ['Nom', 'Date de naissance', 'Identifiant', 'Activation']) await page.getByRole('columnheader', { name: column, exact: true }).waitFor();
+    for (const tab of ['ÉLÈVES', 'PARENTS', 'ENSEIGNANTS', 'PERSONNELS'])
+      await page.getByRole('link', { name: tab, exact: true }).waitFor();
+    for (const column of ['Nom', 'Date de naissance', 'Identifiant', 'Activation'])
+      await page.getByRole('columnheader', { name: column, exact: true }).waitFor();
 
     // The activation states, as the seed lists them.
     expect(await rowOf(page, 'enfant.test').locator('.state').innerText()).toBe('Activé');
@@ -71,7 +84,9 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     expect(await rowOf(page, 'ines.bernard').locator('.state').innerText()).toMatch(/^Code temporaire: [a-z0-9]{8}$/);
     expect(await rowOf(page, 'hugo.petit').locator('.state').innerText()).toBe('Bloqué');
     // Accents, apostrophes and <script> are shown as text.
-    expect(await rowOf(page, 'zoe.ndiaye').locator('.name').innerText()).toContain("Zoé N'Diaye <script>alert(1)</script>");
+    expect(await rowOf(page, 'zoe.ndiaye').locator('.name').innerText()).toContain(
+      "Zoé N'Diaye <script>alert(1)</script>",
+    );
     await shot(page, 'classe');
 
     // Search "test" as you type: only the child is left.
@@ -84,18 +99,25 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     // The codes screen: the seed's table and reminder.
     await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
     await expectText(page, '1 code de renouvellement généré.');
-    for (const column of ['Utilisateur', 'Identifiant', "Code de renouvellement / Code d'activation"]) await page.getByRole('columnheader', { name: column, exact: true }).waitFor();
+    for (const column of ['Utilisateur', 'Identifiant', "Code de renouvellement / Code d'activation"])
+      await page.getByRole('columnheader', { name: column, exact: true }).waitFor();
     const row = page.locator('table.codes tbody tr');
     await toHaveCount(row, 1);
     expect(await row.locator('th').innerText()).toBe('test enfant');
     const code = (await row.locator('.code').innerText()).trim();
     expect(code).toMatch(/^[a-z0-9]{8}$/);
-    await expectText(page, 'Vous pouvez maintenant communiquer à cet élève ou parent ce code par mail ou par téléphone.');
+    await expectText(
+      page,
+      'Vous pouvez maintenant communiquer à cet élève ou parent ce code par mail ou par téléphone.',
+    );
     await page.getByRole('link', { name: 'https://ecole.entsomme.fr' }).waitFor();
     await page.getByRole('button', { name: 'IMPRIMER' }).waitFor();
     await shot(page, 'codes');
     // FICHES DE CONNEXIONS downloads the PDF (the admin API's, from the same rows).
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'FICHES DE CONNEXIONS' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'FICHES DE CONNEXIONS' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^fiches-de-connexion.*\.pdf$/);
     const pdf = await readFile((await download.path())!);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
@@ -150,7 +172,11 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
 
   test('BLOQUER: the child cannot sign in; DÉBLOQUER: they can', async () => {
     // The child's password is whatever the previous test left: set a known one.
-    await ts.server.domain.passwords.hash(CHILD_PASSWORD).then((hash) => ts.server.db.transaction((m) => m.update(Account, { id: school.child.id }, { passwordHash: hash })));
+    await ts.server.domain.passwords
+      .hash(CHILD_PASSWORD)
+      .then((hash) =>
+        ts.server.db.transaction((m) => m.update(Account, { id: school.child.id }, { passwordHash: hash })),
+      );
     const { page, context, problems } = await newContext(browser);
     await signInTeacher(ts, page, 'claire.lefebvre');
     await search(page, 'test');
@@ -165,7 +191,10 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     expect(await rowOf(page, 'enfant.test').locator('.state').innerText()).toBe('Bloqué');
 
     const refused = await childSignsIn(CHILD_PASSWORD);
-    await refused.getByText('Votre compte est bloqué', { exact: false }).or(refused.getByText('Identifiant ou mot de passe incorrect.')).waitFor();
+    await refused
+      .getByText('Votre compte est bloqué', { exact: false })
+      .or(refused.getByText('Identifiant ou mot de passe incorrect.'))
+      .waitFor();
     expect(refused.url()).not.toContain(app.url);
     await refused.context().close();
 
@@ -173,7 +202,9 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     await page.getByRole('button', { name: 'DÉBLOQUER', exact: true }).click();
     await expectText(page, '1 compte débloqué.');
     // Blocking keeps the live code of the previous test: the row shows it again.
-    expect(await rowOf(page, 'enfant.test').locator('.state').innerText()).toMatch(/^(Activé|Code temporaire: [a-z0-9]{8})$/);
+    expect(await rowOf(page, 'enfant.test').locator('.state').innerText()).toMatch(
+      /^(Activé|Code temporaire: [a-z0-9]{8})$/,
+    );
     expect(problems).toEqual([]);
     await context.close();
 
@@ -190,7 +221,8 @@ describe('the wall between classes', () => {
     await expectText(page, 'Classe CE1 B');
     await rowOf(page, 'nina.roux').waitFor();
     const text = await page.locator('main').innerText();
-    for (const login of ['enfant.test', 'lucas.martin', 'ines.bernard', 'hugo.petit', 'zoe.ndiaye']) expect(text).not.toContain(login);
+    for (const login of ['enfant.test', 'lucas.martin', 'ines.bernard', 'hugo.petit', 'zoe.ndiaye'])
+      expect(text).not.toContain(login);
 
     // CM2 A itself: 404.
     const other = await page.goto(`${ts.url}/admin/classes/${school.cm2a.id}`);
@@ -216,7 +248,10 @@ describe('the wall between classes', () => {
     });
     expect(mixed.status()).toBe(404);
     // Without the CSRF token: refused before anything.
-    const forged = await context.request.post(`${ts.url}/admin/classes/${school.ce1b.id}/actions`, { form: { action: 'bloquer', ids: school.otherPupil.id, confirme: 'oui' }, maxRedirects: 0 });
+    const forged = await context.request.post(`${ts.url}/admin/classes/${school.ce1b.id}/actions`, {
+      form: { action: 'bloquer', ids: school.otherPupil.id, confirme: 'oui' },
+      maxRedirects: 0,
+    });
     expect(forged.status()).toBe(403);
 
     const accounts = await ts.server.db.read((m) => m.findBy(Account, {}));
@@ -244,7 +279,11 @@ describe('issue 5: first connection with an activation code', () => {
 
 describe('phone width, keyboard and no JavaScript', () => {
   test('at phone width the table becomes cards', async () => {
-    const { page, context, problems } = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const { page, context, problems } = await newContext(browser, {
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
     await signInTeacher(ts, page, 'claire.lefebvre');
     const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(390);

@@ -12,8 +12,20 @@ let browser: Browser;
 
 beforeAll(async () => {
   ts = await startTestServer();
-  await createAccount(ts.server.db, { profile: 'Student', login: 'alice.poste', firstName: 'Alice', lastName: 'Poste', password: PASSWORD });
-  await createAccount(ts.server.db, { profile: 'Student', login: 'bruno.poste', firstName: 'Bruno', lastName: 'Poste', password: PASSWORD });
+  await createAccount(ts.server.db, {
+    profile: 'Student',
+    login: 'alice.poste',
+    firstName: 'Alice',
+    lastName: 'Poste',
+    password: PASSWORD,
+  });
+  await createAccount(ts.server.db, {
+    profile: 'Student',
+    login: 'bruno.poste',
+    firstName: 'Bruno',
+    lastName: 'Poste',
+    password: PASSWORD,
+  });
   browser = await launchBrowser();
 }, 60_000);
 

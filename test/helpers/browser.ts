@@ -33,7 +33,10 @@ export class Browser {
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = this.cookieHeader();
     if (cookie) headers.cookie = cookie;
@@ -55,7 +58,8 @@ export class Browser {
     let page = await this.request(url, init);
     for (let hops = 0; hops < 15 && page.status >= 300 && page.status < 400; hops++) {
       const next = new URL(page.headers.get('location')!, page.url).toString();
-      if (init.stopAt && next.startsWith(init.stopAt)) return { url: next, status: page.status, html: '', headers: page.headers };
+      if (init.stopAt && next.startsWith(init.stopAt))
+        return { url: next, status: page.status, html: '', headers: page.headers };
       page = await this.request(next);
     }
     return page;
@@ -64,7 +68,10 @@ export class Browser {
   /** Submits the first form whose action contains `actionPart`, with its hidden fields. */
   async submit(page: Page, actionPart: string, fields: Record<string, string>, stopAt?: string): Promise<Page> {
     const form = formOf(page, actionPart);
-    return this.go(new URL(form.action || page.url, page.url).toString(), { form: { ...form.hidden, ...fields }, stopAt });
+    return this.go(new URL(form.action || page.url, page.url).toString(), {
+      form: { ...form.hidden, ...fields },
+      stopAt,
+    });
   }
 }
 
@@ -81,14 +88,23 @@ export function formOf(page: Page, actionPart: string): { action: string; hidden
     }
     return { action: decodeEntities(action), hidden };
   }
-  throw new Error(`no form with action containing ${actionPart} on ${page.url} (status ${page.status}):\n${page.html.slice(0, 2000)}`);
+  throw new Error(
+    `no form with action containing ${actionPart} on ${page.url} (status ${page.status}):\n${page.html.slice(0, 2000)}`,
+  );
 }
 
 export function decodeEntities(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 /** The text of the page without tags, for assertions on what a person reads. */
 export function textOf(page: Page): string {
-  return decodeEntities(page.html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(page.html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }

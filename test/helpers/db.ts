@@ -22,7 +22,12 @@ export async function createTestDatabaseUrl(): Promise<TestDatabase> {
   if (server && usingMysql()) {
     const base = new URL(server);
     const name = `entidp_t_${randomBytes(6).toString('hex')}`;
-    const admin = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+    const admin = await mysql.createConnection({
+      host: base.hostname,
+      port: Number(base.port || 3306),
+      user: decodeURIComponent(base.username),
+      password: decodeURIComponent(base.password),
+    });
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
     const url = new URL(server);
@@ -31,18 +36,29 @@ export async function createTestDatabaseUrl(): Promise<TestDatabase> {
       url: url.toString(),
       kind: 'mysql',
       async drop() {
-        const c = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+        const c = await mysql.createConnection({
+          host: base.hostname,
+          port: Number(base.port || 3306),
+          user: decodeURIComponent(base.username),
+          password: decodeURIComponent(base.password),
+        });
         await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
         await c.end();
       },
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ent-idp-test-'));
-  return { url: `sqlite:${join(dir, 'test.sqlite')}`, kind: 'sqlite', drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${join(dir, 'test.sqlite')}`,
+    kind: 'sqlite',
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Opens a fresh migrated database; call `cleanup()` in afterAll. */
-export async function openTestDatabase(options: OpenOptions = {}): Promise<{ db: Database; url: string; cleanup(): Promise<void> }> {
+export async function openTestDatabase(
+  options: OpenOptions = {},
+): Promise<{ db: Database; url: string; cleanup(): Promise<void> }> {
   const target = await createTestDatabaseUrl();
   const db = await openDatabase({ url: target.url, poolSize: 5, timeoutMs: 5000 }, options);
   return {

@@ -4,7 +4,14 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/index.js';
 import {
-  Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile, type Role,
+  Account,
+  Membership,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  Structure,
+  type Profile,
+  type Role,
 } from '../../src/db/entities/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createPasswords, type Passwords } from '../../src/domain/passwords/index.js';
@@ -16,7 +23,8 @@ export const SCHOOL_YEAR = currentSchoolYear(new Date(), loadConfig().codes.scho
 
 let passwords: Passwords | undefined;
 /** Hashes with the test configuration (config/test.json: cheap argon2). */
-export const hashPassword = (password: string): Promise<string> => (passwords ??= createPasswords(loadConfig())).hash(password);
+export const hashPassword = (password: string): Promise<string> =>
+  (passwords ??= createPasswords(loadConfig())).hash(password);
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -33,9 +41,20 @@ export async function createStructure(db: Database, fields: Partial<Structure> =
   return row;
 }
 
-export async function createClass(db: Database, fields: Partial<SchoolClass> & { structureId?: string } = {}): Promise<SchoolClass> {
+export async function createClass(
+  db: Database,
+  fields: Partial<SchoolClass> & { structureId?: string } = {},
+): Promise<SchoolClass> {
   const structureId = fields.structureId ?? (await createStructure(db)).id;
-  const row: SchoolClass = { id: randomUUID(), structureId, name: 'CM2 A', schoolYear: SCHOOL_YEAR, externalId: null, createdAt: new Date(), ...fields };
+  const row: SchoolClass = {
+    id: randomUUID(),
+    structureId,
+    name: 'CM2 A',
+    schoolYear: SCHOOL_YEAR,
+    externalId: null,
+    createdAt: new Date(),
+    ...fields,
+  };
   await db.transaction((m) => m.insert(SchoolClass, row));
   return row;
 }

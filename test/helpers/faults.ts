@@ -7,10 +7,18 @@ import type { Database } from '../../src/db/index.js';
 const TRIGGER = 'test_injected_failure';
 
 /** Makes every INSERT into `table` with `column` = `value` fail; returns the undo. */
-export async function failInsert(db: Database, table: string, column: string, value: string): Promise<() => Promise<void>> {
-  if (!/^\w+$/.test(table) || !/^\w+$/.test(column) || !/^[\w.-]+$/.test(value)) throw new Error('failInsert: plain names and values only');
+export async function failInsert(
+  db: Database,
+  table: string,
+  column: string,
+  value: string,
+): Promise<() => Promise<void>> {
+  if (!/^\w+$/.test(table) || !/^\w+$/.test(column) || !/^[\w.-]+$/.test(value))
+    throw new Error('failInsert: plain names and values only');
   if (db.kind === 'sqlite') {
-    await db.dataSource.query(`CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await db.dataSource.query(
+      `CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+    );
   } else {
     await db.dataSource.query(
       `CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON \`${table}\` FOR EACH ROW BEGIN IF NEW.\`${column}\` = '${value}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected'; END IF; END`,

@@ -59,7 +59,11 @@ export async function startLogoutReceiver(issuer: string, slowMs = 10_000): Prom
         }
         const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('logout_token') ?? '';
         try {
-          const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer, audience: app, requiredClaims: ['iat', 'jti', 'events'] });
+          const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+            issuer,
+            audience: app,
+            requiredClaims: ['iat', 'jti', 'events'],
+          });
           const claims = payload as ReceivedLogout['claims'];
           if (protectedHeader.typ !== 'logout+jwt') throw new Error(`typ ${protectedHeader.typ}`);
           if (!claims.events || !(LOGOUT_EVENT in claims.events)) throw new Error('no logout event');
@@ -86,7 +90,13 @@ export async function startLogoutReceiver(issuer: string, slowMs = 10_000): Prom
     uri: (app) => `${url}/${app}/backchannel-logout`,
     waitFor(app, count, ms = 10_000) {
       return new Promise((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`${app}: ${received.filter((r) => r.app === app).length}/${count} logouts after ${ms} ms`)), ms);
+        const deadline = setTimeout(
+          () =>
+            reject(
+              new Error(`${app}: ${received.filter((r) => r.app === app).length}/${count} logouts after ${ms} ms`),
+            ),
+          ms,
+        );
         const check = () => {
           const got = received.filter((r) => r.app === app);
           if (got.length >= count) {

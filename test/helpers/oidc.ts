@@ -15,7 +15,15 @@ export interface RegisteredClient {
 
 export async function registerClient(
   ts: TestServer,
-  options: { clientId?: string; type?: 'confidential' | 'public'; firstParty?: boolean; resourceServer?: boolean; backchannelLogoutUri?: string; grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[]; scopes?: string[] } = {},
+  options: {
+    clientId?: string;
+    type?: 'confidential' | 'public';
+    firstParty?: boolean;
+    resourceServer?: boolean;
+    backchannelLogoutUri?: string;
+    grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+    scopes?: string[];
+  } = {},
 ): Promise<RegisteredClient> {
   const clientId = options.clientId ?? `app-${Math.random().toString(36).slice(2, 8)}`;
   const { secret } = await ts.server.oidc.clients.save({
@@ -34,7 +42,13 @@ export async function registerClient(
 }
 
 export async function discover(issuer: string, clientId: string, secret?: string): Promise<client.Configuration> {
-  return client.discovery(new URL(issuer), clientId, secret, secret ? client.ClientSecretBasic(secret) : client.None(), { execute: [client.allowInsecureRequests] });
+  return client.discovery(
+    new URL(issuer),
+    clientId,
+    secret,
+    secret ? client.ClientSecretBasic(secret) : client.None(),
+    { execute: [client.allowInsecureRequests] },
+  );
 }
 
 export interface AuthorizationRequest {
@@ -45,7 +59,10 @@ export interface AuthorizationRequest {
   maxAge?: number;
 }
 
-export async function authorizationRequest(rc: Pick<RegisteredClient, 'config'>, params: Record<string, string> = {}): Promise<AuthorizationRequest> {
+export async function authorizationRequest(
+  rc: Pick<RegisteredClient, 'config'>,
+  params: Record<string, string> = {},
+): Promise<AuthorizationRequest> {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -62,7 +79,13 @@ export async function authorizationRequest(rc: Pick<RegisteredClient, 'config'>,
 }
 
 /** Fills CONNEXION on `page` and returns the page shown next (or the callback URL). */
-export async function submitLogin(browser: Browser, page: Page, login: string, secret: string, extra: Record<string, string> = {}): Promise<Page> {
+export async function submitLogin(
+  browser: Browser,
+  page: Page,
+  login: string,
+  secret: string,
+  extra: Record<string, string> = {},
+): Promise<Page> {
   return browser.submit(page, '/login', { identifiant: login, mot_de_passe: secret, ...extra }, REDIRECT_URI);
 }
 
@@ -72,12 +95,17 @@ export async function signIn(
   login: string,
   password: string,
   options: { browser?: Browser; params?: Record<string, string> } = {},
-): Promise<{ tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers; browser: Browser; request: AuthorizationRequest }> {
+): Promise<{
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+  browser: Browser;
+  request: AuthorizationRequest;
+}> {
   const browser = options.browser ?? new Browser();
   const request = await authorizationRequest(rc, options.params);
   const page = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
   const callback = page.url.startsWith(REDIRECT_URI) ? page : await submitLogin(browser, page, login, password);
-  if (!callback.url.startsWith(REDIRECT_URI)) throw new Error(`login did not reach the application: ${callback.status} ${callback.html.slice(0, 500)}`);
+  if (!callback.url.startsWith(REDIRECT_URI))
+    throw new Error(`login did not reach the application: ${callback.status} ${callback.html.slice(0, 500)}`);
   const tokens = await exchange(rc, callback.url, request);
   return { tokens, browser, request };
 }

@@ -18,10 +18,13 @@ export async function roundRobin(backends: string[], port = 0): Promise<RoundRob
     const backend = next++ % backends.length;
     served.push({ backend, method: req.method ?? 'GET', path: req.url ?? '/' });
     const target = new URL(backends[backend]!);
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

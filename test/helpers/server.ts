@@ -41,10 +41,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
-    env: { NODE_ENV: 'test', ISSUER: url, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, MAIL_DIR: `${process.env.TMPDIR ?? '/tmp'}/ent-idp-mail-${port}`, ...options.env },
+    env: {
+      NODE_ENV: 'test',
+      ISSUER: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      MAIL_DIR: `${process.env.TMPDIR ?? '/tmp'}/ent-idp-mail-${port}`,
+      ...options.env,
+    },
   });
   const db = await openDatabase(config.database);
-  const server = await createServer(config, { db, logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const server = await createServer(config, {
+    db,
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
   await server.listen(port, '127.0.0.1');
   return {
     server,

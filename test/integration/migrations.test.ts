@@ -13,14 +13,34 @@ describe('migrations', () => {
       expect(await db.pendingMigrations()).toBe(true);
       await db.dataSource.runMigrations();
       expect(await db.pendingMigrations()).toBe(false);
-      const names = (await db.dataSource.query(tablesQuery(db.kind))).map((r: Record<string, string>) => Object.values(r)[0]);
-      expect(names).toEqual(expect.arrayContaining(['accounts', 'one_time_codes', 'oidc_artifacts', 'signing_keys', 'rate_limits', 'audit_events']));
+      const names = (await db.dataSource.query(tablesQuery(db.kind))).map(
+        (r: Record<string, string>) => Object.values(r)[0],
+      );
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'accounts',
+          'one_time_codes',
+          'oidc_artifacts',
+          'signing_keys',
+          'rate_limits',
+          'audit_events',
+        ]),
+      );
       if (db.kind === 'sqlite') {
-        const partial = await db.dataSource.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'oidc_artifacts' AND sql LIKE '%IS NOT NULL%' ORDER BY name");
-        expect(partial.map((r: { name: string }) => r.name)).toEqual(['idx_oidc_account', 'idx_oidc_grant', 'idx_oidc_uid', 'idx_oidc_user_code']);
+        const partial = await db.dataSource.query(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'oidc_artifacts' AND sql LIKE '%IS NOT NULL%' ORDER BY name",
+        );
+        expect(partial.map((r: { name: string }) => r.name)).toEqual([
+          'idx_oidc_account',
+          'idx_oidc_grant',
+          'idx_oidc_uid',
+          'idx_oidc_user_code',
+        ]);
       }
-      while (await db.dataSource.query(tablesQuery(db.kind)).then((rows: unknown[]) => rows.length > before + 1)) await db.dataSource.undoLastMigration();
-      expect((await db.dataSource.query(tablesQuery(db.kind))).length).toBe(before + 1); // only the migrations table remains
+      while (await db.dataSource.query(tablesQuery(db.kind)).then((rows: unknown[]) => rows.length > before + 1))
+        await db.dataSource.undoLastMigration();
+      // Only the migrations table remains.
+      expect((await db.dataSource.query(tablesQuery(db.kind))).length).toBe(before + 1);
       await db.dataSource.runMigrations();
       expect(await db.pendingMigrations()).toBe(false);
     } finally {
@@ -32,11 +52,20 @@ describe('migrations', () => {
     const { db, cleanup } = await openTestDatabase();
     try {
       // As the roster import stored them before searchForm collapsed white space.
-      const account = await createAccount(db, { profile: 'Student', firstName: 'Jean  Pierre', lastName: 'De\tla Tour' });
-      await db.transaction((manager) => manager.update(Account, { id: account.id }, { searchFirstName: 'jean  pierre', searchLastName: 'de\tla tour' }));
+      const account = await createAccount(db, {
+        profile: 'Student',
+        firstName: 'Jean  Pierre',
+        lastName: 'De\tla Tour',
+      });
+      await db.transaction((manager) =>
+        manager.update(Account, { id: account.id }, { searchFirstName: 'jean  pierre', searchLastName: 'de\tla tour' }),
+      );
       await db.dataSource.undoLastMigration();
       await db.dataSource.runMigrations();
-      expect(await db.read((manager) => manager.findOneByOrFail(Account, { id: account.id }))).toMatchObject({ searchFirstName: 'jean pierre', searchLastName: 'de la tour' });
+      expect(await db.read((manager) => manager.findOneByOrFail(Account, { id: account.id }))).toMatchObject({
+        searchFirstName: 'jean pierre',
+        searchLastName: 'de la tour',
+      });
     } finally {
       await cleanup();
     }

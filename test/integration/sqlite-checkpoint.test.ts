@@ -34,9 +34,19 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
   });
 
   const insert = (i: number) =>
-    db.transaction((m) => m.query('INSERT INTO oidc_artifacts (model, id, payload, grantId, accountId, expiresAt) VALUES (?, ?, ?, ?, ?, ?)', [
-      'AccessToken', `token-${i}`, JSON.stringify({ n: i, filler: 'x'.repeat(400) }), `grant-${i}`, `account-${i % 50}`, '2030-01-01 00:00:00.000',
-    ]));
+    db.transaction((m) =>
+      m.query(
+        'INSERT INTO oidc_artifacts (model, id, payload, grantId, accountId, expiresAt) VALUES (?, ?, ?, ?, ?, ?)',
+        [
+          'AccessToken',
+          `token-${i}`,
+          JSON.stringify({ n: i, filler: 'x'.repeat(400) }),
+          `grant-${i}`,
+          `account-${i % 50}`,
+          '2030-01-01 00:00:00.000',
+        ],
+      ),
+    );
 
   test('the main connection leaves checkpoints to the worker, which keeps the WAL bounded', async () => {
     expect(pragma('wal_autocheckpoint')).toBe(0);
@@ -86,7 +96,11 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
   test('a transaction that reads, then writes while another connection holds the write lock, waits for it instead of failing', async () => {
     // Another process (a CLI command, a second instance; the checkpoint worker restarting
     // the WAL does the same) holds SQLite's write lock for 300 ms.
-    const holder = spawn(process.execPath, ['-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(path)});
       db.exec('BEGIN IMMEDIATE');
       db.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('Session', 'held', '{}')").run();
@@ -94,7 +108,10 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       db.exec('COMMIT');
       db.close();
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const exited = new Promise((resolve) => holder.once('exit', resolve));
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
 

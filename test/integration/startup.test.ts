@@ -18,7 +18,8 @@ const T = 30_000;
 
 let tmp: string;
 beforeAll(() => {
-  if (!existsSync(MAIN) || !existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(MAIN) || !existsSync(CLI))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
   tmp = mkdtempSync(join(tmpdir(), 'ent-idp-startup-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,7 +28,15 @@ const sqliteUrl = (name: string) => `sqlite:${join(tmp, name, 'ent-idp.sqlite')}
 
 /** A minimal environment: nothing from the test runner (NODE_OPTIONS, NODE_ENV=test) leaks in. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', DEMO: 'false', LOG_LEVEL: 'warn', PURGE_INTERVAL: '0', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    PURGE_INTERVAL: '0',
+    ...extra,
+  };
 }
 
 interface Child {
@@ -104,7 +113,11 @@ async function waitFor200(url: string, child: Child, deadline: number): Promise<
 
 async function startAndStop(databaseUrl: string): Promise<void> {
   const port = await freePort();
-  const child = run(MAIN, [], childEnv({ DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}` }));
+  const child = run(
+    MAIN,
+    [],
+    childEnv({ DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}` }),
+  );
   try {
     const deadline = Date.now() + 10_000;
     const health = await waitFor200(`http://127.0.0.1:${port}/healthz`, child, deadline);
@@ -129,100 +142,171 @@ async function startAndStop(databaseUrl: string): Promise<void> {
 }
 
 describe('server startup', () => {
-  it('creates the SQLite file, answers /healthz and /readyz, and stops with 0 on SIGTERM', async () => {
-    const url = sqliteUrl('start');
-    const file = url.slice('sqlite:'.length);
-    await startAndStop(url);
-    expect(existsSync(file)).toBe(true);
-  }, T);
+  it(
+    'creates the SQLite file, answers /healthz and /readyz, and stops with 0 on SIGTERM',
+    async () => {
+      const url = sqliteUrl('start');
+      const file = url.slice('sqlite:'.length);
+      await startAndStop(url);
+      expect(existsSync(file)).toBe(true);
+    },
+    T,
+  );
 
   // Runs when the suite runs on MySQL/MariaDB (CI's second pass); reported as skipped on SQLite.
-  (usingMysql() ? it : it.skip)('starts the same on the MySQL/MariaDB of TEST_DATABASE_URL', async () => {
-    const target = await createTestDatabaseUrl();
-    try {
-      await startAndStop(target.url);
-    } finally {
-      await target.drop();
-    }
-  }, T);
+  (usingMysql() ? it : it.skip)(
+    'starts the same on the MySQL/MariaDB of TEST_DATABASE_URL',
+    async () => {
+      const target = await createTestDatabaseUrl();
+      try {
+        await startAndStop(target.url);
+      } finally {
+        await target.drop();
+      }
+    },
+    T,
+  );
 
-  it('refuses a DATABASE_URL that is not one: one line, exit 1', async () => {
-    const { code, stderr } = await runToEnd(MAIN, [], childEnv({ DATABASE_URL: 'bogus', PORT: '0' }));
-    expect(code).not.toBe(0);
-    expect(expectOneLineError(stderr)).toMatch(/^ent-idp: DATABASE_URL: /);
-  }, T);
+  it(
+    'refuses a DATABASE_URL that is not one: one line, exit 1',
+    async () => {
+      const { code, stderr } = await runToEnd(MAIN, [], childEnv({ DATABASE_URL: 'bogus', PORT: '0' }));
+      expect(code).not.toBe(0);
+      expect(expectOneLineError(stderr)).toMatch(/^ent-idp: DATABASE_URL: /);
+    },
+    T,
+  );
 
-  it('reports an unreachable MySQL server in one line, exit 1', async () => {
-    const { code, stderr } = await runToEnd(MAIN, [], childEnv({ DATABASE_URL: 'mysql://nobody@127.0.0.1:1/x', PORT: '0', DATABASE_TIMEOUT_MS: '2000' }));
-    expect(code).not.toBe(0);
-    const line = expectOneLineError(stderr);
-    expect(line).toMatch(/^ent-idp: cannot open the database mysql:\/\/nobody@127\.0\.0\.1:1\/x/);
-  }, T);
+  it(
+    'reports an unreachable MySQL server in one line, exit 1',
+    async () => {
+      const { code, stderr } = await runToEnd(
+        MAIN,
+        [],
+        childEnv({ DATABASE_URL: 'mysql://nobody@127.0.0.1:1/x', PORT: '0', DATABASE_TIMEOUT_MS: '2000' }),
+      );
+      expect(code).not.toBe(0);
+      const line = expectOneLineError(stderr);
+      expect(line).toMatch(/^ent-idp: cannot open the database mysql:\/\/nobody@127\.0\.0\.1:1\/x/);
+    },
+    T,
+  );
 
-  it('refuses production with the development secrets, naming the setting', async () => {
-    const { code, stderr } = await runToEnd(MAIN, [], childEnv({ NODE_ENV: 'production', ISSUER: 'https://idp.ent.example.fr', DATABASE_URL: sqliteUrl('prod'), PORT: '0' }));
-    expect(code).toBe(1);
-    const line = expectOneLineError(stderr);
-    const name = /^ent-idp: ([A-Z0-9_]+): /.exec(line)?.[1] as keyof typeof settings | undefined;
-    expect(name && settings[name] && 'devSecret' in settings[name] && settings[name].devSecret).toBe(true);
-    expect(line).toMatch(/development default/);
-    expect(existsSync(join(tmp, 'prod'))).toBe(false); // refused before touching the database
-  }, T);
+  it(
+    'refuses production with the development secrets, naming the setting',
+    async () => {
+      const { code, stderr } = await runToEnd(
+        MAIN,
+        [],
+        childEnv({
+          NODE_ENV: 'production',
+          ISSUER: 'https://idp.ent.example.fr',
+          DATABASE_URL: sqliteUrl('prod'),
+          PORT: '0',
+        }),
+      );
+      expect(code).toBe(1);
+      const line = expectOneLineError(stderr);
+      const name = /^ent-idp: ([A-Z0-9_]+): /.exec(line)?.[1] as keyof typeof settings | undefined;
+      expect(name && settings[name] && 'devSecret' in settings[name] && settings[name].devSecret).toBe(true);
+      expect(line).toMatch(/development default/);
+      expect(existsSync(join(tmp, 'prod'))).toBe(false); // refused before touching the database
+    },
+    T,
+  );
 
-  it('refuses production with an http:// ISSUER', async () => {
-    const secrets = {
-      COOKIE_KEYS: 'c'.repeat(64),
-      CODE_ENCRYPTION_KEY: '33'.repeat(32),
-      KEYSTORE_ENCRYPTION_KEY: '44'.repeat(32),
-      ADMIN_CLIENT_SECRET: 'd'.repeat(40),
-    };
-    const { code, stderr } = await runToEnd(MAIN, [], childEnv({ NODE_ENV: 'production', ISSUER: 'http://idp.ent.example.fr', DATABASE_URL: sqliteUrl('prod-http'), PORT: '0', ...secrets }));
-    expect(code).toBe(1);
-    expect(expectOneLineError(stderr)).toMatch(/^ent-idp: ISSUER: .*https/);
-  }, T);
+  it(
+    'refuses production with an http:// ISSUER',
+    async () => {
+      const secrets = {
+        COOKIE_KEYS: 'c'.repeat(64),
+        CODE_ENCRYPTION_KEY: '33'.repeat(32),
+        KEYSTORE_ENCRYPTION_KEY: '44'.repeat(32),
+        ADMIN_CLIENT_SECRET: 'd'.repeat(40),
+      };
+      const { code, stderr } = await runToEnd(
+        MAIN,
+        [],
+        childEnv({
+          NODE_ENV: 'production',
+          ISSUER: 'http://idp.ent.example.fr',
+          DATABASE_URL: sqliteUrl('prod-http'),
+          PORT: '0',
+          ...secrets,
+        }),
+      );
+      expect(code).toBe(1);
+      expect(expectOneLineError(stderr)).toMatch(/^ent-idp: ISSUER: .*https/);
+    },
+    T,
+  );
 });
 
 describe('ent-idp CLI', () => {
-  it('migrate applies the migrations to a new SQLite database, then has nothing to do', async () => {
-    const env = childEnv({ DATABASE_URL: sqliteUrl('cli') });
-    const first = await runToEnd(CLI, ['migrate'], env);
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^applied Initial\d+$/m);
-    expect(existsSync(join(tmp, 'cli', 'ent-idp.sqlite'))).toBe(true);
+  it(
+    'migrate applies the migrations to a new SQLite database, then has nothing to do',
+    async () => {
+      const env = childEnv({ DATABASE_URL: sqliteUrl('cli') });
+      const first = await runToEnd(CLI, ['migrate'], env);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^applied Initial\d+$/m);
+      expect(existsSync(join(tmp, 'cli', 'ent-idp.sqlite'))).toBe(true);
 
-    const second = await runToEnd(CLI, ['migrate'], env);
-    expect(second.code).toBe(0);
-    expect(second.stdout).not.toMatch(/^applied /m);
-    expect(second.stdout).toMatch(/up to date/);
-  }, T);
+      const second = await runToEnd(CLI, ['migrate'], env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).not.toMatch(/^applied /m);
+      expect(second.stdout).toMatch(/up to date/);
+    },
+    T,
+  );
 
-  it('migrate reports an unreachable database in one line, exit 1', async () => {
-    const { code, stderr } = await runToEnd(CLI, ['migrate'], childEnv({ DATABASE_URL: 'mysql://nobody@127.0.0.1:1/x', DATABASE_TIMEOUT_MS: '2000' }));
-    expect(code).toBe(1);
-    expectOneLineError(stderr);
-  }, T);
+  it(
+    'migrate reports an unreachable database in one line, exit 1',
+    async () => {
+      const { code, stderr } = await runToEnd(
+        CLI,
+        ['migrate'],
+        childEnv({ DATABASE_URL: 'mysql://nobody@127.0.0.1:1/x', DATABASE_TIMEOUT_MS: '2000' }),
+      );
+      expect(code).toBe(1);
+      expectOneLineError(stderr);
+    },
+    T,
+  );
 
-  it('an unknown command exits 2 with one line', async () => {
-    const { code, stdout, stderr } = await runToEnd(CLI, ['frobnicate'], childEnv({}));
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(expectOneLineError(stderr)).toMatch(/^ent-idp: unknown command "frobnicate"/);
-  }, T);
+  it(
+    'an unknown command exits 2 with one line',
+    async () => {
+      const { code, stdout, stderr } = await runToEnd(CLI, ['frobnicate'], childEnv({}));
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(expectOneLineError(stderr)).toMatch(/^ent-idp: unknown command "frobnicate"/);
+    },
+    T,
+  );
 
-  it('an unknown option exits 2 with one line', async () => {
-    const { code, stderr } = await runToEnd(CLI, ['migrate', '--frobnicate'], childEnv({}));
-    expect(code).toBe(2);
-    expect(expectOneLineError(stderr)).toMatch(/^ent-idp: migrate: .*--frobnicate/);
-  }, T);
+  it(
+    'an unknown option exits 2 with one line',
+    async () => {
+      const { code, stderr } = await runToEnd(CLI, ['migrate', '--frobnicate'], childEnv({}));
+      expect(code).toBe(2);
+      expect(expectOneLineError(stderr)).toMatch(/^ent-idp: migrate: .*--frobnicate/);
+    },
+    T,
+  );
 
-  it('no command exits 2; help lists the commands and exits 0', async () => {
-    const none = await runToEnd(CLI, [], childEnv({}));
-    expect(none.code).toBe(2);
-    expectOneLineError(none.stderr);
+  it(
+    'no command exits 2; help lists the commands and exits 0',
+    async () => {
+      const none = await runToEnd(CLI, [], childEnv({}));
+      expect(none.code).toBe(2);
+      expectOneLineError(none.stderr);
 
-    const help = await runToEnd(CLI, ['help'], childEnv({}));
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^ {2}migrate +apply pending database migrations$/m);
-  }, T);
+      const help = await runToEnd(CLI, ['help'], childEnv({}));
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^ {2}migrate +apply pending database migrations$/m);
+    },
+    T,
+  );
 });

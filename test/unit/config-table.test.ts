@@ -21,6 +21,8 @@ describe('README configuration table', () => {
 
   it('replaces only what lies between the markers', () => {
     const text = 'before\n<!-- config-table:start -->\nold\n<!-- config-table:end -->\nafter\n';
-    expect(replaceTable(text)).toBe(`before\n<!-- config-table:start -->\n${configTable()}\n<!-- config-table:end -->\nafter\n`);
+    expect(replaceTable(text)).toBe(
+      `before\n<!-- config-table:start -->\n${configTable()}\n<!-- config-table:end -->\nafter\n`,
+    );
   });
 });

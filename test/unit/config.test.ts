@@ -74,7 +74,13 @@ describe('loadConfig sources', () => {
   });
 
   it('derives nested values (issuer without trailing slash, admin defaults, lists, booleans)', () => {
-    const config = load({ ...secrets, ISSUER: 'https://idp.example.fr/', COOKIE_KEYS: `${'k'.repeat(32)}, ${'l'.repeat(32)}`, TRUST_PROXY: 'yes', DEMO: '0' });
+    const config = load({
+      ...secrets,
+      ISSUER: 'https://idp.example.fr/',
+      COOKIE_KEYS: `${'k'.repeat(32)}, ${'l'.repeat(32)}`,
+      TRUST_PROXY: 'yes',
+      DEMO: '0',
+    });
     expect(config.issuer).toBe('https://idp.example.fr');
     expect(config.admin.audience).toBe('https://idp.example.fr/admin/api');
     expect(config.admin.issuer).toBe('https://idp.example.fr');
@@ -129,11 +135,15 @@ describe('32-byte keys', () => {
 
   it('accepts 64 hex characters, either case', () => {
     expect(load({ CODE_ENCRYPTION_KEY: bytes.toString('hex') }).secrets.codeEncryptionKey.equals(bytes)).toBe(true);
-    expect(load({ CODE_ENCRYPTION_KEY: bytes.toString('hex').toUpperCase() }).secrets.codeEncryptionKey.equals(bytes)).toBe(true);
+    expect(
+      load({ CODE_ENCRYPTION_KEY: bytes.toString('hex').toUpperCase() }).secrets.codeEncryptionKey.equals(bytes),
+    ).toBe(true);
   });
 
   it('accepts base64', () => {
-    expect(load({ KEYSTORE_ENCRYPTION_KEY: bytes.toString('base64') }).secrets.keystoreEncryptionKey.equals(bytes)).toBe(true);
+    expect(
+      load({ KEYSTORE_ENCRYPTION_KEY: bytes.toString('base64') }).secrets.keystoreEncryptionKey.equals(bytes),
+    ).toBe(true);
   });
 
   it.each([
@@ -154,15 +164,22 @@ describe('production guards', () => {
   });
 
   it('refuses a non-https ISSUER', () => {
-    const err = errorOf(() => loadConfig({ env: { ...productionSecrets, ISSUER: 'http://idp.ent.example.fr' }, configDir: dir }));
+    const err = errorOf(() =>
+      loadConfig({ env: { ...productionSecrets, ISSUER: 'http://idp.ent.example.fr' }, configDir: dir }),
+    );
     expect(err.message).toMatch(/^ISSUER: /);
   });
 
-  it.each(['COOKIE_KEYS', 'CODE_ENCRYPTION_KEY', 'KEYSTORE_ENCRYPTION_KEY', 'ADMIN_CLIENT_SECRET'])('refuses the development default of %s', (name) => {
-    const env: NodeJS.ProcessEnv = { ...productionSecrets };
-    delete env[name];
-    expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(new RegExp(`^${name}: .*development default`));
-  });
+  it.each(['COOKIE_KEYS', 'CODE_ENCRYPTION_KEY', 'KEYSTORE_ENCRYPTION_KEY', 'ADMIN_CLIENT_SECRET'])(
+    'refuses the development default of %s',
+    (name) => {
+      const env: NodeJS.ProcessEnv = { ...productionSecrets };
+      delete env[name];
+      expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(
+        new RegExp(`^${name}: .*development default`),
+      );
+    },
+  );
 
   it('refuses a development secret copied into a config file', () => {
     const env: NodeJS.ProcessEnv = { ...productionSecrets };
@@ -178,11 +195,15 @@ describe('development secrets in another form', () => {
     KEYSTORE_ENCRYPTION_KEY: settings.KEYSTORE_ENCRYPTION_KEY.default,
   };
 
-  it.each(Object.entries(devKeys).flatMap(([name, hex]) => [
-    [name, 'upper-case hex', hex.toUpperCase()],
-    [name, 'base64', Buffer.from(hex, 'hex').toString('base64')],
-  ]))('refuses %s given as %s in production', (name, _form, value) => {
-    expect(errorOf(() => loadConfig({ env: { ...productionSecrets, [name]: value }, configDir: dir })).message).toMatch(new RegExp(`^${name}: .*development default`));
+  it.each(
+    Object.entries(devKeys).flatMap(([name, hex]) => [
+      [name, 'upper-case hex', hex.toUpperCase()],
+      [name, 'base64', Buffer.from(hex, 'hex').toString('base64')],
+    ]),
+  )('refuses %s given as %s in production', (name, _form, value) => {
+    expect(errorOf(() => loadConfig({ env: { ...productionSecrets, [name]: value }, configDir: dir })).message).toMatch(
+      new RegExp(`^${name}: .*development default`),
+    );
   });
 
   it('refuses the development cookie key anywhere in the COOKIE_KEYS list', () => {
@@ -197,7 +218,9 @@ describe('https issuer outside production', () => {
     if (nodeEnv !== 'unset') env.NODE_ENV = nodeEnv;
     expect(errorOf(() => loadConfig({ env, configDir: dir })).message).toMatch(/^COOKIE_KEYS: .*development default/);
     // One public secret left is enough, the demo application's included.
-    expect(errorOf(() => loadConfig({ env: { ...env, ...secrets, DEMO_APP_CLIENT_SECRET: '' }, configDir: dir })).message).toMatch(/^DEMO_APP_CLIENT_SECRET: /);
+    expect(
+      errorOf(() => loadConfig({ env: { ...env, ...secrets, DEMO_APP_CLIENT_SECRET: '' }, configDir: dir })).message,
+    ).toMatch(/^DEMO_APP_CLIENT_SECRET: /);
   });
 
   it('keeps accepting the development secrets on an http issuer', () => {
@@ -233,7 +256,10 @@ describe('production mail and metrics', () => {
 
   it('refuses production with /metrics on and neither METRICS_TOKEN nor METRICS_PUBLIC', () => {
     expect(errorOf(() => prod({ METRICS_TOKEN: undefined })).message).toMatch(/^METRICS_TOKEN: required in production/);
-    expect(prod({ METRICS_TOKEN: undefined, METRICS_PUBLIC: 'true' }).metrics).toEqual({ enabled: true, token: undefined });
+    expect(prod({ METRICS_TOKEN: undefined, METRICS_PUBLIC: 'true' }).metrics).toEqual({
+      enabled: true,
+      token: undefined,
+    });
     expect(prod({ METRICS_TOKEN: undefined, METRICS: 'false' }).metrics.enabled).toBe(false);
   });
 });

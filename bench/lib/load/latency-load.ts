@@ -4,7 +4,15 @@
 import { childMain, reply } from '../proc.js';
 import { percentile } from '../report.js';
 
-interface Args { base: string; token: string; paths: string[]; concurrency: number; count: number; seconds: number; warmup: number }
+interface Args {
+  base: string;
+  token: string;
+  paths: string[];
+  concurrency: number;
+  count: number;
+  seconds: number;
+  warmup: number;
+}
 
 childMain(async () => {
   const a = JSON.parse(process.argv[2]!) as Args;
@@ -35,7 +43,14 @@ childMain(async () => {
   );
   const rows = [...samples].map(([path, ms]) => {
     const sorted = ms.sort((x, y) => x - y);
-    return { path, total: totals.get(path) ?? 0, n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+    return {
+      path,
+      total: totals.get(path) ?? 0,
+      n: sorted.length,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+    };
   });
   reply({ type: 'result', rows });
   process.exit(0);

@@ -54,7 +54,11 @@ childMain(async () => {
   const serverCpuMs = processCpuMs(a.serverPid) - serverCpu0;
   const serverMainMs = mainThreadCpuMs(a.serverPid) - serverMain0;
   const own = process.cpuUsage(ownCpu0);
-  const p50 = (key: keyof FlowTimings) => percentile(timings.map((t) => t[key]).sort((x, y) => x - y), 50);
+  const p50 = (key: keyof FlowTimings) =>
+    percentile(
+      timings.map((t) => t[key]).sort((x, y) => x - y),
+      50,
+    );
   const total = timings.map((t) => t.authorize + t.login + t.token).sort((x, y) => x - y);
   reply({
     type: 'result',

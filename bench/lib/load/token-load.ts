@@ -46,13 +46,27 @@ childMain(async () => {
 
   const request: autocannon.Request =
     a.mode === 'cc'
-      ? { method: 'POST', path: '/token', headers, body: new URLSearchParams({ grant_type: 'client_credentials', ...(a.scope ? { scope: a.scope } : {}) }).toString() }
+      ? {
+          method: 'POST',
+          path: '/token',
+          headers,
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            ...(a.scope ? { scope: a.scope } : {}),
+          }).toString(),
+        }
       : {
           method: 'POST',
           path: '/token',
           headers,
           // Each connection takes a token from the pool, and gives back the one it receives.
-          setupRequest: (req) => ({ ...req, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pool.shift() ?? 'chain-broken' }).toString() }),
+          setupRequest: (req) => ({
+            ...req,
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              refresh_token: pool.shift() ?? 'chain-broken',
+            }).toString(),
+          }),
           onResponse: (status, body) => {
             if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
             else {
@@ -62,7 +76,8 @@ childMain(async () => {
           },
         };
 
-  const run = (seconds: number) => autocannon({ url, connections: a.connections, pipelining: 1, duration: seconds, requests: [request], timeout: 10 });
+  const run = (seconds: number) =>
+    autocannon({ url, connections: a.connections, pipelining: 1, duration: seconds, requests: [request], timeout: 10 });
   // Warm-up (JIT, prepared statements). A timed autocannon run ends with requests in flight
   // whose refresh tokens are lost, so the chains are warmed by hand instead.
   if (a.mode === 'cc') await run(1);
@@ -70,7 +85,11 @@ childMain(async () => {
     for (let round = 0; round < 3; round++) {
       const next = await Promise.all(
         pool.splice(0).map(async (token) => {
-          const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }) });
+          const res = await fetch(url, {
+            method: 'POST',
+            headers,
+            body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
+          });
           if (!res.ok) throw new Error(`warm-up refresh: ${res.status} ${await res.text()}`);
           return ((await res.json()) as { refresh_token: string }).refresh_token;
         }),

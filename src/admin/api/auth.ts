@@ -29,7 +29,11 @@ export interface AdminSessionState {
   csrfToken: string;
 }
 
-const invalidToken = (ctx: Context, detail: string, message = 'Votre session a expiré ou le jeton d’accès n’est pas valable. Reconnectez-vous.') => {
+const invalidToken = (
+  ctx: Context,
+  detail: string,
+  message = 'Votre session a expiré ou le jeton d’accès n’est pas valable. Reconnectez-vous.',
+) => {
   ctx.set('WWW-Authenticate', 'Bearer realm="ent-admin", error="invalid_token"');
   return new AppError(401, 'invalid_token', message, detail);
 };
@@ -45,11 +49,18 @@ function issuerKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   return () =>
     (keys ??= (async () => {
-      const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000), headers: { accept: 'application/json' } });
+      const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(5_000),
+        headers: { accept: 'application/json' },
+      });
       if (!res.ok) throw new Error(`discovery answered ${res.status}`);
       const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
       if (doc.issuer !== issuer || !doc.jwks_uri) throw new Error('discovery document does not match the issuer');
-      return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      return createRemoteJWKSet(new URL(doc.jwks_uri), {
+        timeoutDuration: 5_000,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 10 * 60_000,
+      });
     })().catch((err: unknown) => {
       keys = undefined; // retry on the next request
       throw err;
@@ -85,7 +96,8 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof joseErrors.JWKSTimeout) throw serviceUnavailable('JWKS timeout');
-      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw invalidToken(ctx, `${(err as Error).name}: ${(err as Error).message}`);
+      if (err instanceof joseErrors.JOSEError || err instanceof TypeError)
+        throw invalidToken(ctx, `${(err as Error).name}: ${(err as Error).message}`);
       throw err;
     }
   };
@@ -101,7 +113,12 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
       const { payload } = await verify(ctx, match[1]!);
       // RFC 9068: a client_credentials token's `sub` is the client itself.
       if (!payload.sub || payload.sub === payload.client_id) {
-        throw new AppError(403, 'forbidden', 'Ce jeton d’application ne représente aucun enseignant : il ne donne pas accès à cette API.', `client_credentials token of ${payload.client_id ?? '?'}`);
+        throw new AppError(
+          403,
+          'forbidden',
+          'Ce jeton d’application ne représente aucun enseignant : il ne donne pas accès à cette API.',
+          `client_credentials token of ${payload.client_id ?? '?'}`,
+        );
       }
       sub = payload.sub;
       via = 'bearer';
@@ -109,18 +126,29 @@ export function authenticate(deps: { config: Config; domain: Domain }): Middlewa
       if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
         const sent = ctx.get(CSRF_HEADER);
         if (!sent || !sameSecret(sent, session.csrfToken)) {
-          throw new AppError(403, 'csrf', 'La page a expiré : rechargez-la puis recommencez.', 'missing or wrong X-CSRF-Token');
+          throw new AppError(
+            403,
+            'csrf',
+            'La page a expiré : rechargez-la puis recommencez.',
+            'missing or wrong X-CSRF-Token',
+          );
         }
       }
       sub = session.accountId;
       via = 'cookie';
     } else {
       ctx.set('WWW-Authenticate', 'Bearer realm="ent-admin"');
-      throw new AppError(401, 'invalid_token', 'Authentification requise : connectez-vous à « Paramétrage de la classe ».', 'no credentials');
+      throw new AppError(
+        401,
+        'invalid_token',
+        'Authentification requise : connectez-vous à « Paramétrage de la classe ».',
+        'no credentials',
+      );
     }
 
     const actor = await domain.admin.loadActor(sub);
-    if (!actor) throw invalidToken(ctx, 'unknown or blocked account', 'Ce compte n’a pas (ou plus) accès à cette application.');
+    if (!actor)
+      throw invalidToken(ctx, 'unknown or blocked account', 'Ce compte n’a pas (ou plus) accès à cette application.');
     const state = ctx.state as ApiState;
     state.actor = actor;
     state.via = via;

@@ -11,21 +11,43 @@ import type { FieldError } from '../../domain/errors.js';
 export class ValidationError extends AppError {
   declare readonly errors: readonly FieldError[];
   constructor(errors: FieldError[]) {
-    super(400, 'invalid_request', `Paramètres invalides : ${errors.map((e) => `${e.field} (${e.message})`).join(', ')}.`, undefined, errors);
+    super(
+      400,
+      'invalid_request',
+      `Paramètres invalides : ${errors.map((e) => `${e.field} (${e.message})`).join(', ')}.`,
+      undefined,
+      errors,
+    );
   }
 }
 
 /** French messages for zod issues, without touching zod's global configuration. */
 function frenchIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return issue.input === undefined ? 'obligatoire' : 'type invalide';
-    case 'invalid_format': return issue.format === 'uuid' || issue.format === 'guid' ? 'identifiant invalide' : 'format invalide';
-    case 'invalid_value': return `valeur non autorisée (${issue.values.map(String).join(', ')})`;
-    case 'too_big': return issue.origin === 'array' ? `au plus ${String(issue.maximum)} éléments` : issue.origin === 'string' ? `au plus ${String(issue.maximum)} caractères` : `au plus ${String(issue.maximum)}`;
-    case 'too_small': return issue.origin === 'array' ? `au moins ${String(issue.minimum)} élément(s)` : issue.origin === 'string' ? `au moins ${String(issue.minimum)} caractère(s)` : `au moins ${String(issue.minimum)}`;
-    case 'unrecognized_keys': return `champ(s) inconnu(s) : ${issue.keys.join(', ')}`;
-    case 'not_multiple_of': return 'nombre entier attendu';
-    default: return 'valeur invalide';
+    case 'invalid_type':
+      return issue.input === undefined ? 'obligatoire' : 'type invalide';
+    case 'invalid_format':
+      return issue.format === 'uuid' || issue.format === 'guid' ? 'identifiant invalide' : 'format invalide';
+    case 'invalid_value':
+      return `valeur non autorisée (${issue.values.map(String).join(', ')})`;
+    case 'too_big':
+      return issue.origin === 'array'
+        ? `au plus ${String(issue.maximum)} éléments`
+        : issue.origin === 'string'
+          ? `au plus ${String(issue.maximum)} caractères`
+          : `au plus ${String(issue.maximum)}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `au moins ${String(issue.minimum)} élément(s)`
+        : issue.origin === 'string'
+          ? `au moins ${String(issue.minimum)} caractère(s)`
+          : `au moins ${String(issue.minimum)}`;
+    case 'unrecognized_keys':
+      return `champ(s) inconnu(s) : ${issue.keys.join(', ')}`;
+    case 'not_multiple_of':
+      return 'nombre entier attendu';
+    default:
+      return 'valeur invalide';
   }
 }
 
@@ -33,13 +55,21 @@ function frenchIssue(issue: z.core.$ZodIssue): string {
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(corps)', message: frenchIssue(issue) }));
+  const errors = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(corps)',
+    message: frenchIssue(issue),
+  }));
   throw new ValidationError(errors.slice(0, 20));
 }
 
 /** JSON request bodies only (415 otherwise), parsed by the body parser. */
 export function jsonBody(ctx: Context): unknown {
-  if (!ctx.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'Le corps de la requête doit être du JSON (Content-Type: application/json).');
+  if (!ctx.is('application/json'))
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      'Le corps de la requête doit être du JSON (Content-Type: application/json).',
+    );
   return (ctx.request as unknown as { body?: unknown }).body;
 }
 
@@ -55,7 +85,10 @@ export const actorOf = (ctx: Context): Actor => {
   return actor;
 };
 
-/** RFC 9457 problem+json for every API error, whatever the client accepts; validation errors list their fields in `errors`. */
+/**
+ * RFC 9457 problem+json for every API error, whatever the client accepts; validation errors
+ * list their fields in `errors`.
+ */
 export function problems(logger: Logger): Middleware {
   return async function apiProblems(ctx: Context, next: Next) {
     try {

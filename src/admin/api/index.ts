@@ -44,8 +44,16 @@ const JSON_LIMIT = '100kb';
 
 /** Every operation, in the order of the document. */
 export const OPERATIONS: Operation[] = [
-  openApiOperation, getMe, listClasses, listAccounts, getAudit,
-  createRenewalCodes, blockAccounts, unblockAccounts, createPasswordResets, createConnectionSheets,
+  openApiOperation,
+  getMe,
+  listClasses,
+  listAccounts,
+  getAudit,
+  createRenewalCodes,
+  blockAccounts,
+  unblockAccounts,
+  createPasswordResets,
+  createConnectionSheets,
 ];
 
 export function apiRoutes(deps: AdminDeps): Middleware {
@@ -75,7 +83,8 @@ export function apiRoutes(deps: AdminDeps): Middleware {
   // allowedMethods had its chance to say 405).
   const orNotFound: Middleware = async (ctx, next) => {
     await next();
-    if (ctx.body === undefined && ctx.status === 404) throw new AppError(404, 'not_found', 'Cette adresse de l’API n’existe pas.');
+    if (ctx.body === undefined && ctx.status === 404)
+      throw new AppError(404, 'not_found', 'Cette adresse de l’API n’existe pas.');
   };
   // Every answer under /api/v1 is about people (codes in clear, names, audit trail): never
   // kept by a browser or a proxy, success or error alike.

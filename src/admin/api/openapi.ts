@@ -10,7 +10,11 @@ const SESSION_COOKIE = 'ent.admin';
 type Json = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Json;
   return rest;
 }
 
@@ -29,7 +33,10 @@ function parameters(shape: z.ZodObject | undefined, where: 'path' | 'query'): Js
   });
 }
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 
 function responses(op: Operation): Json {
   const out: Json = {};
@@ -40,10 +47,16 @@ function responses(op: Operation): Json {
     out[status] = { description: spec.description, ...(spec.headers ? { headers: spec.headers } : {}), content };
   }
   if (op.authenticated === false) return out;
-  if (op.params || op.query || op.body) out['400'] = problem('Paramètres invalides (les champs fautifs sont listés dans `errors`)');
-  out['401'] = problem('Jeton absent, invalide, expiré, sans la portée class-admin ou pour une autre audience ; compte bloqué');
-  out['403'] = problem('Jeton d’application sans utilisateur (client_credentials), ou jeton CSRF manquant avec la session du navigateur');
-  if (op.params || op.body) out['404'] = problem('Compte ou classe introuvable ou hors de portée (les deux se confondent)');
+  if (op.params || op.query || op.body)
+    out['400'] = problem('Paramètres invalides (les champs fautifs sont listés dans `errors`)');
+  out['401'] = problem(
+    'Jeton absent, invalide, expiré, sans la portée class-admin ou pour une autre audience ; compte bloqué',
+  );
+  out['403'] = problem(
+    'Jeton d’application sans utilisateur (client_credentials), ou jeton CSRF manquant avec la session du navigateur',
+  );
+  if (op.params || op.body)
+    out['404'] = problem('Compte ou classe introuvable ou hors de portée (les deux se confondent)');
   if (op.body) {
     out['413'] = problem('Corps de requête trop volumineux (100 ko au plus)');
     out['415'] = problem('Le corps doit être du JSON');
@@ -56,9 +69,18 @@ export function buildOpenApi(operations: Operation[], serverUrl: string): Json {
   const paths: Record<string, Json> = {};
   for (const op of operations) {
     const item = (paths[op.path] ??= {});
-    const csrf = op.method !== 'get' && op.authenticated !== false
-      ? [{ name: 'X-CSRF-Token', in: 'header', required: false, description: 'Obligatoire avec la session du navigateur (cookie) pour toute requête autre que GET', schema: { type: 'string' } }]
-      : [];
+    const csrf =
+      op.method !== 'get' && op.authenticated !== false
+        ? [
+            {
+              name: 'X-CSRF-Token',
+              in: 'header',
+              required: false,
+              description: 'Obligatoire avec la session du navigateur (cookie) pour toute requête autre que GET',
+              schema: { type: 'string' },
+            },
+          ]
+        : [];
     item[op.method] = {
       operationId: op.operationId,
       summary: op.summary,
@@ -66,7 +88,9 @@ export function buildOpenApi(operations: Operation[], serverUrl: string): Json {
       tags: op.tags,
       ...(op.authenticated === false ? { security: [] } : {}),
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query'), ...csrf],
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+        : {}),
       responses: responses(op),
     };
   }
@@ -87,8 +111,19 @@ export function buildOpenApi(operations: Operation[], serverUrl: string): Json {
     components: {
       schemas: { Problem: jsonSchema(Problem, 'output') },
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token JWT ES256/RS256 : iss = émetteur, aud = audience de l’API, scope contenant class-admin, sub = enseignant' },
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Session de la page « Paramétrage de la classe » ; en-tête X-CSRF-Token exigé hors GET' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'Access token JWT ES256/RS256 : iss = émetteur, aud = audience de l’API, scope contenant class-admin, sub = enseignant',
+        },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: 'Session de la page « Paramétrage de la classe » ; en-tête X-CSRF-Token exigé hors GET',
+        },
       },
     },
   };
@@ -101,5 +136,7 @@ export const openApiOperation: Operation = {
   summary: 'Ce document',
   tags: ['Documentation'],
   authenticated: false,
-  responses: { 200: { description: 'Document OpenAPI 3.1', media: { 'application/json': { schema: { type: 'object' } } } } },
+  responses: {
+    200: { description: 'Document OpenAPI 3.1', media: { 'application/json': { schema: { type: 'object' } } } },
+  },
 };

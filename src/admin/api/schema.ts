@@ -6,7 +6,8 @@ import { MAX_TARGETS } from '../../domain/admin/index.js';
 export const Uuid = z.uuid().meta({ description: 'Identifiant (uuid) d’un compte ou d’une classe' });
 export const Profile = z.enum(['Student', 'Relative', 'Teacher', 'Personnel']);
 export const AccountState = z.enum(['activated', 'activation_code', 'renewal_code', 'blocked']).meta({
-  description: '`activated` (Activé), `activation_code` (jamais connecté : code d’activation lisible), `renewal_code` (Code temporaire), `blocked` (Bloqué)',
+  description:
+    '`activated` (Activé), `activation_code` (jamais connecté : code d’activation lisible), `renewal_code` (Code temporaire), `blocked` (Bloqué)',
 });
 export const CodeKind = z.enum(['activation', 'renewal']);
 export const DateTime = z.iso.datetime();
@@ -22,7 +23,11 @@ export type TargetsBody = z.output<typeof TargetsBody>;
 
 /** An integer in the query string (input: digits; output: number). */
 export const intParam = (min: number, max: number) =>
-  z.string().regex(/^\d{1,6}$/).transform(Number).pipe(z.number().int().min(min).max(max));
+  z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 export const Problem = z.object({
   type: z.string(),
@@ -30,7 +35,10 @@ export const Problem = z.object({
   status: z.number().int(),
   code: z.string(),
   detail: z.string().meta({ description: 'Message en français, affichable' }),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'Champs invalides (400)' }),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: 'Champs invalides (400)' }),
 });
 
 export const Person = z.object({ id: Uuid, displayName: z.string() });

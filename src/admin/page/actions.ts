@@ -20,12 +20,15 @@ import { sessionOf, type Flash } from './session.js';
 const CONFIRM = {
   bloquer: {
     heading: (n: number) => (n > 1 ? `Bloquer ${n} comptes ?` : 'Bloquer ce compte ?'),
-    explanation: 'Un compte bloqué ne peut plus se connecter à l’ENT, ni avec son mot de passe ni avec un code, et ses connexions en cours sont fermées. Vous pourrez le débloquer à tout moment.',
+    explanation:
+      'Un compte bloqué ne peut plus se connecter à l’ENT, ni avec son mot de passe ni avec un code, et ses connexions en cours sont fermées. Vous pourrez le débloquer à tout moment.',
     label: 'BLOQUER',
   },
   reinitialiser: {
-    heading: (n: number) => (n > 1 ? `Réinitialiser le mot de passe de ${n} comptes ?` : 'Réinitialiser le mot de passe ?'),
-    explanation: 'Un lien pour choisir un nouveau mot de passe sera envoyé par e-mail à chaque compte (à vous pour un élève sans adresse). L’ancien mot de passe reste valable tant que le nouveau n’est pas choisi.',
+    heading: (n: number) =>
+      n > 1 ? `Réinitialiser le mot de passe de ${n} comptes ?` : 'Réinitialiser le mot de passe ?',
+    explanation:
+      'Un lien pour choisir un nouveau mot de passe sera envoyé par e-mail à chaque compte (à vous pour un élève sans adresse). L’ancien mot de passe reste valable tant que le nouveau n’est pas choisi.',
     label: 'RÉINITIALISER LE MOT DE PASSE',
   },
 } as const;
@@ -37,10 +40,16 @@ function back(ctx: Context, classId: string, form: Pick<ActionForm, 'onglet' | '
 }
 
 /** « 2 comptes bloqués, 1 compte était déjà bloqué. »: how many changed, how many already were so. */
-function stateNotice(results: readonly { changed: boolean }[], changed: [string, string], already: [string, string]): Flash {
+function stateNotice(
+  results: readonly { changed: boolean }[],
+  changed: [string, string],
+  already: [string, string],
+): Flash {
   const done = results.filter((r) => r.changed).length;
   const before = results.length - done;
-  const text = [done ? plural(done, ...changed) : '', before ? plural(before, ...already) : ''].filter(Boolean).join(', ');
+  const text = [done ? plural(done, ...changed) : '', before ? plural(before, ...already) : '']
+    .filter(Boolean)
+    .join(', ');
   return { kind: 'notice', text: `${text}.` };
 }
 
@@ -52,25 +61,51 @@ async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string
       const issued = await admin.generateRenewalCodes(actor, form.ids, context);
       const renewal = issued.filter((c) => c.kind === 'renewal').length;
       const activation = issued.length - renewal;
-      const parts = [renewal ? `${plural(renewal, 'code de renouvellement généré', 'codes de renouvellement générés')}` : '', activation ? `${plural(activation, 'code d’activation rappelé (compte jamais activé)', 'codes d’activation rappelés (comptes jamais activés)')}` : ''].filter(Boolean);
+      const parts = [
+        renewal ? `${plural(renewal, 'code de renouvellement généré', 'codes de renouvellement générés')}` : '',
+        activation
+          ? `${plural(activation, 'code d’activation rappelé (compte jamais activé)', 'codes d’activation rappelés (comptes jamais activés)')}`
+          : '',
+      ].filter(Boolean);
       sessionOf(ctx).flash = { kind: 'notice', text: `${parts.join(', ')}.` };
       ctx.status = 303;
       return ctx.redirect(`${classHref(classId)}/codes?ids=${issued.map((c) => c.accountId).join(',')}`);
     }
     case 'bloquer': {
       const results = await admin.blockAccounts(actor, form.ids, context);
-      return back(ctx, classId, form, stateNotice(results, ['compte bloqué', 'comptes bloqués'], ['compte était déjà bloqué', 'comptes étaient déjà bloqués']));
+      return back(
+        ctx,
+        classId,
+        form,
+        stateNotice(
+          results,
+          ['compte bloqué', 'comptes bloqués'],
+          ['compte était déjà bloqué', 'comptes étaient déjà bloqués'],
+        ),
+      );
     }
     case 'debloquer': {
       const results = await admin.unblockAccounts(actor, form.ids, context);
-      return back(ctx, classId, form, stateNotice(results, ['compte débloqué', 'comptes débloqués'], ['compte n’était pas bloqué', 'comptes n’étaient pas bloqués']));
+      return back(
+        ctx,
+        classId,
+        form,
+        stateNotice(
+          results,
+          ['compte débloqué', 'comptes débloqués'],
+          ['compte n’était pas bloqué', 'comptes n’étaient pas bloqués'],
+        ),
+      );
     }
     case 'reinitialiser': {
       const results = await admin.sendPasswordResets(actor, form.ids, context);
       const sent = results.filter((r) => r.sent);
       const failed = results.filter((r) => !r.sent);
       const lines: string[] = [];
-      if (sent.length === 1) lines.push(`Un lien de réinitialisation a été envoyé${sent[0]!.to ? ` à ${sent[0]!.to}` : ''} pour ${sent[0]!.displayName}.`);
+      if (sent.length === 1)
+        lines.push(
+          `Un lien de réinitialisation a été envoyé${sent[0]!.to ? ` à ${sent[0]!.to}` : ''} pour ${sent[0]!.displayName}.`,
+        );
       else if (sent.length > 1) lines.push(`${sent.length} liens de réinitialisation envoyés.`);
       for (const f of failed) {
         lines.push(
@@ -79,7 +114,10 @@ async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string
             : `${f.displayName} : aucune adresse e-mail, générez plutôt un code de renouvellement.`,
         );
       }
-      return back(ctx, classId, form, { kind: failed.length && !sent.length ? 'error' : 'notice', text: lines.join(' ') });
+      return back(ctx, classId, form, {
+        kind: failed.length && !sent.length ? 'error' : 'notice',
+        text: lines.join(' '),
+      });
     }
     case 'fiches': {
       const sheets = await admin.connectionSheets(actor, form.ids, { classId });
@@ -105,7 +143,11 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
     const form = parsed.data;
     // The class of the page first: a class the teacher cannot see is a 404, whatever the ids.
     await admin.policies.requireClass(teacher.actor, classId, 'view');
-    if (!form.ids.length) return back(ctx, classId, form, { kind: 'error', text: 'Cochez d’abord la case sur l’image de profil d’au moins un utilisateur.' });
+    if (!form.ids.length)
+      return back(ctx, classId, form, {
+        kind: 'error',
+        text: 'Cochez d’abord la case sur l’image de profil d’au moins un utilisateur.',
+      });
     if ((form.action === 'bloquer' || form.action === 'reinitialiser') && form.confirme !== 'oui') {
       // Read through the same policies: the confirmation names only allowed accounts.
       const targets = await admin.policies.authorizeTargets(teacher.actor, form.ids, classId);
@@ -116,7 +158,13 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
         explanation: confirm.explanation,
         confirmLabel: confirm.label,
         action: form.action,
-        rows: targets.map(({ account: a }) => ({ id: a.id, displayName: `${a.firstName} ${a.lastName}`.trim(), login: a.login, initials: initials(a.firstName, a.lastName), tone: tone(a.id) })),
+        rows: targets.map(({ account: a }) => ({
+          id: a.id,
+          displayName: `${a.firstName} ${a.lastName}`.trim(),
+          login: a.login,
+          initials: initials(a.firstName, a.lastName),
+          tone: tone(a.id),
+        })),
         onglet: tabOf(form.onglet).key,
         q: form.q ?? '',
         actionHref: `${classHref(classId)}/actions`,

@@ -13,7 +13,12 @@ import { sessionOf } from './session.js';
 
 /** Only our own pages are return addresses (no open redirect). */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(\/|$|\?)/.test(value) && !value.startsWith('//') && !value.includes('\\') ? value : '/admin/';
+  return typeof value === 'string' &&
+    /^\/admin(\/|$|\?)/.test(value) &&
+    !value.startsWith('//') &&
+    !value.includes('\\')
+    ? value
+    : '/admin/';
 }
 
 export interface Teacher {
@@ -67,7 +72,12 @@ export function authRoutes(router: Router, deps: PageDeps): void {
     if (typeof ctx.query.error === 'string') {
       deps.logger.info({ error: ctx.query.error }, 'admin sign-in refused by the provider');
       ctx.set('Cache-Control', 'no-store');
-      return renderErrorPage(ctx, 403, 'Connexion refusée', 'La connexion à « Paramétrage de la classe » n’a pas abouti.');
+      return renderErrorPage(
+        ctx,
+        403,
+        'Connexion refusée',
+        'La connexion à « Paramétrage de la classe » n’a pas abouti.',
+      );
     }
     if (!pending) return ctx.redirect('/admin/');
     try {
@@ -80,7 +90,12 @@ export function authRoutes(router: Router, deps: PageDeps): void {
     } catch (err) {
       deps.logger.info({ err }, 'admin sign-in callback failed');
       ctx.set('Cache-Control', 'no-store');
-      return renderErrorPage(ctx, 400, 'Connexion interrompue', 'La connexion n’a pas pu être vérifiée. Recommencez depuis « Paramétrage de la classe ».');
+      return renderErrorPage(
+        ctx,
+        400,
+        'Connexion interrompue',
+        'La connexion n’a pas pu être vérifiée. Recommencez depuis « Paramétrage de la classe ».',
+      );
     }
     ctx.redirect(safeReturn(pending.returnTo));
   });

@@ -14,13 +14,19 @@ const PAGE_SIZE = 50;
 
 export const classHref = (classId: string, params: Record<string, string | number | undefined> = {}): string => {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '' && !(k === 'onglet' && v === 'eleves')) search.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== '' && !(k === 'onglet' && v === 'eleves')) search.set(k, String(v));
   const qs = search.toString();
   return `/admin/classes/${encodeURIComponent(classId)}${qs ? `?${qs}` : ''}`;
 };
 
 /** Renders an admin template with what every admin page shows (teacher, CSRF token). */
-export async function renderPage(ctx: Context, template: string, teacher: Teacher | null, vars: Record<string, unknown>): Promise<void> {
+export async function renderPage(
+  ctx: Context,
+  template: string,
+  teacher: Teacher | null,
+  vars: Record<string, unknown>,
+): Promise<void> {
   ctx.set('Cache-Control', 'no-store');
   await ctx.render(`admin/${template}`, { ...vars, teacher, csrf: sessionOf(ctx).csrfToken });
 }
@@ -47,7 +53,13 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const tab = tabOf(query.onglet);
     const access = await admin.policies.requireClass(teacher.actor, classId, 'view');
     const mayAct = canAct(teacher.actor, access.place, tab.profile);
-    const list = await admin.listAccounts(teacher.actor, classId, { profile: tab.profile, q: query.q || undefined, sort: 'name', page: query.page ?? 1, pageSize: PAGE_SIZE });
+    const list = await admin.listAccounts(teacher.actor, classId, {
+      profile: tab.profile,
+      q: query.q || undefined,
+      sort: 'name',
+      page: query.page ?? 1,
+      pageSize: PAGE_SIZE,
+    });
     const rows = list.items.map((r) => presentRow(r, mayAct));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
     if (query.partiel) {
@@ -58,7 +70,13 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const pageCount = Math.ceil(list.total / PAGE_SIZE);
     await renderPage(ctx, 'classe', teacher, {
       title: `Paramétrage de la classe · ${access.cls.name}`,
-      cls: { id: access.cls.id, name: access.cls.name, schoolYear: access.cls.schoolYear, structureName: access.structure.name, canAct: access.canAct },
+      cls: {
+        id: access.cls.id,
+        name: access.cls.name,
+        schoolYear: access.cls.schoolYear,
+        structureName: access.structure.name,
+        canAct: access.canAct,
+      },
       classes,
       tabs: TABS.map((t) => ({ ...t, href: classHref(classId, { onglet: t.key }), current: t.key === tab.key })),
       tab: { ...tab, canAct: mayAct },
@@ -66,7 +84,11 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       rows,
       selected,
       total: list.total,
-      pages: Array.from({ length: pageCount }, (_, i) => ({ number: i + 1, href: classHref(classId, { onglet: tab.key, q: query.q, page: i + 1 }), current: i + 1 === list.page })),
+      pages: Array.from({ length: pageCount }, (_, i) => ({
+        number: i + 1,
+        href: classHref(classId, { onglet: tab.key, q: query.q, page: i + 1 }),
+        current: i + 1 === list.page,
+      })),
       flash: takeFlash(ctx),
       baseHref: classHref(classId),
       fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
@@ -90,7 +112,14 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     await renderPage(ctx, 'codes', teacher, {
       title: 'Codes de renouvellement',
       cls: { id: access.cls.id, name: access.cls.name, structureName: access.structure.name },
-      rows: sheets.map((s) => ({ accountId: s.accountId, displayName: s.displayName, login: s.login, code: s.code, kind: s.kind, expiresAt: s.codeExpiresAt && s.kind === 'renewal' ? frDateTime(s.codeExpiresAt) : null })),
+      rows: sheets.map((s) => ({
+        accountId: s.accountId,
+        displayName: s.displayName,
+        login: s.login,
+        code: s.code,
+        kind: s.kind,
+        expiresAt: s.codeExpiresAt && s.kind === 'renewal' ? frDateTime(s.codeExpiresAt) : null,
+      })),
       entAddress: sheets[0]!.entAddress || access.structure.entAddress,
       flash: takeFlash(ctx),
       backHref: classHref(classId),

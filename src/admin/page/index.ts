@@ -55,7 +55,11 @@ export function adminSession(deps: PageDeps): Middleware {
     if (session.sid) {
       const signedIn = await deps.domain.adminSessions.find(session.sid);
       if (!signedIn) delete session.sid;
-      else if (session.csrfToken) ctx.state.adminSession = { accountId: signedIn.accountId, csrfToken: session.csrfToken } satisfies AdminSessionState;
+      else if (session.csrfToken)
+        ctx.state.adminSession = {
+          accountId: signedIn.accountId,
+          csrfToken: session.csrfToken,
+        } satisfies AdminSessionState;
     }
     await next();
   };
@@ -72,7 +76,11 @@ export function pageRoutes(deps: PageDeps): Middleware {
     csrf({
       disableQuery: true,
       errorHandler() {
-        throw new AppError(403, 'invalid_csrf_token', 'Cette page a expiré. Revenez en arrière, rechargez la page et réessayez.');
+        throw new AppError(
+          403,
+          'invalid_csrf_token',
+          'Cette page a expiré. Revenez en arrière, rechargez la page et réessayez.',
+        );
       },
     }),
     router.routes() as unknown as Middleware,

@@ -41,9 +41,15 @@ export function createPageOidcClient(config: Config): PageOidcClient {
 
   const configuration = (): Promise<client.Configuration> => {
     discovered ??= client
-      .discovery(new URL(issuer), config.admin.clientId, config.admin.clientSecret, client.ClientSecretBasic(config.admin.clientSecret), {
-        execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
-      })
+      .discovery(
+        new URL(issuer),
+        config.admin.clientId,
+        config.admin.clientSecret,
+        client.ClientSecretBasic(config.admin.clientSecret),
+        {
+          execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
+        },
+      )
       .catch((err: unknown) => {
         discovered = undefined;
         throw err;
@@ -55,7 +61,12 @@ export function createPageOidcClient(config: Config): PageOidcClient {
     baseUrl,
     async start(returnTo) {
       const cfg = await configuration();
-      const pending: PendingLogin = { verifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce(), returnTo };
+      const pending: PendingLogin = {
+        verifier: client.randomPKCECodeVerifier(),
+        state: client.randomState(),
+        nonce: client.randomNonce(),
+        returnTo,
+      };
       const url = client.buildAuthorizationUrl(cfg, {
         redirect_uri: redirectUri,
         scope: SCOPE,

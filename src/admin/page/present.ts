@@ -63,7 +63,14 @@ export const plural = (n: number, one: string, many: string): string => `${n} ${
 
 /** dd/mm/yyyy à HHhMM, in the school's time zone. */
 export function frDateTime(date: Date): string {
-  const parts = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat('fr-FR', {
+    timeZone: 'Europe/Paris',
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(date);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('day')}/${get('month')}/${get('year')} à ${get('hour')}h${get('minute')}`;
 }

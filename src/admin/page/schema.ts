@@ -6,7 +6,11 @@ const text = (max: number) => z.string().max(max).optional().catch(undefined);
 
 export const classQuery = z.object({
   onglet: text(20),
-  q: z.string().optional().catch(undefined).transform((q) => (q ?? '').trim().slice(0, 100)),
+  q: z
+    .string()
+    .optional()
+    .catch(undefined)
+    .transform((q) => (q ?? '').trim().slice(0, 100)),
   page: z.coerce.number().int().min(1).max(10_000).optional().catch(undefined),
   tout: text(5),
   partiel: text(5),
@@ -32,5 +36,9 @@ export const actionForm = z.object({
 export type ActionForm = z.output<typeof actionForm>;
 
 export const codesQuery = z.object({
-  ids: z.string().max(MAX_TARGETS * 37).optional().transform((v) => [...new Set((v ?? '').split(',').filter(Boolean))]),
+  ids: z
+    .string()
+    .max(MAX_TARGETS * 37)
+    .optional()
+    .transform((v) => [...new Set((v ?? '').split(',').filter(Boolean))]),
 });

@@ -4,11 +4,16 @@ import { ClientRejected, ClientStore } from '../../oidc/clients.js';
 import { clientValidator } from '../../oidc/index.js';
 import { CliError, refusal, registerCommand, UsageError } from '../commands.js';
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v])
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 registerCommand({
   name: 'client',
-  usage: 'add <client_id> --name <name> [--public] [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant-type <type>]… [--scope <scope>]… [--first-party] [--resource-server] [--backchannel-logout-uri <uri>] [--secret <secret>] | list | remove <client_id>',
+  usage:
+    'add <client_id> --name <name> [--public] [--redirect-uri <uri>]… [--post-logout-redirect-uri <uri>]… [--grant-type <type>]… [--scope <scope>]… [--first-party] [--resource-server] [--backchannel-logout-uri <uri>] [--secret <secret>] | list | remove <client_id>',
   summary: 'register, list or remove OIDC clients',
   description:
     'add: a confidential client gets a generated secret, printed once (or --secret). Grant types: authorization_code, refresh_token, client_credentials (default: the first two). Scopes default to "openid profile email ent offline_access". --first-party skips the consent page. --resource-server (confidential clients) lets the client introspect the access tokens of every client. --backchannel-logout-uri: where the application receives OpenID Connect back-channel logout tokens (with the session\'s sid); https in production; the application may be down when registered.',
@@ -26,7 +31,8 @@ registerCommand({
   },
   async run({ positionals, values }, ctx) {
     const [action, clientId, extra] = positionals;
-    if (!action || !['add', 'list', 'remove'].includes(action)) throw new UsageError('client: expected "add", "list" or "remove"');
+    if (!action || !['add', 'list', 'remove'].includes(action))
+      throw new UsageError('client: expected "add", "list" or "remove"');
     if (action !== 'list' && !clientId) throw new UsageError(`client ${action}: missing <client_id>`);
     if (extra || (action === 'list' && clientId)) throw new UsageError(`client ${action}: unexpected argument`);
     const config = ctx.config();
@@ -35,7 +41,9 @@ registerCommand({
       const store = new ClientStore(db, config, await clientValidator(config));
       if (action === 'list') {
         for (const c of await store.list()) {
-          ctx.print(`${c.clientId}\t${c.type}${c.firstParty ? ' first-party' : ''}${c.resourceServer ? ' resource-server' : ''}${c.backchannelLogoutUri ? ` backchannel-logout=${c.backchannelLogoutUri}` : ''}\t${c.grantTypes.join(',')}\t${c.redirectUris.join(' ')}\t${c.name}`);
+          ctx.print(
+            `${c.clientId}\t${c.type}${c.firstParty ? ' first-party' : ''}${c.resourceServer ? ' resource-server' : ''}${c.backchannelLogoutUri ? ` backchannel-logout=${c.backchannelLogoutUri}` : ''}\t${c.grantTypes.join(',')}\t${c.redirectUris.join(' ')}\t${c.name}`,
+          );
         }
         return;
       }
@@ -57,7 +65,9 @@ registerCommand({
           ...(scopes.length ? { scopes } : {}),
           firstParty: Boolean(values['first-party']),
           resourceServer: Boolean(values['resource-server']),
-          ...(values['backchannel-logout-uri'] ? { backchannelLogoutUri: String(values['backchannel-logout-uri']) } : {}),
+          ...(values['backchannel-logout-uri']
+            ? { backchannelLogoutUri: String(values['backchannel-logout-uri']) }
+            : {}),
           ...(values.secret ? { secret: String(values.secret) } : {}),
         });
         ctx.print(`saved ${client.clientId} (${client.type})`);

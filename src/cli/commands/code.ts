@@ -15,7 +15,8 @@ registerCommand({
     if (!login) throw new UsageError('code: missing <identifiant>');
     if (extra) throw new UsageError(`code: unexpected argument "${extra}"`);
     const kind = values.kind;
-    if (kind !== undefined && kind !== 'activation' && kind !== 'renewal') throw new UsageError('code: --kind must be "activation" or "renewal"');
+    if (kind !== undefined && kind !== 'activation' && kind !== 'renewal')
+      throw new UsageError('code: --kind must be "activation" or "renewal"');
     const issued = await withDomain(ctx, 'code', (domain) => issueCode(domain, login, kind));
     ctx.print(`${issued.login}\t${issued.kind}\t${issued.code}\texpires ${issued.expiresAt.toISOString()}`);
   },

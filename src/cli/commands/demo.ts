@@ -21,7 +21,9 @@ registerCommand({
         if (err instanceof DemoConflictError) throw refusal('demo', err);
         throw err;
       });
-      ctx.print(school.created ? `demo school created (${school.created} rows)` : 'demo school already there: nothing changed');
+      ctx.print(
+        school.created ? `demo school created (${school.created} rows)` : 'demo school already there: nothing changed',
+      );
       ctx.print(demoSummary(school, config).trimEnd());
     } finally {
       await db.close();

@@ -16,8 +16,13 @@ function summary(r: ImportReport): string[] {
     `  memberships: +${r.memberships.added} -${r.memberships.removed}; class-admin roles: +${r.roles.added} -${r.roles.removed}; parent links: +${r.links.added} -${r.links.removed}`,
   ];
   if (r.newAccounts.length) {
-    lines.push(r.dryRun ? 'new accounts (identifiant, name, profile, class):' : 'new accounts (identifiant, activation code, name, profile, class):');
-    for (const a of r.newAccounts) lines.push([a.login, ...(r.dryRun ? [] : [a.code ?? '']), a.name, a.profile, a.className ?? ''].join('\t'));
+    lines.push(
+      r.dryRun
+        ? 'new accounts (identifiant, name, profile, class):'
+        : 'new accounts (identifiant, activation code, name, profile, class):',
+    );
+    for (const a of r.newAccounts)
+      lines.push([a.login, ...(r.dryRun ? [] : [a.code ?? '']), a.name, a.profile, a.className ?? ''].join('\t'));
   }
   return lines;
 }
@@ -34,24 +39,30 @@ registerCommand({
     if (!file) throw new UsageError('import: missing <file.csv>');
     if (extra) throw new UsageError(`import: unexpected argument "${extra}"`);
     const schoolYear = values['school-year'] as string | undefined;
-    if (schoolYear !== undefined && !/^(\d{4})-(\d{4})$/.test(schoolYear)) throw new UsageError('import: --school-year must look like 2026-2027');
+    if (schoolYear !== undefined && !/^(\d{4})-(\d{4})$/.test(schoolYear))
+      throw new UsageError('import: --school-year must look like 2026-2027');
     const entAddress = values['ent-address'] as string | undefined;
-    if (entAddress !== undefined && !URL.canParse(entAddress)) throw new UsageError('import: --ent-address must be an absolute URL');
+    if (entAddress !== undefined && !URL.canParse(entAddress))
+      throw new UsageError('import: --ent-address must be an absolute URL');
     const content = await readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`import: cannot read ${file} (${err.code ?? err.message})`);
     });
     // Caught inside withDomain's work: the roster's errors name the file, and RosterInvalid
     // lists its lines before the one ent-idp line.
     const result = await withDomain(ctx, 'import', (domain) =>
-      importRoster(domain, content, { dryRun: Boolean(values['dry-run']), schoolYear, entAddress }).catch((err: unknown) => {
-        if (err instanceof RosterFileError) throw refusal(`import: ${file}`, err);
-        if (err instanceof RosterInvalid) {
-          for (const e of err.errors.slice(0, MAX_LISTED_ERRORS)) process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
-          if (err.errors.length > MAX_LISTED_ERRORS) process.stderr.write(`… and ${err.errors.length - MAX_LISTED_ERRORS} more\n`);
-          throw new CliError(`import: ${err.errors.length} error(s) in ${file}, nothing imported`);
-        }
-        throw err;
-      }),
+      importRoster(domain, content, { dryRun: Boolean(values['dry-run']), schoolYear, entAddress }).catch(
+        (err: unknown) => {
+          if (err instanceof RosterFileError) throw refusal(`import: ${file}`, err);
+          if (err instanceof RosterInvalid) {
+            for (const e of err.errors.slice(0, MAX_LISTED_ERRORS))
+              process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+            if (err.errors.length > MAX_LISTED_ERRORS)
+              process.stderr.write(`… and ${err.errors.length - MAX_LISTED_ERRORS} more\n`);
+            throw new CliError(`import: ${err.errors.length} error(s) in ${file}, nothing imported`);
+          }
+          throw err;
+        },
+      ),
     );
     for (const line of summary(result)) ctx.print(line);
   },

@@ -10,7 +10,8 @@ registerCommand({
   summary: 'rotate or list the signing keys',
   async run({ positionals }, ctx) {
     const [action, extra] = positionals;
-    if (!action || !['rotate', 'list'].includes(action) || extra) throw new UsageError('keys: expected "rotate" or "list"');
+    if (!action || !['rotate', 'list'].includes(action) || extra)
+      throw new UsageError('keys: expected "rotate" or "list"');
     const config = ctx.config();
     const db = await ctx.openDatabase();
     try {
@@ -20,7 +21,9 @@ registerCommand({
         for (const key of fresh) ctx.print(`new current key ${key.kid} (${key.alg})`);
       }
       for (const key of await listSigningKeys(db)) {
-        ctx.print(`${key.kid}\t${key.alg}\t${key.status}${key.publishedUntil ? `\tpublished until ${key.publishedUntil.toISOString()}` : ''}`);
+        ctx.print(
+          `${key.kid}\t${key.alg}\t${key.status}${key.publishedUntil ? `\tpublished until ${key.publishedUntil.toISOString()}` : ''}`,
+        );
       }
     } finally {
       await db.close();

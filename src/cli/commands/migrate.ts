@@ -8,7 +8,8 @@ registerCommand({
   name: 'migrate',
   usage: '',
   summary: 'apply pending database migrations',
-  description: 'Applies the pending migrations to the database named by DATABASE_URL (creating the SQLite file if needed) and prints their names.',
+  description:
+    'Applies the pending migrations to the database named by DATABASE_URL (creating the SQLite file if needed) and prints their names.',
   async run({ positionals }, ctx) {
     if (positionals.length) throw new UsageError(`migrate: unexpected argument "${positionals[0]}"`);
     const url = redactDatabaseUrl(ctx.config().database.url);
@@ -19,7 +20,11 @@ registerCommand({
       });
       for (const migration of applied) ctx.print(`applied ${migration.name}`);
       const total = db.dataSource.migrations.length;
-      ctx.print(applied.length ? `${url}: ${applied.length} migration(s) applied, ${total} in all` : `${url}: up to date (${total} migration(s) applied earlier)`);
+      ctx.print(
+        applied.length
+          ? `${url}: ${applied.length} migration(s) applied, ${total} in all`
+          : `${url}: up to date (${total} migration(s) applied earlier)`,
+      );
     } finally {
       await db.close();
     }

@@ -3,7 +3,8 @@
 import { Column, type ColumnOptions } from 'typeorm';
 
 export const uuidColumn = (options: ColumnOptions = {}) => Column({ type: 'varchar', length: 36, ...options });
-export const stringColumn = (length: number, options: ColumnOptions = {}) => Column({ type: 'varchar', length, ...options });
+export const stringColumn = (length: number, options: ColumnOptions = {}) =>
+  Column({ type: 'varchar', length, ...options });
 export const textColumn = (options: ColumnOptions = {}) => Column({ type: 'text', ...options });
 /** Millisecond precision on MySQL; SQLite stores the same UTC text. */
 export const dateColumn = (options: ColumnOptions = {}) => Column({ type: 'datetime', precision: 3, ...options });

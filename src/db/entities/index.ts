@@ -31,6 +31,19 @@ import { Structure } from './structure.js';
 import { ThrottleEntry } from './throttle-entry.js';
 
 export const entities = [
-  Account, AdminSession, AuditEvent, LogoutDelivery, Membership, OidcArtifact, OidcClient, OneTimeCode, PasswordResetToken,
-  RelativeLink, RoleAssignment, SchoolClass, SigningKey, Structure, ThrottleEntry,
+  Account,
+  AdminSession,
+  AuditEvent,
+  LogoutDelivery,
+  Membership,
+  OidcArtifact,
+  OidcClient,
+  OneTimeCode,
+  PasswordResetToken,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  SigningKey,
+  Structure,
+  ThrottleEntry,
 ];

@@ -12,7 +12,14 @@ import type { Sessions } from '../sessions.js';
 import { AdminRefused } from './errors.js';
 import type { Policies, Target } from './policies.js';
 import { displayName } from './queries.js';
-import type { Actor, BlockResult, CommandContext, ConnectionSheetRow, IssuedCode, PasswordResetResult } from './types.js';
+import type {
+  Actor,
+  BlockResult,
+  CommandContext,
+  ConnectionSheetRow,
+  IssuedCode,
+  PasswordResetResult,
+} from './types.js';
 
 export interface Commands {
   /**
@@ -26,13 +33,21 @@ export interface Commands {
   unblockAccounts(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<BlockResult[]>;
   /** « Réinitialiser le mot de passe »: mails a reset link to the account, or to the actor for a child
    * without email. */
-  sendPasswordResets(actor: Actor, accountIds: readonly string[], context: CommandContext): Promise<PasswordResetResult[]>;
+  sendPasswordResets(
+    actor: Actor,
+    accountIds: readonly string[],
+    context: CommandContext,
+  ): Promise<PasswordResetResult[]>;
   /**
    * « FICHES DE CONNEXIONS » handed out as a file: one audit event per sheet (who printed
    * whose identifiant and live code, in which format), in one transaction. The rows come
    * from `connectionSheets`, which authorized them.
    */
-  recordSheetsPrinted(actor: Actor, rows: readonly ConnectionSheetRow[], context: CommandContext & { format: 'pdf' | 'csv' }): Promise<void>;
+  recordSheetsPrinted(
+    actor: Actor,
+    rows: readonly ConnectionSheetRow[],
+    context: CommandContext & { format: 'pdf' | 'csv' },
+  ): Promise<void>;
 }
 
 /** p***@example.fr */
@@ -42,10 +57,22 @@ export function maskEmail(email: string): string {
   return `${email[0]}***${email.slice(at)}`;
 }
 
-export function createCommands(deps: { db: Database; audit: Audit; codes: Codes; recovery: Recovery; sessions: Sessions; policies: Policies }): Commands {
+export function createCommands(deps: {
+  db: Database;
+  audit: Audit;
+  codes: Codes;
+  recovery: Recovery;
+  sessions: Sessions;
+  policies: Policies;
+}): Commands {
   const { db, audit, codes, recovery, sessions, policies } = deps;
 
-  const setBlocked = async (actor: Actor, accountIds: readonly string[], context: CommandContext, block: boolean): Promise<BlockResult[]> => {
+  const setBlocked = async (
+    actor: Actor,
+    accountIds: readonly string[],
+    context: CommandContext,
+    block: boolean,
+  ): Promise<BlockResult[]> => {
     const targets = await policies.authorizeTargets(actor, accountIds, context.classId);
     if (block && targets.some((t) => t.account.id === actor.account.id)) {
       throw new AdminRefused('self_block', 'Vous ne pouvez pas bloquer votre propre compte.');
@@ -53,7 +80,11 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
     return db.transaction(async (manager) => {
       const results: BlockResult[] = [];
       for (const { account, classId } of targets) {
-        const { changed } = await applyBlock(manager, { audit, sessions }, { accountId: account.id, block, actorId: actor.account.id, classId, ip: context.ip });
+        const { changed } = await applyBlock(
+          manager,
+          { audit, sessions },
+          { accountId: account.id, block, actorId: actor.account.id, classId, ip: context.ip },
+        );
         results.push({ accountId: account.id, displayName: displayName(account), changed });
       }
       return results;
@@ -72,18 +103,37 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
           const current = live.get(account.id);
           if (!account.passwordHash && current?.kind === 'activation') {
             // Still live inside this transaction? Then it is handed back, not replaced.
-            const still = await manager.count(OneTimeCode, { where: { id: current.id, consumedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) } });
+            const still = await manager.count(OneTimeCode, {
+              where: { id: current.id, consumedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+            });
             if (still) {
               await audit.record(manager, {
-                actorId: actor.account.id, action: 'code.reissue', targetId: account.id, classId, ip: context.ip, outcome: 'success',
+                actorId: actor.account.id,
+                action: 'code.reissue',
+                targetId: account.id,
+                classId,
+                ip: context.ip,
+                outcome: 'success',
                 detail: { kind: 'activation', codeId: current.id },
               });
-              issued.push({ ...base, kind: 'activation', code: current.code, expiresAt: current.expiresAt, generated: false });
+              issued.push({
+                ...base,
+                kind: 'activation',
+                code: current.code,
+                expiresAt: current.expiresAt,
+                generated: false,
+              });
               continue;
             }
           }
           const kind = account.passwordHash ? 'renewal' : 'activation';
-          const fresh = await codes.generate(manager, { accountId: account.id, kind, createdBy: actor.account.id, ip: context.ip, classId });
+          const fresh = await codes.generate(manager, {
+            accountId: account.id,
+            kind,
+            createdBy: actor.account.id,
+            ip: context.ip,
+            classId,
+          });
           issued.push({ ...base, kind, code: fresh.code, expiresAt: fresh.expiresAt, generated: true });
         }
         return issued;
@@ -105,9 +155,11 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
           mailTo: actor.account.email,
           classId,
         });
-        results.push(outcome.sent
-          ? { accountId: account.id, displayName: displayName(account), sent: true, to: maskEmail(outcome.to) }
-          : { accountId: account.id, displayName: displayName(account), sent: false, reason: outcome.reason });
+        results.push(
+          outcome.sent
+            ? { accountId: account.id, displayName: displayName(account), sent: true, to: maskEmail(outcome.to) }
+            : { accountId: account.id, displayName: displayName(account), sent: false, reason: outcome.reason },
+        );
       }
       return results;
     },
@@ -117,7 +169,12 @@ export function createCommands(deps: { db: Database; audit: Audit; codes: Codes;
       await db.transaction(async (manager) => {
         for (const row of rows) {
           await audit.record(manager, {
-            actorId: actor.account.id, action: 'connection_sheet.print', targetId: row.accountId, classId: row.classId, ip: context.ip, outcome: 'success',
+            actorId: actor.account.id,
+            action: 'connection_sheet.print',
+            targetId: row.accountId,
+            classId: row.classId,
+            ip: context.ip,
+            outcome: 'success',
             detail: { format: context.format, codeKind: row.kind },
           });
         }

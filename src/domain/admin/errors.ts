@@ -6,7 +6,8 @@ import { DomainError } from '../errors.js';
  * What a 404 says, on the page and on the API: one account of a list, or the class, is
  * unknown or out of the actor's reach, and the command is all-or-nothing.
  */
-export const NOT_FOUND_MESSAGE = 'Ces comptes ou cette classe sont introuvables, ou vous n’y avez pas accès. Rien n’a été modifié.';
+export const NOT_FOUND_MESSAGE =
+  'Ces comptes ou cette classe sont introuvables, ou vous n’y avez pas accès. Rien n’a été modifié.';
 
 /** An account or class that does not exist or that the actor may not see: the same answer. */
 export class AdminNotFound extends DomainError {

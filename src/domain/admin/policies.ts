@@ -17,7 +17,15 @@ import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { chunks } from '../../db/chunks.js';
 import { findOneBy } from '../../db/row-reader.js';
-import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile } from '../../db/entities/index.js';
+import {
+  Account,
+  Membership,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  Structure,
+  type Profile,
+} from '../../db/entities/index.js';
 import type { SchoolYearInForce } from '../school-year.js';
 import { AdminNotFound } from './errors.js';
 import type { Actor, ClassSummary } from './types.js';
@@ -41,7 +49,11 @@ export function canAct(actor: Actor, place: Place, profile: Profile): boolean {
  * May the actor open the class page? Its class admins and school admins, and the teachers
  * who are members of it. `cls` must be a class of the year in force (see `classAccess`).
  */
-export function canViewClass(actor: Actor, cls: Pick<SchoolClass, 'id' | 'structureId'>, isMemberTeacher: boolean): boolean {
+export function canViewClass(
+  actor: Actor,
+  cls: Pick<SchoolClass, 'id' | 'structureId'>,
+  isMemberTeacher: boolean,
+): boolean {
   return actor.classAdminOf.has(cls.id) || actor.schoolAdminOf.has(cls.structureId) || isMemberTeacher;
 }
 
@@ -88,12 +100,15 @@ interface Placement extends Place {
 export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Policies {
   const accountById = findOneBy(db, Account, 'id');
   const isMemberTeacher = async (actor: Actor, classId: string) =>
-    actor.account.profile === 'Teacher' && (await db.read((manager) => manager.count(Membership, { where: { accountId: actor.account.id, classId } }))) > 0;
+    actor.account.profile === 'Teacher' &&
+    (await db.read((manager) => manager.count(Membership, { where: { accountId: actor.account.id, classId } }))) > 0;
 
   /** The class of the year in force and the actor's access to it; null when they may not view it. */
   const classAccess = async (actor: Actor, classId: string): Promise<ClassAccess | null> => {
     if (!isUuid(classId)) return null;
-    const cls = await db.read((manager) => manager.findOne(SchoolClass, { where: { id: classId, schoolYear: yearInForce() } }));
+    const cls = await db.read((manager) =>
+      manager.findOne(SchoolClass, { where: { id: classId, schoolYear: yearInForce() } }),
+    );
     if (!cls) return null;
     const acts = actor.classAdminOf.has(cls.id) || actor.schoolAdminOf.has(cls.structureId);
     // Independent reads side by side (one round trip instead of two on MySQL).
@@ -111,21 +126,28 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
     const placed: Placement[] = [];
     for (const part of chunks(ids)) {
       const [members, relatives] = await Promise.all([
-        db.read((manager) => manager
-          .createQueryBuilder(Membership, 'm')
-          .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
-          .select(['m.accountId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
-          .where('m.accountId IN (:...part)', { part })
-          .getRawMany<Omit<Placement, 'via'>>()),
-        db.read((manager) => manager
-          .createQueryBuilder(RelativeLink, 'r')
-          .innerJoin(Membership, 'm', 'm.accountId = r.studentId')
-          .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
-          .select(['r.relativeId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
-          .where('r.relativeId IN (:...part)', { part })
-          .getRawMany<Omit<Placement, 'via'>>()),
+        db.read((manager) =>
+          manager
+            .createQueryBuilder(Membership, 'm')
+            .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
+            .select(['m.accountId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
+            .where('m.accountId IN (:...part)', { part })
+            .getRawMany<Omit<Placement, 'via'>>(),
+        ),
+        db.read((manager) =>
+          manager
+            .createQueryBuilder(RelativeLink, 'r')
+            .innerJoin(Membership, 'm', 'm.accountId = r.studentId')
+            .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
+            .select(['r.relativeId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
+            .where('r.relativeId IN (:...part)', { part })
+            .getRawMany<Omit<Placement, 'via'>>(),
+        ),
       ]);
-      placed.push(...members.map((p) => ({ ...p, via: 'member' as const })), ...relatives.map((p) => ({ ...p, via: 'relative' as const })));
+      placed.push(
+        ...members.map((p) => ({ ...p, via: 'member' as const })),
+        ...relatives.map((p) => ({ ...p, via: 'relative' as const })),
+      );
     }
     return placed;
   };
@@ -135,29 +157,40 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
       if (!isUuid(accountId)) return null;
       const [account, roles] = await Promise.all([
         accountById(accountId),
-        db.read((manager) => manager
-          .createQueryBuilder(RoleAssignment, 'r')
-          .leftJoin(SchoolClass, 'c', "r.role = 'class-admin' AND c.id = r.scopeId")
-          .select(['r.role AS role', 'r.scopeId AS scopeId', 'c.schoolYear AS schoolYear'])
-          .where('r.accountId = :accountId', { accountId })
-          .getRawMany<{ role: string; scopeId: string; schoolYear: string | null }>()),
+        db.read((manager) =>
+          manager
+            .createQueryBuilder(RoleAssignment, 'r')
+            .leftJoin(SchoolClass, 'c', "r.role = 'class-admin' AND c.id = r.scopeId")
+            .select(['r.role AS role', 'r.scopeId AS scopeId', 'c.schoolYear AS schoolYear'])
+            .where('r.accountId = :accountId', { accountId })
+            .getRawMany<{ role: string; scopeId: string; schoolYear: string | null }>(),
+        ),
       ]);
       if (!account || account.blockedAt) return null;
       const year = yearInForce();
       return {
         account,
         // class-admin of a past year's class grants nothing.
-        classAdminOf: new Set(roles.filter((r) => r.role === 'class-admin' && r.schoolYear === year).map((r) => r.scopeId)),
+        classAdminOf: new Set(
+          roles.filter((r) => r.role === 'class-admin' && r.schoolYear === year).map((r) => r.scopeId),
+        ),
         schoolAdminOf: new Set(roles.filter((r) => r.role === 'school-admin').map((r) => r.scopeId)),
       };
     },
 
     async classesOf(actor) {
-      const classes = (manager: EntityManager) => manager
-        .createQueryBuilder(SchoolClass, 'c')
-        .innerJoin(Structure, 's', 's.id = c.structureId')
-        .select(['c.id AS id', 'c.name AS name', 'c.schoolYear AS schoolYear', 'c.structureId AS structureId', 's.name AS structureName'])
-        .where('c.schoolYear = :year', { year: yearInForce() });
+      const classes = (manager: EntityManager) =>
+        manager
+          .createQueryBuilder(SchoolClass, 'c')
+          .innerJoin(Structure, 's', 's.id = c.structureId')
+          .select([
+            'c.id AS id',
+            'c.name AS name',
+            'c.schoolYear AS schoolYear',
+            'c.structureId AS structureId',
+            's.name AS structureName',
+          ])
+          .where('c.schoolYear = :year', { year: yearInForce() });
       const visible: string[] = ['1 = 0'];
       const params: Record<string, unknown> = {};
       if (actor.classAdminOf.size) {
@@ -173,7 +206,11 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
         params.me = actor.account.id;
       }
       const rows = await db.read((manager) =>
-        classes(manager).andWhere(`(${visible.join(' OR ')})`, params).orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').getRawMany<Omit<ClassSummary, 'canAct'>>(),
+        classes(manager)
+          .andWhere(`(${visible.join(' OR ')})`, params)
+          .orderBy('c.name', 'ASC')
+          .addOrderBy('c.id', 'ASC')
+          .getRawMany<Omit<ClassSummary, 'canAct'>>(),
       );
       return rows.map((r) => ({
         id: r.id,
@@ -196,7 +233,8 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
       if (!ids.length) return [];
       if (!ids.every(isUuid)) throw new AdminNotFound('malformed account id');
       const accounts: Account[] = [];
-      for (const part of chunks(ids)) accounts.push(...(await db.read((manager) => manager.find(Account, { where: { id: In(part) } }))));
+      for (const part of chunks(ids))
+        accounts.push(...(await db.read((manager) => manager.find(Account, { where: { id: In(part) } }))));
       if (accounts.length !== ids.length) throw new AdminNotFound('unknown account');
       const placed = await placementsOf(ids);
       const byId = new Map(accounts.map((a) => [a.id, a]));
@@ -205,7 +243,9 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
         const account = byId.get(id)!;
         const via = account.profile === 'Relative' ? 'relative' : 'member';
         const allowed = placed.filter((p) => p.accountId === id && p.via === via && canAct(actor, p, account.profile));
-        const structureWide = account.structureId !== null && canAct(actor, { classId: null, structureId: account.structureId }, account.profile);
+        const structureWide =
+          account.structureId !== null &&
+          canAct(actor, { classId: null, structureId: account.structureId }, account.profile);
         if (!allowed.length && !structureWide) throw new AdminNotFound(`account ${id}`);
         const classId = allowed.find((p) => p.classId === preferClassId)?.classId ?? allowed[0]?.classId ?? null;
         return { account, classId };

@@ -10,19 +10,29 @@ import { chunks } from '../../db/chunks.js';
 import { canAct, type Policies } from './policies.js';
 import { applySearch } from './search.js';
 import type {
-  AccountRow, AccountState, Actor, AuditTrailEntry, ConnectionSheetRow, ListAccountsOptions, Page,
+  AccountRow,
+  AccountState,
+  Actor,
+  AuditTrailEntry,
+  ConnectionSheetRow,
+  ListAccountsOptions,
+  Page,
 } from './types.js';
 
 export const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
 
-export const displayName = (a: Pick<Account, 'firstName' | 'lastName'>): string => `${a.firstName} ${a.lastName}`.trim();
+export const displayName = (a: Pick<Account, 'firstName' | 'lastName'>): string =>
+  `${a.firstName} ${a.lastName}`.trim();
 
 /**
  * What the teacher sees on the row: blocked wins; a live renewal code; never activated with
  * a live activation code; otherwise activated.
  */
-export function accountState(account: Pick<Account, 'blockedAt' | 'passwordHash'>, live: LiveCode | undefined | null): AccountState {
+export function accountState(
+  account: Pick<Account, 'blockedAt' | 'passwordHash'>,
+  live: LiveCode | undefined | null,
+): AccountState {
   if (account.blockedAt) return 'blocked';
   if (live?.kind === 'renewal') return 'renewal_code';
   if (!account.passwordHash && live?.kind === 'activation') return 'activation_code';
@@ -31,7 +41,11 @@ export function accountState(account: Pick<Account, 'blockedAt' | 'passwordHash'
 
 export interface Queries {
   listAccounts(actor: Actor, classId: string, options: ListAccountsOptions): Promise<Page<AccountRow>>;
-  connectionSheets(actor: Actor, accountIds: readonly string[], options?: { classId?: string | null }): Promise<ConnectionSheetRow[]>;
+  connectionSheets(
+    actor: Actor,
+    accountIds: readonly string[],
+    options?: { classId?: string | null },
+  ): Promise<ConnectionSheetRow[]>;
   auditTrail(actor: Actor, classId: string, options?: AuditListOptions): Promise<AuditTrailEntry[]>;
 }
 
@@ -41,7 +55,9 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
   const namesOf = async (ids: string[]): Promise<Map<string, string>> => {
     const names = new Map<string, string>();
     for (const part of chunks([...new Set(ids)])) {
-      const rows = await db.read((manager) => manager.find(Account, { where: { id: In(part) }, select: { id: true, firstName: true, lastName: true } }));
+      const rows = await db.read((manager) =>
+        manager.find(Account, { where: { id: In(part) }, select: { id: true, firstName: true, lastName: true } }),
+      );
       for (const row of rows) names.set(row.id, displayName(row));
     }
     return names;
@@ -71,33 +87,49 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       const direction = options.order === 'desc' ? 'DESC' : 'ASC';
       const [total, accounts] = await db.read((manager) => {
         const query = base(manager);
-        if (options.sort === 'birthDate') query.orderBy('a.birthDate', direction).addOrderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
+        if (options.sort === 'birthDate')
+          query
+            .orderBy('a.birthDate', direction)
+            .addOrderBy('a.searchLastName', direction)
+            .addOrderBy('a.searchFirstName', direction);
         else if (options.sort === 'login') query.orderBy('a.login', direction);
         else query.orderBy('a.searchLastName', direction).addOrderBy('a.searchFirstName', direction);
         // Independent reads side by side: one round trip each instead of one after the other on MySQL.
-        return Promise.all([base(manager).getCount(), query.addOrderBy('a.id', direction).offset((page - 1) * pageSize).limit(pageSize).getMany()]);
+        return Promise.all([
+          base(manager).getCount(),
+          query
+            .addOrderBy('a.id', direction)
+            .offset((page - 1) * pageSize)
+            .limit(pageSize)
+            .getMany(),
+        ]);
       });
 
       const ids = accounts.map((a) => a.id);
       const children = new Map<string, { id: string; displayName: string }[]>();
       const readLinks = async () => {
         if (profile !== 'Relative' || !ids.length) return;
-        const links = await db.read((manager) => manager
-          .createQueryBuilder(RelativeLink, 'r')
-          .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
-          .innerJoin(Account, 's', 's.id = r.studentId')
-          .select(['r.relativeId AS relativeId', 's.id AS id', 's.firstName AS firstName', 's.lastName AS lastName'])
-          .where('r.relativeId IN (:...ids)', { ids })
-          .orderBy('s.searchLastName', 'ASC')
-          .addOrderBy('s.searchFirstName', 'ASC')
-          .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>());
+        const links = await db.read((manager) =>
+          manager
+            .createQueryBuilder(RelativeLink, 'r')
+            .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
+            .innerJoin(Account, 's', 's.id = r.studentId')
+            .select(['r.relativeId AS relativeId', 's.id AS id', 's.firstName AS firstName', 's.lastName AS lastName'])
+            .where('r.relativeId IN (:...ids)', { ids })
+            .orderBy('s.searchLastName', 'ASC')
+            .addOrderBy('s.searchFirstName', 'ASC')
+            .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>(),
+        );
         for (const link of links) {
           const list = children.get(link.relativeId) ?? [];
           list.push({ id: link.id, displayName: displayName(link) });
           children.set(link.relativeId, list);
         }
       };
-      const [live] = await Promise.all([ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()), readLinks()]);
+      const [live] = await Promise.all([
+        ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()),
+        readLinks(),
+      ]);
       const mayAct = canAct(actor, access.place, profile);
 
       const items = accounts.map((a): AccountRow => {
@@ -130,10 +162,20 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       const live = await codes.liveCodes(targets.map((t) => t.account.id));
       const classIds = [...new Set(targets.map((t) => t.classId).filter((id): id is string => id !== null))];
       const classes = new Map<string, SchoolClass>();
-      for (const part of chunks(classIds)) for (const c of await db.read((manager) => manager.find(SchoolClass, { where: { id: In(part) } }))) classes.set(c.id, c);
-      const structureIds = [...new Set([...classes.values()].map((c) => c.structureId).concat(targets.map((t) => t.account.structureId).filter((id): id is string => id !== null)))];
+      for (const part of chunks(classIds))
+        for (const c of await db.read((manager) => manager.find(SchoolClass, { where: { id: In(part) } })))
+          classes.set(c.id, c);
+      const structureIds = [
+        ...new Set(
+          [...classes.values()]
+            .map((c) => c.structureId)
+            .concat(targets.map((t) => t.account.structureId).filter((id): id is string => id !== null)),
+        ),
+      ];
       const structures = new Map<string, Structure>();
-      for (const part of chunks(structureIds)) for (const s of await db.read((manager) => manager.find(Structure, { where: { id: In(part) } }))) structures.set(s.id, s);
+      for (const part of chunks(structureIds))
+        for (const s of await db.read((manager) => manager.find(Structure, { where: { id: In(part) } })))
+          structures.set(s.id, s);
 
       return targets.map(({ account, classId }): ConnectionSheetRow => {
         const cls = classId ? classes.get(classId) : undefined;
@@ -164,7 +206,9 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
     async auditTrail(actor, classId, options = {}) {
       await policies.requireClass(actor, classId, 'act');
       const entries = await audit.listForClass(classId, options);
-      const names = await namesOf(entries.flatMap((e) => [e.actorId, e.targetId]).filter((id): id is string => id !== null));
+      const names = await namesOf(
+        entries.flatMap((e) => [e.actorId, e.targetId]).filter((id): id is string => id !== null),
+      );
       const who = (id: string | null) => (id ? { id, displayName: names.get(id) ?? '' } : null);
       return entries.map((e) => ({
         id: e.id,

@@ -11,7 +11,10 @@ const escapeLike = (s: string) => s.replace(/[!%_]/g, (c) => `!${c}`);
  * several words are also « prénom nom » or « nom prénom » (first word a prefix of one, the
  * rest a prefix of the other), or a prefix of a compound name (« de la tour »).
  */
-export function applySearch<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, q: string | undefined): SelectQueryBuilder<T> {
+export function applySearch<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+  q: string | undefined,
+): SelectQueryBuilder<T> {
   const folded = searchForm(q ?? '');
   if (!folded) return query;
   const words = folded.split(' ');

@@ -27,7 +27,8 @@ export function nextSchoolYearStart(now: Date, monthDay: string): Date {
   const match = /^(\d{2})-(\d{2})$/.exec(monthDay);
   const month = Number(match?.[1]);
   const day = Number(match?.[2]);
-  if (!match || month < 1 || month > 12 || day < 1 || day > 31) throw new Error(`invalid school year start ${monthDay} (MM-DD)`);
+  if (!match || month < 1 || month > 12 || day < 1 || day > 31)
+    throw new Error(`invalid school year start ${monthDay} (MM-DD)`);
   for (let year = now.getUTCFullYear(); ; year++) {
     const start = new Date(Date.UTC(year, month - 1, day));
     if (start.getTime() > now.getTime()) return start;

@@ -59,14 +59,22 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
   const sealKey = deriveKey(config.secrets.codeEncryptionKey, 'codes');
   const digestKey = deriveKey(config.secrets.codeEncryptionKey, 'code-digest');
   const open = (row: OneTimeCode) => decrypt(sealKey, row.codeCiphertext, row.id);
-  const toLive = (row: OneTimeCode): LiveCode => ({ id: row.id, kind: row.kind, code: open(row), expiresAt: row.expiresAt });
+  const toLive = (row: OneTimeCode): LiveCode => ({
+    id: row.id,
+    kind: row.kind,
+    code: open(row),
+    expiresAt: row.expiresAt,
+  });
 
   const revokeLive = async (manager: EntityManager, accountId: string, now = new Date()): Promise<number> => {
     const result = await manager
       .createQueryBuilder()
       .update(OneTimeCode)
       .set({ revokedAt: now })
-      .where('accountId = :accountId AND consumedAt IS NULL AND revokedAt IS NULL AND expiresAt > :now', { accountId, now })
+      .where('accountId = :accountId AND consumedAt IS NULL AND revokedAt IS NULL AND expiresAt > :now', {
+        accountId,
+        now,
+      })
       .execute();
     return result.affected ?? 0;
   };
@@ -106,7 +114,9 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
     issue: (input) => db.transaction((manager) => generate(manager, input)),
 
     async liveCode(accountId) {
-      const row = await db.read((manager) => manager.findOne(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) }, order: { createdAt: 'DESC' } }));
+      const row = await db.read((manager) =>
+        manager.findOne(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) }, order: { createdAt: 'DESC' } }),
+      );
       return row ? toLive(row) : null;
     },
 
@@ -115,10 +125,12 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
       const now = new Date();
       const unique = [...new Set(accountIds)];
       for (let i = 0; i < unique.length; i += 500) {
-        const rows = await db.read((manager) => manager.find(OneTimeCode, {
-          where: { accountId: In(unique.slice(i, i + 500)), ...liveWhere(now) },
-          order: { createdAt: 'ASC' },
-        }));
+        const rows = await db.read((manager) =>
+          manager.find(OneTimeCode, {
+            where: { accountId: In(unique.slice(i, i + 500)), ...liveWhere(now) },
+            order: { createdAt: 'ASC' },
+          }),
+        );
         for (const row of rows) result.set(row.accountId, toLive(row)); // newest wins
       }
       return result;
@@ -131,7 +143,9 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
       if (!looksLikeCode(normalized)) return null;
       const typedDigest = digest(digestKey, normalized);
       work?.count('code_lookup');
-      const rows = await db.read((manager) => manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } }));
+      const rows = await db.read((manager) =>
+        manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } }),
+      );
       let match: OneTimeCode | null = null;
       for (const row of rows) if (safeEqualHex(row.codeDigest, typedDigest) && !match) match = row;
       return match ? { id: match.id, kind: match.kind } : null;

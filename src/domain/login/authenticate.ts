@@ -79,12 +79,20 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
         targetId: account?.id ?? null,
         ip: input.ip,
         outcome,
-        detail: { clientId: input.clientId ?? null, ...(account ? {} : { typedLogin: login.slice(0, TYPED_LOGIN_MAX) }), ...extra },
+        detail: {
+          clientId: input.clientId ?? null,
+          ...(account ? {} : { typedLogin: login.slice(0, TYPED_LOGIN_MAX) }),
+          ...extra,
+        },
       }),
     );
 
   /** Over the limit: refused before any verification; audited at the 1st, 10th, 100th… refusal. */
-  async function refuseThrottled(input: AuthenticateInput, login: string, retryAfterSeconds: number): Promise<AuthenticateResult> {
+  async function refuseThrottled(
+    input: AuthenticateInput,
+    login: string,
+    retryAfterSeconds: number,
+  ): Promise<AuthenticateResult> {
     const rank = await throttle.countRefused(input.ip);
     if (isAuditedRank(rank)) {
       const account = await accounts.findByLogin(login);
@@ -94,21 +102,37 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
   }
 
   /** An unknown identifiant or a wrong secret: the failure counts against the throttle. */
-  async function refuseInvalid(gate: ThrottleTicket, account: Account | null, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+  async function refuseInvalid(
+    gate: ThrottleTicket,
+    account: Account | null,
+    input: AuthenticateInput,
+    login: string,
+  ): Promise<AuthenticateResult> {
     await gate.fail();
     await record('login.password', 'failure', account, input, login);
     return { outcome: 'invalid' };
   }
 
   /** Said only once the secret was right; the attempt neither counts nor resets the throttle. */
-  async function refuseBlocked(gate: ThrottleTicket, action: LoginAction, account: Account, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+  async function refuseBlocked(
+    gate: ThrottleTicket,
+    action: LoginAction,
+    account: Account,
+    input: AuthenticateInput,
+    login: string,
+  ): Promise<AuthenticateResult> {
     await gate.release();
     await record(action, 'blocked', account, input, login);
     return { outcome: 'blocked' };
   }
 
   /** A live one-time code: not a sign-in yet, the set-password page comes next. */
-  async function acceptCode(match: CodeMatch, account: Account, input: AuthenticateInput, login: string): Promise<AuthenticateResult> {
+  async function acceptCode(
+    match: CodeMatch,
+    account: Account,
+    input: AuthenticateInput,
+    login: string,
+  ): Promise<AuthenticateResult> {
     await record('login.code', 'success', account, input, login, { codeKind: match.codeKind, codeId: match.codeId });
     return { outcome: 'code', account, codeId: match.codeId, codeKind: match.codeKind };
   }
@@ -137,7 +161,10 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
         detail: { clientId: input.clientId ?? null, ...(newHash ? { rehashed: true } : {}) },
       });
     });
-    return { outcome: 'password', account: { ...account, lastLoginAt: now, passwordHash: newHash ?? account.passwordHash } };
+    return {
+      outcome: 'password',
+      account: { ...account, lastLoginAt: now, passwordHash: newHash ?? account.passwordHash },
+    };
   }
 
   return async function authenticate(input) {
@@ -155,7 +182,14 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     }
     const match = await firstMatch(strategies, account, input.secret);
     if (!match) return refuseInvalid(gate, account, input, login);
-    if (account.blockedAt) return refuseBlocked(gate, match.strategy === 'password' ? 'login.password' : 'login.code', account, input, login);
+    if (account.blockedAt)
+      return refuseBlocked(
+        gate,
+        match.strategy === 'password' ? 'login.password' : 'login.code',
+        account,
+        input,
+        login,
+      );
     await gate.succeed();
     return match.strategy === 'code' ? acceptCode(match, account, input, login) : signIn(match, account, input);
   };

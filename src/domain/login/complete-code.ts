@@ -30,8 +30,7 @@ export interface CompleteCodeInput {
 }
 
 export type CompleteCodeResult =
-  | { ok: true; account: Account }
-  | { ok: false; error: 'mismatch' | 'policy' | 'code_used'; message: string };
+  { ok: true; account: Account } | { ok: false; error: 'mismatch' | 'policy' | 'code_used'; message: string };
 
 export interface CompleteCodeDeps {
   db: Database;
@@ -51,7 +50,12 @@ export function createCompleteCode(deps: CompleteCodeDeps): (input: CompleteCode
     // A blocked account is refused as if the code were gone: blocking ends every way in.
     if (!account || !row || row.accountId !== account.id || !row.live || account.blockedAt) return codeUsed;
 
-    const problem = checkNewPassword(passwords, { newPassword: input.newPassword, confirmation: input.confirmation, login: account.login, code: row.code });
+    const problem = checkNewPassword(passwords, {
+      newPassword: input.newPassword,
+      confirmation: input.confirmation,
+      login: account.login,
+      code: row.code,
+    });
     if (problem) return { ok: false, ...problem };
 
     const passwordHash = await passwords.hash(input.newPassword);
@@ -65,7 +69,12 @@ export function createCompleteCode(deps: CompleteCodeDeps): (input: CompleteCode
         targetId: account.id,
         ip: input.ip,
         outcome: 'success',
-        detail: { clientId: input.clientId ?? null, codeId: input.codeId, codeKind: row.kind, activated: !account.activatedAt },
+        detail: {
+          clientId: input.clientId ?? null,
+          codeId: input.codeId,
+          codeKind: row.kind,
+          activated: !account.activatedAt,
+        },
       });
       return { ok: true, account: updated };
     });

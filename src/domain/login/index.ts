@@ -1,7 +1,12 @@
 // Signing in with identifiant + password or one-time code, and choosing a password from a code.
 import type { Throttle } from '../throttle.js';
 import { createAuthenticate, type AuthenticateInput, type AuthenticateResult } from './authenticate.js';
-import { createCompleteCode, type CompleteCodeDeps, type CompleteCodeInput, type CompleteCodeResult } from './complete-code.js';
+import {
+  createCompleteCode,
+  type CompleteCodeDeps,
+  type CompleteCodeInput,
+  type CompleteCodeResult,
+} from './complete-code.js';
 import { codeStrategy, passwordStrategy } from './strategies.js';
 
 export type { AuthenticateInput, AuthenticateResult } from './authenticate.js';

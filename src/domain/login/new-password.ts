@@ -5,7 +5,8 @@ import { Account, PasswordResetToken } from '../../db/entities/index.js';
 import type { Passwords } from '../passwords/index.js';
 import type { Sessions } from '../sessions.js';
 
-const MISMATCH_MESSAGE = 'La confirmation ne correspond pas au nouveau mot de passe : saisissez deux fois le même mot de passe.';
+const MISMATCH_MESSAGE =
+  'La confirmation ne correspond pas au nouveau mot de passe : saisissez deux fois le même mot de passe.';
 
 export interface NewPasswordInput {
   newPassword: string;
@@ -18,7 +19,8 @@ export interface NewPasswordInput {
 export type NewPasswordProblem = { error: 'mismatch' | 'policy'; message: string };
 
 export function checkNewPassword(passwords: Passwords, input: NewPasswordInput): NewPasswordProblem | null {
-  if (input.newPassword.normalize('NFC') !== input.confirmation.normalize('NFC')) return { error: 'mismatch', message: MISMATCH_MESSAGE };
+  if (input.newPassword.normalize('NFC') !== input.confirmation.normalize('NFC'))
+    return { error: 'mismatch', message: MISMATCH_MESSAGE };
   const message = passwords.policyError(input.newPassword, { login: input.login, code: input.code });
   return message ? { error: 'policy', message } : null;
 }
@@ -35,13 +37,17 @@ export async function storeNewPassword(
   now: Date,
   signedIn: boolean,
 ): Promise<Account> {
-  await manager.update(Account, { id: account.id }, {
-    passwordHash,
-    passwordChangedAt: now,
-    activatedAt: account.activatedAt ?? now,
-    ...(signedIn ? { lastLoginAt: now } : {}),
-    updatedAt: now,
-  });
+  await manager.update(
+    Account,
+    { id: account.id },
+    {
+      passwordHash,
+      passwordChangedAt: now,
+      activatedAt: account.activatedAt ?? now,
+      ...(signedIn ? { lastLoginAt: now } : {}),
+      updatedAt: now,
+    },
+  );
   await manager.update(PasswordResetToken, { accountId: account.id, consumedAt: IsNull() }, { consumedAt: now });
   await sessions.revokeAllForAccount(manager, account.id, 'password');
   return manager.findOneOrFail(Account, { where: { id: account.id } });

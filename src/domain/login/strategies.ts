@@ -5,8 +5,7 @@ import type { Codes } from '../codes/index.js';
 import type { Passwords } from '../passwords/index.js';
 
 export type StrategyMatch =
-  | { strategy: 'password'; needsRehash: boolean }
-  | { strategy: 'code'; codeId: string; codeKind: CodeKind };
+  { strategy: 'password'; needsRehash: boolean } | { strategy: 'code'; codeId: string; codeKind: CodeKind };
 
 export interface CredentialStrategy {
   readonly name: StrategyMatch['strategy'];
@@ -43,7 +42,11 @@ export function codeStrategy(codes: Codes): CredentialStrategy {
 }
 
 /** The first strategy that matches, in order. */
-export async function firstMatch(strategies: readonly CredentialStrategy[], account: Account, secret: string): Promise<StrategyMatch | null> {
+export async function firstMatch(
+  strategies: readonly CredentialStrategy[],
+  account: Account,
+  secret: string,
+): Promise<StrategyMatch | null> {
   for (const strategy of strategies) {
     const match = await strategy.verify(account, secret);
     if (match) return match;

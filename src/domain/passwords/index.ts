@@ -25,7 +25,11 @@ export interface Passwords {
  * systems that compose accents differently matches.
  */
 export function createPasswords(config: Pick<Config, 'argon2' | 'passwords'>, work?: WorkMeter): Passwords {
-  const params = { memoryCost: config.argon2.memoryCost, timeCost: config.argon2.timeCost, parallelism: config.argon2.parallelism };
+  const params = {
+    memoryCost: config.argon2.memoryCost,
+    timeCost: config.argon2.timeCost,
+    parallelism: config.argon2.parallelism,
+  };
   let dummy: Promise<string> | undefined;
   const hash = (password: string) => argon2.hash(password.normalize('NFC'), { ...params, type: argon2.argon2id });
   /** The one place argon2 verifies, so the count is the work done (dummy or real). */

@@ -4,7 +4,18 @@
 import { parse } from 'csv-parse/sync';
 import { DomainError } from '../errors.js';
 
-export const COLUMNS = ['uai', 'structure', 'classe', 'nom', 'prenom', 'date_naissance', 'profil', 'id_externe', 'parents_de', 'email'] as const;
+export const COLUMNS = [
+  'uai',
+  'structure',
+  'classe',
+  'nom',
+  'prenom',
+  'date_naissance',
+  'profil',
+  'id_externe',
+  'parents_de',
+  'email',
+] as const;
 export type Column = (typeof COLUMNS)[number];
 export type RawRow = { line: number } & Record<Column, string>;
 
@@ -16,7 +27,13 @@ export class RosterFileError extends DomainError {
   }
 }
 
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 export function detectDelimiter(text: string): ';' | ',' {
   const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
@@ -28,7 +45,14 @@ export function parseRoster(input: Buffer | string): RawRow[] {
   if (text.includes('\uFFFD')) throw new RosterFileError('the file is not UTF-8 (save it as « CSV UTF-8 »)');
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, delimiter: detectDelimiter(text), info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      delimiter: detectDelimiter(text),
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }) as unknown as typeof records;
   } catch (err) {
     throw new RosterFileError(`unreadable CSV: ${(err as Error).message.split('\n')[0]}`);
   }

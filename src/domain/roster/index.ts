@@ -77,20 +77,35 @@ async function apply(domain: Domain, manager: EntityManager, plan: Plan): Promis
   await insert(RelativeLink, plan.links.add, 500);
   const issued = new Map<string, string>();
   for (const account of plan.created) {
-    const { code } = await codes.generate(manager, { accountId: account.id, kind: 'activation', createdBy: null, classId: account.classId });
+    const { code } = await codes.generate(manager, {
+      accountId: account.id,
+      kind: 'activation',
+      createdBy: null,
+      classId: account.classId,
+    });
     issued.set(account.id, code);
   }
   return issued;
 }
 
-function report(plan: Plan, rows: number, schoolYear: string, dryRun: boolean, issued: Map<string, string>): ImportReport {
+function report(
+  plan: Plan,
+  rows: number,
+  schoolYear: string,
+  dryRun: boolean,
+  issued: Map<string, string>,
+): ImportReport {
   return {
     dryRun,
     rows,
     schoolYear,
     structures: { created: plan.structures.create.length, renamed: plan.structures.rename.length },
     classes: { created: plan.classes.length },
-    accounts: { created: plan.accounts.create.length, updated: plan.accounts.update.length, unchanged: plan.accounts.unchanged },
+    accounts: {
+      created: plan.accounts.create.length,
+      updated: plan.accounts.update.length,
+      unchanged: plan.accounts.unchanged,
+    },
     memberships: { added: plan.memberships.add.length, removed: plan.memberships.remove.length },
     roles: { added: plan.roles.add.length, removed: plan.roles.remove.length },
     links: { added: plan.links.add.length, removed: plan.links.remove.length },
@@ -98,7 +113,11 @@ function report(plan: Plan, rows: number, schoolYear: string, dryRun: boolean, i
   };
 }
 
-export async function importRoster(domain: Domain, content: Buffer | string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importRoster(
+  domain: Domain,
+  content: Buffer | string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const { config, db, audit } = domain;
   const rows = checkRows(content);
   const planOptions = {

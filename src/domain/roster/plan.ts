@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import {
-  Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure, type Profile,
+  Account,
+  Membership,
+  RelativeLink,
+  RoleAssignment,
+  SchoolClass,
+  Structure,
+  type Profile,
 } from '../../db/entities/index.js';
 import { chunks } from '../../db/chunks.js';
 import { DomainError } from '../errors.js';
@@ -27,7 +33,11 @@ export interface PlannedAccount {
 export interface Plan {
   structures: { create: Structure[]; rename: { id: string; name: string }[] };
   classes: SchoolClass[];
-  accounts: { create: Account[]; update: { id: string; login: string; changes: Partial<Account> }[]; unchanged: number };
+  accounts: {
+    create: Account[];
+    update: { id: string; login: string; changes: Partial<Account> }[];
+    unchanged: number;
+  };
   created: PlannedAccount[];
   memberships: { add: Membership[]; remove: { accountId: string; classId: string }[] };
   roles: { add: RoleAssignment[]; remove: { accountId: string; scopeId: string }[] };
@@ -49,13 +59,23 @@ export class RosterInvalid extends DomainError {
   }
 }
 
-async function findIn<T extends object>(manager: EntityManager, entity: new () => T, column: keyof T & string, values: readonly string[]): Promise<T[]> {
+async function findIn<T extends object>(
+  manager: EntityManager,
+  entity: new () => T,
+  column: keyof T & string,
+  values: readonly string[],
+): Promise<T[]> {
   const out: T[] = [];
-  for (const part of chunks([...new Set(values)])) out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never })));
+  for (const part of chunks([...new Set(values)]))
+    out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never })));
   return out;
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T) => string): Map<string, Set<string>> {
+function groupBy<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  value: (item: T) => string,
+): Map<string, Set<string>> {
   const map = new Map<string, Set<string>>();
   for (const item of items) {
     const k = key(item);
@@ -83,7 +103,11 @@ function groupRows(rows: readonly RosterRow[], errors: RowError[]): Map<string, 
     }
     const { first } = person;
     const staff = row.profile === 'Teacher' || row.profile === 'Personnel';
-    const same = first.profile === row.profile && first.uai === row.uai && first.lastName === row.lastName && first.firstName === row.firstName;
+    const same =
+      first.profile === row.profile &&
+      first.uai === row.uai &&
+      first.lastName === row.lastName &&
+      first.firstName === row.firstName;
     if (!staff || !same) {
       errors.push({ line: row.line, message: `id_externe: "${row.externalId}" is already used on line ${first.line}` });
       continue;
@@ -108,7 +132,11 @@ interface ClassResolver {
   importedIds: Set<string>;
 }
 
-export async function planImport(manager: EntityManager, rows: readonly RosterRow[], options: PlanOptions): Promise<Plan> {
+export async function planImport(
+  manager: EntityManager,
+  rows: readonly RosterRow[],
+  options: PlanOptions,
+): Promise<Plan> {
   const errors: RowError[] = [];
   const planning: Planning = { plan: emptyPlan(), now: new Date(), options };
   const people = groupRows(rows, errors);
@@ -135,15 +163,38 @@ function emptyPlan(): Plan {
 }
 
 /** Structures by UAI: found, or created with the name of their first row; renamed when the file says so. */
-async function planStructures(manager: EntityManager, rows: readonly RosterRow[], { plan, now, options }: Planning): Promise<Map<string, Structure>> {
-  const structures = new Map((await findIn(manager, Structure, 'uai', rows.map((r) => r.uai))).map((s) => [s.uai, s]));
+async function planStructures(
+  manager: EntityManager,
+  rows: readonly RosterRow[],
+  { plan, now, options }: Planning,
+): Promise<Map<string, Structure>> {
+  const structures = new Map(
+    (
+      await findIn(
+        manager,
+        Structure,
+        'uai',
+        rows.map((r) => r.uai),
+      )
+    ).map((s) => [s.uai, s]),
+  );
   for (const row of rows) {
     const found = structures.get(row.uai);
     if (!found) {
-      const created: Structure = { id: randomUUID(), uai: row.uai, name: row.structureName, entAddress: options.entAddress, createdAt: now };
+      const created: Structure = {
+        id: randomUUID(),
+        uai: row.uai,
+        name: row.structureName,
+        entAddress: options.entAddress,
+        createdAt: now,
+      };
       structures.set(row.uai, created);
       plan.structures.create.push(created);
-    } else if (found.name !== row.structureName && !plan.structures.create.includes(found) && !plan.structures.rename.some((r) => r.id === found.id)) {
+    } else if (
+      found.name !== row.structureName &&
+      !plan.structures.create.includes(found) &&
+      !plan.structures.rename.some((r) => r.id === found.id)
+    ) {
       plan.structures.rename.push({ id: found.id, name: row.structureName });
     }
   }
@@ -151,9 +202,15 @@ async function planStructures(manager: EntityManager, rows: readonly RosterRow[]
 }
 
 /** Classes of the school year by (structure, name, case ignored); a missing one is planned when first asked for. */
-async function classResolver(manager: EntityManager, structures: Map<string, Structure>, { plan, now, options }: Planning): Promise<ClassResolver> {
+async function classResolver(
+  manager: EntityManager,
+  structures: Map<string, Structure>,
+  { plan, now, options }: Planning,
+): Promise<ClassResolver> {
   const structureIds = [...new Set([...structures.values()].map((s) => s.id))];
-  const existing = (await findIn(manager, SchoolClass, 'structureId', structureIds)).filter((c) => c.schoolYear === options.schoolYear);
+  const existing = (await findIn(manager, SchoolClass, 'structureId', structureIds)).filter(
+    (c) => c.schoolYear === options.schoolYear,
+  );
   const classKey = (structureId: string, name: string) => `${structureId}\u0000${name.toLowerCase()}`;
   const classes = new Map(existing.map((c) => [classKey(c.structureId, c.name), c]));
   const importedIds = new Set(existing.map((c) => c.id));
@@ -176,7 +233,9 @@ async function classResolver(manager: EntityManager, structures: Map<string, Str
 async function findKnownAccounts(manager: EntityManager, people: Map<string, Person>): Promise<Map<string, Account>> {
   const externalIds = [...people.keys()];
   const childIds = [...new Set([...people.values()].flatMap((p) => p.first.parentsOf))];
-  return new Map((await findIn(manager, Account, 'externalId', [...externalIds, ...childIds])).map((a) => [a.externalId!, a]));
+  return new Map(
+    (await findIn(manager, Account, 'externalId', [...externalIds, ...childIds])).map((a) => [a.externalId!, a]),
+  );
 }
 
 /** Every child named by parents_de is a student, in the file or the database. */
@@ -185,8 +244,13 @@ function checkParents(people: Map<string, Person>, known: Map<string, Account>, 
     for (const childId of person.first.parentsOf) {
       const inFile = people.get(childId);
       const profile = inFile ? inFile.first.profile : known.get(childId)?.profile;
-      if (!profile) errors.push({ line: person.first.line, message: `parents_de: no student with id_externe "${childId}" in the file or the database` });
-      else if (profile !== 'Student') errors.push({ line: person.first.line, message: `parents_de: "${childId}" is not a student` });
+      if (!profile)
+        errors.push({
+          line: person.first.line,
+          message: `parents_de: no student with id_externe "${childId}" in the file or the database`,
+        });
+      else if (profile !== 'Student')
+        errors.push({ line: person.first.line, message: `parents_de: "${childId}" is not a student` });
     }
   }
 }
@@ -204,7 +268,11 @@ async function planAccounts(
   classes: ClassResolver,
   { plan, now }: Planning,
 ): Promise<Map<string, string>> {
-  const taken = new Set((await manager.createQueryBuilder(Account, 'a').select('a.login', 'login').getRawMany<{ login: string }>()).map((r) => r.login));
+  const taken = new Set(
+    (await manager.createQueryBuilder(Account, 'a').select('a.login', 'login').getRawMany<{ login: string }>()).map(
+      (r) => r.login,
+    ),
+  );
   const ids = new Map<string, string>();
   for (const [externalId, person] of people) {
     const { first: row } = person;
@@ -221,10 +289,27 @@ async function planAccounts(
     ids.set(externalId, id);
     const login = allocateLogin(loginBase(row.firstName, row.lastName), taken);
     plan.accounts.create.push({
-      id, login, ...fields, externalId,
-      passwordHash: null, activatedAt: null, blockedAt: null, lastLoginAt: null, passwordChangedAt: null, createdAt: now, updatedAt: now,
+      id,
+      login,
+      ...fields,
+      externalId,
+      passwordHash: null,
+      activatedAt: null,
+      blockedAt: null,
+      lastLoginAt: null,
+      passwordChangedAt: null,
+      createdAt: now,
+      updatedAt: now,
     });
-    plan.created.push({ id, login, externalId, name: `${row.firstName} ${row.lastName}`, profile: row.profile, classId: firstClass?.id ?? null, className: firstClass?.name ?? null });
+    plan.created.push({
+      id,
+      login,
+      externalId,
+      name: `${row.firstName} ${row.lastName}`,
+      profile: row.profile,
+      classId: firstClass?.id ?? null,
+      className: firstClass?.name ?? null,
+    });
   }
   for (const [externalId, account] of known) if (!ids.has(externalId)) ids.set(externalId, account.id);
   return ids;
@@ -250,7 +335,8 @@ function planAccountUpdate(existing: Account, fields: ReturnType<typeof accountF
   for (const [key, value] of Object.entries(fields) as [keyof typeof fields, string | null][]) {
     if (existing[key] !== value) (changes as Record<string, unknown>)[key] = value;
   }
-  if (Object.keys(changes).length) plan.accounts.update.push({ id: existing.id, login: existing.login, changes: { ...changes, updatedAt: now } });
+  if (Object.keys(changes).length)
+    plan.accounts.update.push({ id: existing.id, login: existing.login, changes: { ...changes, updatedAt: now } });
   else plan.accounts.unchanged++;
 }
 
@@ -267,25 +353,45 @@ async function planRelations(
   { plan, now }: Planning,
 ): Promise<void> {
   const existingIds = [...people.keys()].filter((e) => known.has(e)).map((e) => known.get(e)!.id);
-  const memberships = (await findIn(manager, Membership, 'accountId', existingIds)).filter((m) => classes.importedIds.has(m.classId));
-  const roles = (await findIn(manager, RoleAssignment, 'accountId', existingIds)).filter((r) => r.role === 'class-admin' && classes.importedIds.has(r.scopeId));
+  const memberships = (await findIn(manager, Membership, 'accountId', existingIds)).filter((m) =>
+    classes.importedIds.has(m.classId),
+  );
+  const roles = (await findIn(manager, RoleAssignment, 'accountId', existingIds)).filter(
+    (r) => r.role === 'class-admin' && classes.importedIds.has(r.scopeId),
+  );
   const links = await findIn(manager, RelativeLink, 'relativeId', existingIds);
-  const classesOf = groupBy(memberships, (m) => m.accountId, (m) => m.classId);
-  const rolesOf = groupBy(roles, (r) => r.accountId, (r) => r.scopeId);
-  const childrenOf = groupBy(links, (l) => l.relativeId, (l) => l.studentId);
+  const classesOf = groupBy(
+    memberships,
+    (m) => m.accountId,
+    (m) => m.classId,
+  );
+  const rolesOf = groupBy(
+    roles,
+    (r) => r.accountId,
+    (r) => r.scopeId,
+  );
+  const childrenOf = groupBy(
+    links,
+    (l) => l.relativeId,
+    (l) => l.studentId,
+  );
   for (const [externalId, person] of people) {
     const accountId = ids.get(externalId)!;
     const wanted = new Set(person.classNames.map((name) => classes.classOf(person.first.uai, name).id));
     const wantedRoles = person.first.profile === 'Teacher' ? wanted : new Set<string>();
     const has = classesOf.get(accountId) ?? new Set<string>();
     const hasRoles = rolesOf.get(accountId) ?? new Set<string>();
-    for (const classId of wanted) if (!has.has(classId)) plan.memberships.add.push({ accountId, classId, createdAt: now });
+    for (const classId of wanted)
+      if (!has.has(classId)) plan.memberships.add.push({ accountId, classId, createdAt: now });
     for (const classId of has) if (!wanted.has(classId)) plan.memberships.remove.push({ accountId, classId });
-    for (const scopeId of wantedRoles) if (!hasRoles.has(scopeId)) plan.roles.add.push({ accountId, role: 'class-admin', scopeId, createdAt: now });
+    for (const scopeId of wantedRoles)
+      if (!hasRoles.has(scopeId)) plan.roles.add.push({ accountId, role: 'class-admin', scopeId, createdAt: now });
     for (const scopeId of hasRoles) if (!wantedRoles.has(scopeId)) plan.roles.remove.push({ accountId, scopeId });
     const children = new Set(person.first.parentsOf.map((childId) => ids.get(childId)!));
     const linked = childrenOf.get(accountId) ?? new Set<string>();
-    for (const studentId of children) if (!linked.has(studentId)) plan.links.add.push({ relativeId: accountId, studentId, createdAt: now });
-    for (const studentId of linked) if (!children.has(studentId)) plan.links.remove.push({ relativeId: accountId, studentId });
+    for (const studentId of children)
+      if (!linked.has(studentId)) plan.links.add.push({ relativeId: accountId, studentId, createdAt: now });
+    for (const studentId of linked)
+      if (!children.has(studentId)) plan.links.remove.push({ relativeId: accountId, studentId });
   }
 }

@@ -29,9 +29,12 @@ export interface RowError {
 const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
 
 const PROFILE_NAMES: Record<string, Profile> = {
-  eleve: 'Student', student: 'Student',
-  parent: 'Relative', relative: 'Relative',
-  enseignant: 'Teacher', teacher: 'Teacher',
+  eleve: 'Student',
+  student: 'Student',
+  parent: 'Relative',
+  relative: 'Relative',
+  enseignant: 'Teacher',
+  teacher: 'Teacher',
   personnel: 'Personnel',
 };
 
@@ -39,7 +42,11 @@ const PROFILE_NAMES: Record<string, Profile> = {
 export function parseDate(text: string): string | null {
   const fr = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
   const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const [y, m, d] = fr ? [Number(fr[3]), Number(fr[2]), Number(fr[1])] : iso ? [Number(iso[1]), Number(iso[2]), Number(iso[3])] : [NaN, NaN, NaN];
+  const [y, m, d] = fr
+    ? [Number(fr[3]), Number(fr[2]), Number(fr[1])]
+    : iso
+      ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+      : [NaN, NaN, NaN];
   if (!Number.isInteger(y) || y < 1900 || y > 2100) return null;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
@@ -69,24 +76,39 @@ export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[]
   if (!raw.structure) errors.push('structure: missing');
   if (!raw.nom) errors.push('nom: missing');
   if (!raw.prenom) errors.push('prenom: missing');
-  for (const [column, value] of [['nom', raw.nom], ['prenom', raw.prenom], ['classe', raw.classe]] as const) {
+  for (const [column, value] of [
+    ['nom', raw.nom],
+    ['prenom', raw.prenom],
+    ['classe', raw.classe],
+  ] as const) {
     if (value.length > 100) errors.push(`${column}: longer than 100 characters`);
   }
   if (raw.structure.length > 255) errors.push('structure: longer than 255 characters');
   const profile = PROFILE_NAMES[fold(raw.profil)];
-  if (!profile) errors.push(`profil: "${raw.profil}" is not one of Élève, Parent, Enseignant, Personnel (or Student, Relative, Teacher)`);
+  if (!profile)
+    errors.push(
+      `profil: "${raw.profil}" is not one of Élève, Parent, Enseignant, Personnel (or Student, Relative, Teacher)`,
+    );
   if (!raw.id_externe) errors.push('id_externe: missing');
-  else if (!EXTERNAL_ID.test(raw.id_externe)) errors.push(`id_externe: "${raw.id_externe}" must be 1 to 64 letters, digits or . _ - : @`);
+  else if (!EXTERNAL_ID.test(raw.id_externe))
+    errors.push(`id_externe: "${raw.id_externe}" must be 1 to 64 letters, digits or . _ - : @`);
   let birthDate: string | null = null;
   if (raw.date_naissance) {
     birthDate = parseDate(raw.date_naissance);
     if (!birthDate) errors.push(`date_naissance: "${raw.date_naissance}" is not a date (JJ/MM/AAAA or AAAA-MM-JJ)`);
   } else if (profile === 'Student') errors.push('date_naissance: missing (required for a student)');
-  if ((profile === 'Student' || profile === 'Teacher') && !raw.classe) errors.push(`classe: missing (required for ${profile === 'Student' ? 'a student' : 'a teacher'})`);
-  const parentsOf = raw.parents_de.split('|').map((s) => s.trim()).filter(Boolean);
-  if (parentsOf.length && profile && profile !== 'Relative') errors.push('parents_de: only a Parent row can name children');
-  if (profile === 'Relative' && !parentsOf.length) errors.push('parents_de: a Parent row must name at least one student (id_externe, separated by |)');
-  if (raw.email && (!EMAIL.test(raw.email) || raw.email.length > 255)) errors.push(`email: "${raw.email}" is not an email address`);
+  if ((profile === 'Student' || profile === 'Teacher') && !raw.classe)
+    errors.push(`classe: missing (required for ${profile === 'Student' ? 'a student' : 'a teacher'})`);
+  const parentsOf = raw.parents_de
+    .split('|')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parentsOf.length && profile && profile !== 'Relative')
+    errors.push('parents_de: only a Parent row can name children');
+  if (profile === 'Relative' && !parentsOf.length)
+    errors.push('parents_de: a Parent row must name at least one student (id_externe, separated by |)');
+  if (raw.email && (!EMAIL.test(raw.email) || raw.email.length > 255))
+    errors.push(`email: "${raw.email}" is not an email address`);
   if (errors.length) return { errors: errors.map((message) => ({ line: raw.line, message })) };
   return {
     row: {

@@ -22,19 +22,31 @@ afterAll(async () => {
   await bench?.ts.stop();
 });
 
-const writes = ['/v1/renewal-codes', '/v1/accounts/block', '/v1/accounts/unblock', '/v1/password-resets', '/v1/connection-sheets'];
+const writes = [
+  '/v1/renewal-codes',
+  '/v1/accounts/block',
+  '/v1/accounts/unblock',
+  '/v1/password-resets',
+  '/v1/connection-sheets',
+];
 
 describe('class A’s teacher and class B', () => {
   it('gets 404 for class B on every class route, like an unknown class', async () => {
     const { classB } = bench.school;
     for (const id of [classB.id, randomUUID()]) {
-      for (const path of [`/v1/classes/${id}/accounts`, `/v1/classes/${id}/accounts?profile=Relative`, `/v1/classes/${id}/audit`]) {
+      for (const path of [
+        `/v1/classes/${id}/accounts`,
+        `/v1/classes/${id}/accounts?profile=Relative`,
+        `/v1/classes/${id}/audit`,
+      ]) {
         const res = await bench.api(tokenA, 'GET', path);
         expect(res.status).toBe(404);
         expect(res.body).toMatchObject({ status: 404, code: 'not_found' });
       }
     }
-    expect((await bench.api(tokenA, 'GET', '/v1/classes')).body.items.map((c: { id: string }) => c.id)).toEqual([bench.school.classA.id]);
+    expect((await bench.api(tokenA, 'GET', '/v1/classes')).body.items.map((c: { id: string }) => c.id)).toEqual([
+      bench.school.classA.id,
+    ]);
   });
 
   it('gets 404 for any account of class B, and a list mixing A and B changes nothing', async () => {
@@ -46,7 +58,14 @@ describe('class A’s teacher and class B', () => {
       audit: (await domain.audit.listForClass(classA.id, { limit: 500 })).length,
     });
     const before = await snapshot();
-    const forbidden = [studentsB[0]!.id, studentsB[1]!.id, relativesB[0]!.id, colleagueA.id, personnelA.id, randomUUID()];
+    const forbidden = [
+      studentsB[0]!.id,
+      studentsB[1]!.id,
+      relativesB[0]!.id,
+      colleagueA.id,
+      personnelA.id,
+      randomUUID(),
+    ];
     for (const path of writes) {
       for (const other of forbidden) {
         const res = await bench.api(tokenA, 'POST', path, { accountIds: [studentsA[1]!.id, relativesA[1]!.id, other] });
@@ -57,7 +76,9 @@ describe('class A’s teacher and class B', () => {
     }
     const after = await snapshot();
     expect(after.accounts).toEqual(before.accounts);
-    expect([...after.codes.values()].map((c) => c.id).sort()).toEqual([...before.codes.values()].map((c) => c.id).sort());
+    expect([...after.codes.values()].map((c) => c.id).sort()).toEqual(
+      [...before.codes.values()].map((c) => c.id).sort(),
+    );
     expect(after.audit).toBe(before.audit);
   });
 
@@ -66,10 +87,16 @@ describe('class A’s teacher and class B', () => {
     await grantRole(db, bench.school.colleagueA.id, 'school-admin', bench.school.structure.id);
     const token = await bench.tokenFor(bench.school.colleagueA.login);
     expect((await bench.api(token, 'GET', '/v1/classes')).body.items).toHaveLength(2);
-    const res = await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsB[1]!.id, bench.school.teacherB.id] });
+    const res = await bench.api(token, 'POST', '/v1/renewal-codes', {
+      accountIds: [bench.school.studentsB[1]!.id, bench.school.teacherB.id],
+    });
     expect(res.status).toBe(200);
     const teachers = await bench.api(token, 'GET', `/v1/classes/${bench.school.classB.id}/accounts?profile=Teacher`);
-    expect(teachers.body.items[0]).toMatchObject({ id: bench.school.teacherB.id, state: 'renewal_code', code: expect.any(String) });
+    expect(teachers.body.items[0]).toMatchObject({
+      id: bench.school.teacherB.id,
+      state: 'renewal_code',
+      code: expect.any(String),
+    });
     const self = await bench.api(token, 'POST', '/v1/accounts/block', { accountIds: [bench.school.colleagueA.id] });
     expect(self).toMatchObject({ status: 400, body: { code: 'self_block' } });
   });
@@ -78,13 +105,21 @@ describe('class A’s teacher and class B', () => {
 describe('tokens', () => {
   let es256: jose.CryptoKey | Uint8Array;
   let kid: string;
-  const sign = (claims: jose.JWTPayload, options: { key?: jose.CryptoKey | Uint8Array; kid?: string; typ?: string; alg?: string } = {}) =>
+  const sign = (
+    claims: jose.JWTPayload,
+    options: { key?: jose.CryptoKey | Uint8Array; kid?: string; typ?: string; alg?: string } = {},
+  ) =>
     new jose.SignJWT(claims)
       .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.kid ?? kid, typ: options.typ ?? 'at+jwt' })
       .sign(options.key ?? es256);
   const valid = (): jose.JWTPayload => ({
-    iss: bench.ts.url, aud: bench.ts.config.admin.audience, sub: bench.school.teacherA.id, scope: 'class-admin',
-    iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300, jti: randomUUID(),
+    iss: bench.ts.url,
+    aud: bench.ts.config.admin.audience,
+    sub: bench.school.teacherA.id,
+    scope: 'class-admin',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 300,
+    jti: randomUUID(),
   });
 
   beforeAll(async () => {
@@ -106,7 +141,14 @@ describe('tokens', () => {
       ['garbage', 'abc.def.ghi'],
       ['no class-admin scope', await sign({ ...valid(), scope: 'openid profile' })],
       ['wrong audience', await sign({ ...valid(), aud: 'https://autre.example.test/api' })],
-      ['expired', await sign({ ...valid(), iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })],
+      [
+        'expired',
+        await sign({
+          ...valid(),
+          iat: Math.floor(Date.now() / 1000) - 7200,
+          exp: Math.floor(Date.now() / 1000) - 3600,
+        }),
+      ],
       ['unknown key', await sign(valid(), { key: stranger, kid: 'inconnue' })],
       ['unknown key, known kid', await sign(valid(), { key: stranger })],
       ['wrong issuer', await sign({ ...valid(), iss: 'https://pirate.example.test' })],
@@ -115,7 +157,10 @@ describe('tokens', () => {
       ['unknown account', await sign({ ...valid(), sub: randomUUID() })],
     ];
     for (const [name, token] of cases) {
-      for (const [method, path, body] of [['GET', '/v1/me', undefined], ['POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsA[1]!.id] }]] as const) {
+      for (const [method, path, body] of [
+        ['GET', '/v1/me', undefined],
+        ['POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsA[1]!.id] }],
+      ] as const) {
         const res = await bench.api(token, method, path, body);
         expect([name, path, res.status]).toEqual([name, path, 401]);
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
@@ -132,8 +177,15 @@ describe('tokens', () => {
   });
 
   it('refuses a client_credentials token (no user behind it) with 403', async () => {
-    const service = await registerClient(bench.ts, { clientId: 'ent-sync', grantTypes: ['client_credentials'], scopes: ['class-admin'] });
-    const tokens = await client.clientCredentialsGrant(service.config, { resource: bench.ts.config.admin.audience, scope: 'class-admin' });
+    const service = await registerClient(bench.ts, {
+      clientId: 'ent-sync',
+      grantTypes: ['client_credentials'],
+      scopes: ['class-admin'],
+    });
+    const tokens = await client.clientCredentialsGrant(service.config, {
+      resource: bench.ts.config.admin.audience,
+      scope: 'class-admin',
+    });
     const res = await bench.api(tokens.access_token, 'GET', '/v1/classes');
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('forbidden');
@@ -142,9 +194,13 @@ describe('tokens', () => {
   it('refuses a blocked teacher at once, even with a valid token', async () => {
     const token = await bench.tokenFor(bench.school.teacherB.login);
     expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(200);
-    await bench.ts.server.db.transaction((m) => m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() }));
+    await bench.ts.server.db.transaction((m) =>
+      m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: new Date() }),
+    );
     expect((await bench.api(token, 'GET', '/v1/me')).status).toBe(401);
-    await bench.ts.server.db.transaction((m) => m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null }));
+    await bench.ts.server.db.transaction((m) =>
+      m.update(Account, { id: bench.school.teacherB.id }, { blockedAt: null }),
+    );
   });
 });
 
@@ -152,16 +208,31 @@ describe('the OpenAPI document', () => {
   it('is served without authentication, documents every route, and the suite’s responses matched it', async () => {
     const res = await fetch(`${bench.ts.url}${API}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; servers: { url: string }[]; components: { securitySchemes: Record<string, unknown> } };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      servers: { url: string }[];
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: API }]);
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearerAuth', 'cookieAuth']);
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/openapi.json', '/v1/accounts/block', '/v1/accounts/unblock', '/v1/classes', '/v1/classes/{classId}/accounts',
-      '/v1/classes/{classId}/audit', '/v1/connection-sheets', '/v1/me', '/v1/password-resets', '/v1/renewal-codes',
+      '/openapi.json',
+      '/v1/accounts/block',
+      '/v1/accounts/unblock',
+      '/v1/classes',
+      '/v1/classes/{classId}/accounts',
+      '/v1/classes/{classId}/audit',
+      '/v1/connection-sheets',
+      '/v1/me',
+      '/v1/password-resets',
+      '/v1/renewal-codes',
     ]);
     // Unknown paths and methods are problem+json too.
-    const wrongMethod = await fetch(`${bench.ts.url}${API}/v1/renewal-codes`, { headers: { authorization: `Bearer ${tokenA}` } });
+    const wrongMethod = await fetch(`${bench.ts.url}${API}/v1/renewal-codes`, {
+      headers: { authorization: `Bearer ${tokenA}` },
+    });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('content-type')).toContain('application/problem+json');
     const unknown = await fetch(`${bench.ts.url}${API}/v1/nope`, { headers: { authorization: `Bearer ${tokenA}` } });
@@ -172,7 +243,12 @@ describe('the OpenAPI document', () => {
 
 describe('caching', () => {
   it('the OpenAPI document names the mount point whatever the typed path (one document, not one per variant)', async () => {
-    for (const variant of ['/admin/API/openapi.json', '/admin/api/OpenAPI.json', '/admin/api/openapi.json/', '/ADMIN/api/openapi.json?x=1']) {
+    for (const variant of [
+      '/admin/API/openapi.json',
+      '/admin/api/OpenAPI.json',
+      '/admin/api/openapi.json/',
+      '/ADMIN/api/openapi.json?x=1',
+    ]) {
       const res = await fetch(`${bench.ts.url}${variant}`);
       if (res.status !== 200) continue; // a variant the router refuses costs nothing either
       const doc = (await res.json()) as { servers: { url: string }[] };
@@ -186,7 +262,12 @@ describe('caching', () => {
     const listing = await bench.api(tokenA, 'GET', `/v1/classes/${classA.id}/accounts`);
     expect(listing.body.items.some((r: { code?: string }) => r.code)).toBe(true);
     expect(listing.headers.get('cache-control')).toBe('no-store');
-    for (const path of ['/v1/me', '/v1/classes', `/v1/classes/${classA.id}/audit`, `/v1/classes/${bench.school.classB.id}/accounts`]) {
+    for (const path of [
+      '/v1/me',
+      '/v1/classes',
+      `/v1/classes/${classA.id}/audit`,
+      `/v1/classes/${bench.school.classB.id}/accounts`,
+    ]) {
       expect([path, (await bench.api(tokenA, 'GET', path)).headers.get('cache-control')]).toEqual([path, 'no-store']);
     }
   });

@@ -17,21 +17,41 @@ afterAll(async () => {
   await bench?.ts.stop();
 });
 
-const list = (query: string, classId = bench.school.classA.id, t = token) => bench.api(t, 'GET', `/v1/classes/${classId}/accounts?${query}`);
+const list = (query: string, classId = bench.school.classA.id, t = token) =>
+  bench.api(t, 'GET', `/v1/classes/${classId}/accounts?${query}`);
 
 describe('the teacher', () => {
   it('gets an ES256 JWT access token for the admin API through the real flow', async () => {
-    const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>);
     expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
-    expect(payload).toMatchObject({ aud: bench.ts.config.admin.audience, scope: 'class-admin', sub: bench.school.teacherA.id, iss: bench.ts.url });
+    expect(payload).toMatchObject({
+      aud: bench.ts.config.admin.audience,
+      scope: 'class-admin',
+      sub: bench.school.teacherA.id,
+      iss: bench.ts.url,
+    });
   });
 
   it('sees who they are and their classes', async () => {
     const me = await bench.api(token, 'GET', '/v1/me');
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ id: bench.school.teacherA.id, profile: 'Teacher', roles: { classAdminOf: [bench.school.classA.id], schoolAdminOf: [] } });
+    expect(me.body).toMatchObject({
+      id: bench.school.teacherA.id,
+      profile: 'Teacher',
+      roles: { classAdminOf: [bench.school.classA.id], schoolAdminOf: [] },
+    });
     const classes = await bench.api(token, 'GET', '/v1/classes');
-    expect(classes.body.items).toEqual([expect.objectContaining({ id: bench.school.classA.id, name: 'CM2 A', canAct: true, structureName: 'École du Centre' })]);
+    expect(classes.body.items).toEqual([
+      expect.objectContaining({
+        id: bench.school.classA.id,
+        name: 'CM2 A',
+        canAct: true,
+        structureName: 'École du Centre',
+      }),
+    ]);
   });
 
   it('lists the four tabs', async () => {
@@ -41,7 +61,10 @@ describe('the teacher', () => {
     expect(students.body.total).toBe(4);
     expect(students.body.items.map((r: { id: string }) => r.id).sort()).toEqual(studentsA.map((s) => s.id).sort());
     const relatives = await list('profile=Relative');
-    expect(relatives.body.items.map((r: { displayName: string }) => r.displayName)).toEqual(['Pierre Enfant', 'Inès Lefèvre']);
+    expect(relatives.body.items.map((r: { displayName: string }) => r.displayName)).toEqual([
+      'Pierre Enfant',
+      'Inès Lefèvre',
+    ]);
     expect(relatives.body.items[0].children).toEqual([{ id: studentsA[0]!.id, displayName: 'test enfant' }]);
     expect(relatives.body.items.map((r: { id: string }) => r.id)).toEqual([relativesA[0]!.id, relativesA[1]!.id]);
     const teachers = await list('profile=Teacher');
@@ -54,8 +77,17 @@ describe('the teacher', () => {
 
   it('shows each state: activation code, activated, renewal code, blocked', async () => {
     const { db, domain } = bench.ts.server;
-    const fresh = await createAccount(db, { profile: 'Student', firstName: 'Nouveau', lastName: 'Venu', structureId: bench.school.structure.id, classIds: [bench.school.classA.id] });
-    const rowOf = async () => ((await list('profile=Student&q=venu')).body.items as { id: string; state: string; code?: string }[]).find((r) => r.id === fresh.id)!;
+    const fresh = await createAccount(db, {
+      profile: 'Student',
+      firstName: 'Nouveau',
+      lastName: 'Venu',
+      structureId: bench.school.structure.id,
+      classIds: [bench.school.classA.id],
+    });
+    const rowOf = async () =>
+      ((await list('profile=Student&q=venu')).body.items as { id: string; state: string; code?: string }[]).find(
+        (r) => r.id === fresh.id,
+      )!;
 
     // Never activated, with its activation code: the code is shown in clear.
     const activation = await domain.codes.issue({ accountId: fresh.id, kind: 'activation', createdBy: null });
@@ -79,7 +111,10 @@ describe('the teacher', () => {
   });
 
   it('searches by the start of the last or first name, without accents or case', async () => {
-    const names = async (q: string) => ((await list(`profile=Student&q=${encodeURIComponent(q)}`)).body.items as { displayName: string }[]).map((r) => r.displayName);
+    const names = async (q: string) =>
+      ((await list(`profile=Student&q=${encodeURIComponent(q)}`)).body.items as { displayName: string }[]).map(
+        (r) => r.displayName,
+      );
     expect(await names('LEFE')).toEqual(['Éloïse Lefèvre']);
     expect(await names('eloi')).toEqual(['Éloïse Lefèvre']);
     expect(await names('ÉLOÏSE lef')).toEqual(['Éloïse Lefèvre']);
@@ -97,7 +132,9 @@ describe('the teacher', () => {
     const all = await list('profile=Student&sort=login');
     expect(page1.body).toMatchObject({ page: 1, pageSize: 2, total: all.body.total });
     expect(page1.body.items).toHaveLength(2);
-    expect([...page1.body.items, ...page2.body.items].map((r: { id: string }) => r.id)).toEqual(all.body.items.slice(0, 4).map((r: { id: string }) => r.id));
+    expect([...page1.body.items, ...page2.body.items].map((r: { id: string }) => r.id)).toEqual(
+      all.body.items.slice(0, 4).map((r: { id: string }) => r.id),
+    );
     const logins = all.body.items.map((r: { login: string }) => r.login);
     expect(logins).toEqual([...logins].sort());
     const desc = await list('profile=Student&sort=birthDate&order=desc');
@@ -109,7 +146,12 @@ describe('the teacher', () => {
     const bad = await list('profile=Eleve&page=0&pageSize=1000&sort=x');
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['page', 'pageSize', 'profile', 'sort']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'page',
+      'pageSize',
+      'profile',
+      'sort',
+    ]);
     expect(bad.body.detail).toMatch(/Paramètres invalides/);
     const badClass = await bench.api(token, 'GET', '/v1/classes/pas-un-uuid/accounts');
     expect(badClass.status).toBe(400);
@@ -123,7 +165,9 @@ describe('the teacher', () => {
     const students = await list('profile=Student', bench.school.classA.id, colleague);
     expect(students.status).toBe(200);
     expect(students.body.items.every((r: { code?: string }) => r.code === undefined)).toBe(true);
-    const renewal = await bench.api(colleague, 'POST', '/v1/renewal-codes', { accountIds: [bench.school.studentsA[1]!.id] });
+    const renewal = await bench.api(colleague, 'POST', '/v1/renewal-codes', {
+      accountIds: [bench.school.studentsA[1]!.id],
+    });
     expect(renewal.status).toBe(404);
   });
 });

@@ -14,14 +14,20 @@ export class OpenApiValidator {
   /** "METHOD /path status" seen, to tell which operations the suite exercised. */
   readonly seen = new Set<string>();
 
-  constructor(readonly doc: Json, private readonly base: string) {
+  constructor(
+    readonly doc: Json,
+    private readonly base: string,
+  ) {
     addFormats(this.ajv);
   }
 
   private resolve(schema: Json): Json {
     const ref = schema.$ref;
     if (typeof ref !== 'string') return schema;
-    return ref.slice(2).split('/').reduce<Json>((node, key) => node[key] as Json, this.doc);
+    return ref
+      .slice(2)
+      .split('/')
+      .reduce<Json>((node, key) => node[key] as Json, this.doc);
   }
 
   /** The operation template matching a concrete URL path, e.g. /v1/classes/{classId}/accounts. */
@@ -40,7 +46,10 @@ export class OpenApiValidator {
     const op = (this.doc.paths as Record<string, Json>)[template]![method.toLowerCase()] as Json | undefined;
     if (!op) throw new Error(`OpenAPI: ${method} ${template} not documented`);
     const response = (op.responses as Record<string, Json>)[String(status)];
-    if (!response) throw new Error(`OpenAPI: status ${status} not documented for ${method} ${template} (body ${JSON.stringify(body).slice(0, 300)})`);
+    if (!response)
+      throw new Error(
+        `OpenAPI: status ${status} not documented for ${method} ${template} (body ${JSON.stringify(body).slice(0, 300)})`,
+      );
     this.seen.add(`${method.toUpperCase()} ${template} ${status}`);
     const content = (response.content ?? {}) as Record<string, Json>;
     const type = (contentType ?? '').split(';')[0]!.trim();
@@ -54,7 +63,9 @@ export class OpenApiValidator {
       this.compiled.set(key, validate);
     }
     if (!validate(body)) {
-      throw new Error(`OpenAPI: body of ${method} ${template} ${status} does not match: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
+      throw new Error(
+        `OpenAPI: body of ${method} ${template} ${status} does not match: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`,
+      );
     }
   }
 }

@@ -38,12 +38,17 @@ beforeAll(async () => {
   const former = await byExternal('PY-T-Ancien');
   const fresh = await byExternal('PY-T-Nouveau');
   const passwordHash = await hashPassword(PASSWORD);
-  for (const teacher of [former, fresh]) await db.transaction((m) => m.update(Account, { id: teacher.id }, { passwordHash, activatedAt: new Date() }));
+  for (const teacher of [former, fresh])
+    await db.transaction((m) => m.update(Account, { id: teacher.id }, { passwordHash, activatedAt: new Date() }));
   formerToken = await bench.tokenFor(former.login);
   newToken = await bench.tokenFor(fresh.login);
-  const classesOf = async (token: string) => (await bench.api(token, 'GET', '/v1/classes')).body.items as { id: string; name: string; schoolYear: string }[];
+  const classesOf = async (token: string) =>
+    (await bench.api(token, 'GET', '/v1/classes')).body.items as { id: string; name: string; schoolYear: string }[];
   newClassId = (await classesOf(newToken)).find((c) => c.name === 'CM2 B')!.id;
-  const [past] = await db.dataSource.query('SELECT id FROM classes WHERE name = ? AND schoolYear = ?', ['CM1 A', LAST_YEAR]);
+  const [past] = await db.dataSource.query('SELECT id FROM classes WHERE name = ? AND schoolYear = ?', [
+    'CM1 A',
+    LAST_YEAR,
+  ]);
   formerClassId = (past as { id: string }).id;
 });
 
@@ -54,7 +59,11 @@ afterAll(async () => {
 describe('last year’s teacher after the new year’s import', () => {
   it('no longer lists the past class, and its pages answer like an unknown class', async () => {
     expect((await bench.api(formerToken, 'GET', '/v1/classes')).body.items).toEqual([]);
-    for (const path of [`/v1/classes/${formerClassId}/accounts`, `/v1/classes/${formerClassId}/accounts?profile=Relative`, `/v1/classes/${formerClassId}/audit`]) {
+    for (const path of [
+      `/v1/classes/${formerClassId}/accounts`,
+      `/v1/classes/${formerClassId}/accounts?profile=Relative`,
+      `/v1/classes/${formerClassId}/audit`,
+    ]) {
       expect([path, (await bench.api(formerToken, 'GET', path)).status]).toEqual([path, 404]);
     }
     const me = await bench.api(formerToken, 'GET', '/v1/me');
@@ -70,7 +79,11 @@ describe('last year’s teacher after the new year’s import', () => {
       ['/v1/password-resets', {}],
     ] as const) {
       for (const target of [child, parent]) {
-        const res = await bench.api(formerToken, 'POST', path, { accountIds: [target.id], classId: formerClassId, ...extra });
+        const res = await bench.api(formerToken, 'POST', path, {
+          accountIds: [target.id],
+          classId: formerClassId,
+          ...extra,
+        });
         expect([path, target.login, res.status]).toEqual([path, target.login, 404]);
       }
     }
@@ -83,13 +96,22 @@ describe('last year’s teacher after the new year’s import', () => {
     const list = await bench.api(newToken, 'GET', `/v1/classes/${newClassId}/accounts`);
     expect(list.body.items.map((r: { id: string }) => r.id)).toContain(child.id);
     // A class id from the request body is only a preference: the audit records the class that allowed it.
-    const res = await bench.api(newToken, 'POST', '/v1/renewal-codes', { accountIds: [child.id], classId: formerClassId });
+    const res = await bench.api(newToken, 'POST', '/v1/renewal-codes', {
+      accountIds: [child.id],
+      classId: formerClassId,
+    });
     expect(res.status).toBe(200);
     const trail = await bench.api(newToken, 'GET', `/v1/classes/${newClassId}/audit`);
     // Never activated: the live activation code is handed back (code.reissue).
-    const reissued = trail.body.items.find((e: { action: string; target: { id: string } | null }) => e.action === 'code.reissue' && e.target?.id === child.id);
+    const reissued = trail.body.items.find(
+      (e: { action: string; target: { id: string } | null }) =>
+        e.action === 'code.reissue' && e.target?.id === child.id,
+    );
     expect(reissued).toBeDefined();
-    const [row] = await bench.ts.server.db.dataSource.query("SELECT classId FROM audit_events WHERE action = 'code.reissue' AND targetId = ?", [child.id]);
+    const [row] = await bench.ts.server.db.dataSource.query(
+      "SELECT classId FROM audit_events WHERE action = 'code.reissue' AND targetId = ?",
+      [child.id],
+    );
     expect((row as { classId: string }).classId).toBe(newClassId);
   });
 

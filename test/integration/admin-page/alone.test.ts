@@ -16,9 +16,24 @@ beforeAll(async () => {
   const db = ts.server.db;
   const structure = await createStructure(db, { name: 'École du Centre' });
   const cls = await createClass(db, { structureId: structure.id, name: 'CM2 A' });
-  const teacher = await createAccount(db, { profile: 'Teacher', login: 'prof.seule', firstName: 'Claire', lastName: 'Lefebvre', password: PASSWORD, classIds: [cls.id], structureId: structure.id });
+  const teacher = await createAccount(db, {
+    profile: 'Teacher',
+    login: 'prof.seule',
+    firstName: 'Claire',
+    lastName: 'Lefebvre',
+    password: PASSWORD,
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
   await grantRole(db, teacher.id, 'class-admin', cls.id);
-  await createAccount(db, { profile: 'Student', login: 'enfant.test', firstName: 'test', lastName: 'enfant', classIds: [cls.id], structureId: structure.id });
+  await createAccount(db, {
+    profile: 'Student',
+    login: 'enfant.test',
+    firstName: 'test',
+    lastName: 'enfant',
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;

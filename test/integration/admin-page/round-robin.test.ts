@@ -27,9 +27,26 @@ beforeAll(async () => {
   const structure = await createStructure(db, { name: 'École des Deux Rives' });
   const cls = await createClass(db, { structureId: structure.id, name: 'CM1 A' });
   classId = cls.id;
-  const teacher = await createAccount(db, { profile: 'Teacher', login: 'prof.rives', firstName: 'Claire', lastName: 'Rives', password: PASSWORD, classIds: [cls.id], structureId: structure.id });
+  const teacher = await createAccount(db, {
+    profile: 'Teacher',
+    login: 'prof.rives',
+    firstName: 'Claire',
+    lastName: 'Rives',
+    password: PASSWORD,
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
   await grantRole(db, teacher.id, 'class-admin', cls.id);
-  pupil = await createAccount(db, { profile: 'Student', login: 'lou.rives', firstName: 'Lou', lastName: 'Rives', birthDate: '2016-05-04', password: 'le secret de lou', classIds: [cls.id], structureId: structure.id });
+  pupil = await createAccount(db, {
+    profile: 'Student',
+    login: 'lou.rives',
+    firstName: 'Lou',
+    lastName: 'Rives',
+    birthDate: '2016-05-04',
+    password: 'le secret de lou',
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
 });
 
 afterAll(async () => {
@@ -50,12 +67,16 @@ test('sign in, list, generate a code, print the sheets and log out, each request
   expect(textOf(listing)).toContain('lou.rives');
 
   const { hidden } = formOf(listing, '/actions');
-  const codes = await browser.go(`${balancer.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action: 'renouveler', ids: pupil.id } });
+  const codes = await browser.go(`${balancer.url}/admin/classes/${classId}/actions`, {
+    form: { ...hidden, action: 'renouveler', ids: pupil.id },
+  });
   const live = await a.server.domain.codes.liveCode(pupil.id);
   expect(live?.kind).toBe('renewal');
   expect(textOf(codes)).toContain(live!.code);
 
-  const sheets = await browser.request(`${balancer.url}/admin/classes/${classId}/actions`, { form: { ...formOf(codes, '/actions').hidden, action: 'fiches' } });
+  const sheets = await browser.request(`${balancer.url}/admin/classes/${classId}/actions`, {
+    form: { ...formOf(codes, '/actions').hidden, action: 'fiches' },
+  });
   expect(sheets.status).toBe(200);
   expect(sheets.headers.get('content-type')).toBe('application/pdf');
 

@@ -25,15 +25,62 @@ beforeAll(async () => {
   const structure = await createStructure(db, { name: 'École du Centre' });
   classA = await createClass(db, { structureId: structure.id, name: 'CM2 A' });
   classB = await createClass(db, { structureId: structure.id, name: 'CE1 B' });
-  const teacherA = await createAccount(db, { profile: 'Teacher', login: 'prof.a', firstName: 'Claire', lastName: 'Lefebvre', password: PASSWORD, classIds: [classA.id], structureId: structure.id });
+  const teacherA = await createAccount(db, {
+    profile: 'Teacher',
+    login: 'prof.a',
+    firstName: 'Claire',
+    lastName: 'Lefebvre',
+    password: PASSWORD,
+    classIds: [classA.id],
+    structureId: structure.id,
+  });
   await grantRole(db, teacherA.id, 'class-admin', classA.id);
-  const teacherB = await createAccount(db, { profile: 'Teacher', login: 'prof.b', firstName: 'Julien', lastName: 'Moreau', password: PASSWORD, classIds: [classB.id], structureId: structure.id });
+  const teacherB = await createAccount(db, {
+    profile: 'Teacher',
+    login: 'prof.b',
+    firstName: 'Julien',
+    lastName: 'Moreau',
+    password: PASSWORD,
+    classIds: [classB.id],
+    structureId: structure.id,
+  });
   await grantRole(db, teacherB.id, 'class-admin', classB.id);
-  pupilA = await createAccount(db, { profile: 'Student', login: 'enfant.test', firstName: 'test', lastName: 'enfant', birthDate: '2010-08-01', password: 'une phrase de passe solide', classIds: [classA.id], structureId: structure.id });
-  await createAccount(db, { profile: 'Student', login: 'zoe.ndiaye', firstName: 'Zoé', lastName: "N'Diaye <b>", classIds: [classA.id], structureId: structure.id });
-  const director = await createAccount(db, { profile: 'Personnel', login: 'direction', firstName: 'Isabelle', lastName: 'Faure', password: PASSWORD, structureId: structure.id });
+  pupilA = await createAccount(db, {
+    profile: 'Student',
+    login: 'enfant.test',
+    firstName: 'test',
+    lastName: 'enfant',
+    birthDate: '2010-08-01',
+    password: 'une phrase de passe solide',
+    classIds: [classA.id],
+    structureId: structure.id,
+  });
+  await createAccount(db, {
+    profile: 'Student',
+    login: 'zoe.ndiaye',
+    firstName: 'Zoé',
+    lastName: "N'Diaye <b>",
+    classIds: [classA.id],
+    structureId: structure.id,
+  });
+  const director = await createAccount(db, {
+    profile: 'Personnel',
+    login: 'direction',
+    firstName: 'Isabelle',
+    lastName: 'Faure',
+    password: PASSWORD,
+    structureId: structure.id,
+  });
   await grantRole(db, director.id, 'school-admin', structure.id);
-  pupilB = await createAccount(db, { profile: 'Student', login: 'nina.roux', firstName: 'Nina', lastName: 'Roux', password: 'le mot de passe de nina', classIds: [classB.id], structureId: structure.id });
+  pupilB = await createAccount(db, {
+    profile: 'Student',
+    login: 'nina.roux',
+    firstName: 'Nina',
+    lastName: 'Roux',
+    password: 'le mot de passe de nina',
+    classIds: [classB.id],
+    structureId: structure.id,
+  });
 });
 
 afterAll(async () => {
@@ -51,7 +98,8 @@ async function signIn(login: string, start = '/admin/'): Promise<{ browser: Brow
 
 const jar = (browser: Browser) => (browser as unknown as { cookies: Map<string, string> }).cookies;
 const sessionKey = () => deriveKey(Buffer.from(ts.config.secrets.cookieKeys[0]!), 'admin-session');
-const readSession = (browser: Browser) => JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { sid?: string; csrfToken: string };
+const readSession = (browser: Browser) =>
+  JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { sid?: string; csrfToken: string };
 /** A second browser holding a copy of `browser`'s cookies, as someone who copied them would. */
 function copyOf(browser: Browser): Browser {
   const copy = new Browser();
@@ -97,11 +145,23 @@ describe('sign-in', () => {
 
   test('the return address is one of our pages only', async () => {
     expect(safeReturn('/admin/classes/x?onglet=parents')).toBe('/admin/classes/x?onglet=parents');
-    for (const evil of ['https://evil.example/', '//evil.example/admin/', '/admin\\@evil', '/interaction/x', undefined, ['/admin/']]) expect(safeReturn(evil)).toBe('/admin/');
+    for (const evil of [
+      'https://evil.example/',
+      '//evil.example/admin/',
+      '/admin\\@evil',
+      '/interaction/x',
+      undefined,
+      ['/admin/'],
+    ])
+      expect(safeReturn(evil)).toBe('/admin/');
     const browser = new Browser();
-    const res = await browser.request(`${ts.url}/admin/auth/login?retour=${encodeURIComponent('https://evil.example/')}`);
+    const res = await browser.request(
+      `${ts.url}/admin/auth/login?retour=${encodeURIComponent('https://evil.example/')}`,
+    );
     expect(res.status).toBe(302);
-    const pending = JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as { pending: { returnTo: string } };
+    const pending = JSON.parse(decrypt(sessionKey(), jar(browser).get(ADMIN_SESSION_COOKIE)!)) as {
+      pending: { returnTo: string };
+    };
     expect(pending.pending.returnTo).toBe('/admin/');
     const auth = new URL(res.headers.get('location')!);
     expect(auth.searchParams.get('scope')).toBe('openid profile');
@@ -125,7 +185,9 @@ describe('sign-in', () => {
     expect((await browser.request(`${ts.url}/admin/classes/${classA.id}?partiel=1&q=test`)).status).toBe(401);
     const page = await browser.request(`${ts.url}/admin/classes/${classA.id}?onglet=parents`);
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe(`/admin/auth/login?retour=${encodeURIComponent(`/admin/classes/${classA.id}?onglet=parents`)}`);
+    expect(page.headers.get('location')).toBe(
+      `/admin/auth/login?retour=${encodeURIComponent(`/admin/classes/${classA.id}?onglet=parents`)}`,
+    );
   });
 });
 
@@ -135,10 +197,18 @@ describe('the session for the admin API and the live search', () => {
     const me = await browser.request(`${ts.url}/admin/api/v1/me`, { headers: { accept: 'application/json' } });
     expect(me.status).toBe(200);
     const body = JSON.stringify({ accountIds: [pupilA.id] });
-    const noCsrf = await fetch(`${ts.url}/admin/api/v1/accounts/block`, { method: 'POST', headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json' }, body });
+    const noCsrf = await fetch(`${ts.url}/admin/api/v1/accounts/block`, {
+      method: 'POST',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json' },
+      body,
+    });
     expect(noCsrf.status).toBe(403);
     const { csrfToken } = readSession(browser);
-    const unblock = await fetch(`${ts.url}/admin/api/v1/accounts/unblock`, { method: 'POST', headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body });
+    const unblock = await fetch(`${ts.url}/admin/api/v1/accounts/unblock`, {
+      method: 'POST',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body,
+    });
     expect(unblock.status).toBe(200);
   });
 
@@ -154,7 +224,13 @@ describe('the session for the admin API and the live search', () => {
 
   test('a session past its end in the database signs the teacher out', async () => {
     const { browser } = await signIn('prof.a');
-    await ts.server.db.transaction((m) => m.createQueryBuilder().update(AdminSession).set({ expiresAt: new Date(Date.now() - 1000) }).execute());
+    await ts.server.db.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(AdminSession)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .execute(),
+    );
     const page = await browser.request(`${ts.url}/admin/classes/${classA.id}`);
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toMatch(/^\/admin\/auth\/login/);
@@ -168,7 +244,9 @@ describe('actions', () => {
     const url = `${ts.url}/admin/classes/${classA.id}/actions`;
     const none = await a.browser.request(url, { form: { action: 'bloquer', confirme: 'oui', ids: pupilA.id } });
     expect(none.status).toBe(403);
-    const other = await a.browser.request(url, { form: { _csrf: readSession(b.browser).csrfToken, action: 'bloquer', confirme: 'oui', ids: pupilA.id } });
+    const other = await a.browser.request(url, {
+      form: { _csrf: readSession(b.browser).csrfToken, action: 'bloquer', confirme: 'oui', ids: pupilA.id },
+    });
     expect(other.status).toBe(403);
     expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
   });
@@ -176,7 +254,9 @@ describe('actions', () => {
   test('BLOQUER asks first (no JavaScript), then blocks; DÉBLOQUER unblocks; feedback in French', async () => {
     const { browser, page } = await signIn('prof.a');
     const form = formOf(page, '/actions');
-    const ask = await browser.request(new URL(form.action, ts.url).href, { form: { ...form.hidden, action: 'bloquer', ids: pupilA.id } });
+    const ask = await browser.request(new URL(form.action, ts.url).href, {
+      form: { ...form.hidden, action: 'bloquer', ids: pupilA.id },
+    });
     expect(ask.status).toBe(200);
     expect(textOf(ask)).toContain('Bloquer ce compte ?');
     expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
@@ -185,11 +265,15 @@ describe('actions', () => {
     expect(textOf(done)).toContain('1 compte bloqué.');
     expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).not.toBeNull();
     const again = formOf(done, '/actions');
-    const unblocked = await browser.go(new URL(again.action, ts.url).href, { form: { ...again.hidden, action: 'debloquer', ids: pupilA.id } });
+    const unblocked = await browser.go(new URL(again.action, ts.url).href, {
+      form: { ...again.hidden, action: 'debloquer', ids: pupilA.id },
+    });
     expect(textOf(unblocked)).toContain('1 compte débloqué.');
     expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: pupilA.id }))).blockedAt).toBeNull();
     // Nothing ticked: a message, nothing done.
-    const empty = await browser.go(new URL(again.action, ts.url).href, { form: { ...formOf(unblocked, '/actions').hidden, action: 'renouveler' } });
+    const empty = await browser.go(new URL(again.action, ts.url).href, {
+      form: { ...formOf(unblocked, '/actions').hidden, action: 'renouveler' },
+    });
     expect(textOf(empty)).toContain('Cochez d’abord la case sur l’image de profil');
   });
 
@@ -200,7 +284,9 @@ describe('actions', () => {
     const { hidden } = formOf(page, '/actions');
     for (const classId of [classB.id, classA.id]) {
       for (const action of ['bloquer', 'renouveler', 'reinitialiser', 'fiches', 'debloquer']) {
-        const res = await browser.request(`${ts.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action, confirme: 'oui', ids: pupilA.id } });
+        const res = await browser.request(`${ts.url}/admin/classes/${classId}/actions`, {
+          form: { ...hidden, action, confirme: 'oui', ids: pupilA.id },
+        });
         expect([action, res.status]).toEqual([action, 404]);
         expect(textOf(res)).toContain(NOT_FOUND_MESSAGE);
       }
@@ -208,7 +294,11 @@ describe('actions', () => {
     // The API, with the same session, says the same French words.
     const api = await fetch(`${ts.url}/admin/api/v1/accounts/block`, {
       method: 'POST',
-      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': readSession(browser).csrfToken },
+      headers: {
+        cookie: browser.cookieHeader(),
+        'content-type': 'application/json',
+        'x-csrf-token': readSession(browser).csrfToken,
+      },
       body: JSON.stringify({ accountIds: [pupilA.id] }),
     });
     expect(api.status).toBe(404);
@@ -220,7 +310,9 @@ describe('actions', () => {
     expect(after.blockedAt).toBeNull();
     expect(await ts.server.domain.codes.liveCode(pupilA.id)).toBeNull();
     // Their own pupil works.
-    const ok = await browser.go(`${ts.url}/admin/classes/${classB.id}/actions`, { form: { ...hidden, action: 'renouveler', ids: pupilB.id } });
+    const ok = await browser.go(`${ts.url}/admin/classes/${classB.id}/actions`, {
+      form: { ...hidden, action: 'renouveler', ids: pupilB.id },
+    });
     expect(textOf(ok)).toContain('1 code de renouvellement généré.');
     expect(textOf(ok)).toContain((await ts.server.domain.codes.liveCode(pupilB.id))!.code);
   });
@@ -254,7 +346,9 @@ describe('Déconnexion', () => {
     expect((await copy.request(`${ts.url}/admin/classes/${classId}`)).status).toBe(200);
     await end(await ts.server.db.read((m) => m.findOneByOrFail(Account, { login })), browser, page);
     const codeBefore = await ts.server.domain.codes.liveCode(pupil.id);
-    const replay = await copy.request(`${ts.url}/admin/classes/${classId}/actions`, { form: { ...hidden, action: 'renouveler', ids: pupil.id } });
+    const replay = await copy.request(`${ts.url}/admin/classes/${classId}/actions`, {
+      form: { ...hidden, action: 'renouveler', ids: pupil.id },
+    });
     const listing = await copy.request(`${ts.url}/admin/classes/${classId}`);
     const api = await copy.request(`${ts.url}/admin/api/v1/me`, { headers: { accept: 'application/json' } });
     expect((await ts.server.domain.codes.liveCode(pupil.id))?.id).toBe(codeBefore?.id);
@@ -273,7 +367,13 @@ describe('Déconnexion', () => {
   test('a password change ends every admin page session of the account, a copy included', async () => {
     const after = await replayAfter('prof.a', async (teacher) => {
       const issued = await ts.server.domain.codes.issue({ accountId: teacher.id, kind: 'renewal', createdBy: null });
-      const result = await ts.server.domain.login.completeCode({ accountId: teacher.id, codeId: issued.id, newPassword: PASSWORD, confirmation: PASSWORD, ip: '127.0.0.1' });
+      const result = await ts.server.domain.login.completeCode({
+        accountId: teacher.id,
+        codeId: issued.id,
+        newPassword: PASSWORD,
+        confirmation: PASSWORD,
+        ip: '127.0.0.1',
+      });
       expect(result.ok).toBe(true);
     });
     expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
@@ -281,12 +381,20 @@ describe('Déconnexion', () => {
 
   test('blocking the teacher ends their admin page sessions at once', async () => {
     const after = await replayAfter('prof.b', async (teacher) => {
-      const director = await ts.server.domain.admin.loadActor((await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id);
+      const director = await ts.server.domain.admin.loadActor(
+        (await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id,
+      );
       await ts.server.domain.admin.blockAccounts(director!, [teacher.id], { ip: null });
     });
     expect(after).toEqual({ replay: 303, listing: 303, api: 401 });
     const teacher = await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'prof.b' }));
-    await ts.server.domain.admin.unblockAccounts((await ts.server.domain.admin.loadActor((await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id))!, [teacher.id], { ip: null });
+    await ts.server.domain.admin.unblockAccounts(
+      (await ts.server.domain.admin.loadActor(
+        (await ts.server.db.read((m) => m.findOneByOrFail(Account, { login: 'direction' }))).id,
+      ))!,
+      [teacher.id],
+      { ip: null },
+    );
   });
 });
 

@@ -1,5 +1,19 @@
-import { Account, AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../../../src/db/entities/index.js';
-import { addMembership, createAccount, createClass, createStructure, grantRole, linkRelative } from '../../helpers/factories.js';
+import {
+  Account,
+  AdminSession,
+  AuditEvent,
+  OidcArtifact,
+  OneTimeCode,
+  PasswordResetToken,
+} from '../../../src/db/entities/index.js';
+import {
+  addMembership,
+  createAccount,
+  createClass,
+  createStructure,
+  grantRole,
+  linkRelative,
+} from '../../helpers/factories.js';
 import { openDomain, type Harness } from './harness.js';
 
 let h: Harness;
@@ -19,8 +33,24 @@ describe('accounts', () => {
 
   it('reads an account exactly as TypeORM hydrates it (dates, nulls, every column)', async () => {
     const structure = await createStructure(h.db);
-    const full = await createAccount(h.db, { profile: 'Relative', email: 'parent@example.test', birthDate: '1980-02-29', structureId: structure.id, externalId: 'EXT-42', password: 'une phrase de passe' });
-    await h.db.transaction((m) => m.update(Account, { id: full.id }, { blockedAt: new Date(Date.UTC(2026, 10, 25, 7, 30, 15, 123)), lastLoginAt: new Date(Date.UTC(2026, 10, 24, 18, 0, 0, 5)) }));
+    const full = await createAccount(h.db, {
+      profile: 'Relative',
+      email: 'parent@example.test',
+      birthDate: '1980-02-29',
+      structureId: structure.id,
+      externalId: 'EXT-42',
+      password: 'une phrase de passe',
+    });
+    await h.db.transaction((m) =>
+      m.update(
+        Account,
+        { id: full.id },
+        {
+          blockedAt: new Date(Date.UTC(2026, 10, 25, 7, 30, 15, 123)),
+          lastLoginAt: new Date(Date.UTC(2026, 10, 24, 18, 0, 0, 5)),
+        },
+      ),
+    );
     const bare = await createAccount(h.db, { profile: 'Student' });
     for (const id of [full.id, bare.id]) {
       const expected = await h.db.read((m) => m.findOneByOrFail(Account, { id }));
@@ -38,8 +68,20 @@ describe('accounts', () => {
     const structure = await createStructure(h.db, { name: 'École du Centre' });
     const cm2 = await createClass(h.db, { structureId: structure.id, name: 'CM2 A' });
     const cm1 = await createClass(h.db, { structureId: structure.id, name: 'CM1 B' });
-    const child = await createAccount(h.db, { profile: 'Student', firstName: 'test', lastName: 'enfant', structureId: structure.id, classIds: [cm2.id] });
-    const sibling = await createAccount(h.db, { profile: 'Student', firstName: 'Léa', lastName: 'Abel', structureId: structure.id, classIds: [cm1.id] });
+    const child = await createAccount(h.db, {
+      profile: 'Student',
+      firstName: 'test',
+      lastName: 'enfant',
+      structureId: structure.id,
+      classIds: [cm2.id],
+    });
+    const sibling = await createAccount(h.db, {
+      profile: 'Student',
+      firstName: 'Léa',
+      lastName: 'Abel',
+      structureId: structure.id,
+      classIds: [cm1.id],
+    });
     const parent = await createAccount(h.db, { profile: 'Relative', structureId: structure.id });
     await linkRelative(h.db, parent.id, child.id);
     await linkRelative(h.db, parent.id, sibling.id);
@@ -73,8 +115,16 @@ describe('audit', () => {
     const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 8, 0, 0, ms));
     const record = (action: string, fields: Record<string, string | null>, ms: number) =>
       h.db.transaction(async (m) => {
-        await h.domain.audit.record(m, { action, outcome: 'success', ...fields, detail: { clientId: 'app', password: 'jamais', nested: { token: 'non' } } });
-        await m.query('UPDATE audit_events SET createdAt = ? WHERE action = ?', [at(ms).toISOString().replace('T', ' ').replace('Z', ''), action]);
+        await h.domain.audit.record(m, {
+          action,
+          outcome: 'success',
+          ...fields,
+          detail: { clientId: 'app', password: 'jamais', nested: { token: 'non' } },
+        });
+        await m.query('UPDATE audit_events SET createdAt = ? WHERE action = ?', [
+          at(ms).toISOString().replace('T', ' ').replace('Z', ''),
+          action,
+        ]);
       });
     await record('class.note', { classId: cls.id }, 1);
     await record('code.for.child', { targetId: child.id }, 2);
@@ -96,20 +146,67 @@ describe('maintenance', () => {
     const child = await createAccount(h.db, { profile: 'Student' });
     const past = new Date(Date.now() - 1000);
     const longAgo = new Date(Date.now() - 31 * 86400_000);
-    const art = (id: string, expiresAt: Date | null) => ({ model: 'AccessToken', id, payload: '{}', grantId: null, uid: null, userCode: null, accountId: child.id, expiresAt, consumedAt: null });
-    await h.db.transaction((m) => m.insert(OidcArtifact, [art('expired', past), art('live', new Date(Date.now() + 60_000)), art('forever', null)]));
-    await h.db.transaction((m) => m.query('INSERT INTO rate_limits (`key`, points, expire) VALUES (?, 1, ?), (?, 1, ?)', ['old', Date.now() - 1000, 'new', Date.now() + 60_000]));
+    const art = (id: string, expiresAt: Date | null) => ({
+      model: 'AccessToken',
+      id,
+      payload: '{}',
+      grantId: null,
+      uid: null,
+      userCode: null,
+      accountId: child.id,
+      expiresAt,
+      consumedAt: null,
+    });
+    await h.db.transaction((m) =>
+      m.insert(OidcArtifact, [art('expired', past), art('live', new Date(Date.now() + 60_000)), art('forever', null)]),
+    );
+    await h.db.transaction((m) =>
+      m.query('INSERT INTO rate_limits (`key`, points, expire) VALUES (?, 1, ?), (?, 1, ?)', [
+        'old',
+        Date.now() - 1000,
+        'new',
+        Date.now() + 60_000,
+      ]),
+    );
     const recent = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
     const old = await h.domain.codes.issue({ accountId: child.id, kind: 'renewal', createdBy: null });
     await h.db.transaction((m) => m.update(OneTimeCode, { id: recent.id }, { expiresAt: past }));
     await h.db.transaction((m) => m.update(OneTimeCode, { id: old.id }, { expiresAt: longAgo }));
-    const token = (id: string, expiresAt: Date) => ({ id, accountId: child.id, tokenDigest: id.padEnd(64, '0'), requestedBy: null, createdAt: longAgo, expiresAt, consumedAt: null });
-    await h.db.transaction((m) => m.insert(PasswordResetToken, [token('11111111-1111-1111-1111-111111111111', past), token('22222222-2222-2222-2222-222222222222', longAgo)]));
+    const token = (id: string, expiresAt: Date) => ({
+      id,
+      accountId: child.id,
+      tokenDigest: id.padEnd(64, '0'),
+      requestedBy: null,
+      createdAt: longAgo,
+      expiresAt,
+      consumedAt: null,
+    });
+    await h.db.transaction((m) =>
+      m.insert(PasswordResetToken, [
+        token('11111111-1111-1111-1111-111111111111', past),
+        token('22222222-2222-2222-2222-222222222222', longAgo),
+      ]),
+    );
 
-    const adminSession = (id: string, expiresAt: Date) => ({ id, accountId: child.id, idToken: null, createdAt: longAgo, expiresAt });
-    await h.db.transaction((m) => m.insert(AdminSession, [adminSession('ended', past), adminSession('signed-in', new Date(Date.now() + 60_000))]));
+    const adminSession = (id: string, expiresAt: Date) => ({
+      id,
+      accountId: child.id,
+      idToken: null,
+      createdAt: longAgo,
+      expiresAt,
+    });
+    await h.db.transaction((m) =>
+      m.insert(AdminSession, [adminSession('ended', past), adminSession('signed-in', new Date(Date.now() + 60_000))]),
+    );
 
-    expect(await h.domain.maintenance.purgeExpired()).toEqual({ artifacts: 1, adminSessions: 1, rateLimits: 1, resetTokens: 1, codes: 1, auditEvents: 0 });
+    expect(await h.domain.maintenance.purgeExpired()).toEqual({
+      artifacts: 1,
+      adminSessions: 1,
+      rateLimits: 1,
+      resetTokens: 1,
+      codes: 1,
+      auditEvents: 0,
+    });
     expect((await h.db.read((m) => m.find(OidcArtifact))).map((a) => a.id).sort()).toEqual(['forever', 'live']);
     expect(await h.db.read((m) => m.count(OneTimeCode, { where: { id: recent.id } }))).toBe(1);
     expect(await h.db.read((m) => m.count(PasswordResetToken))).toBe(1);
@@ -118,16 +215,31 @@ describe('maintenance', () => {
 
   it('deletes audit events older than AUDIT_RETENTION_DAYS, keeps newer ones, and reports the count', async () => {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86400_000);
-    const event = (id: string, createdAt: Date) => ({ id, actorId: null, action: 'login.password', targetId: null, classId: null, ip: '192.0.2.40', outcome: 'failure', detail: null, createdAt });
-    await h.db.transaction((m) => m.insert(AuditEvent, [
-      event('a0000000-0000-0000-0000-000000000001', daysAgo(400)),
-      event('a0000000-0000-0000-0000-000000000002', daysAgo(366)),
-      event('a0000000-0000-0000-0000-000000000003', daysAgo(364)),
-      event('a0000000-0000-0000-0000-000000000004', daysAgo(1)),
-    ]));
+    const event = (id: string, createdAt: Date) => ({
+      id,
+      actorId: null,
+      action: 'login.password',
+      targetId: null,
+      classId: null,
+      ip: '192.0.2.40',
+      outcome: 'failure',
+      detail: null,
+      createdAt,
+    });
+    await h.db.transaction((m) =>
+      m.insert(AuditEvent, [
+        event('a0000000-0000-0000-0000-000000000001', daysAgo(400)),
+        event('a0000000-0000-0000-0000-000000000002', daysAgo(366)),
+        event('a0000000-0000-0000-0000-000000000003', daysAgo(364)),
+        event('a0000000-0000-0000-0000-000000000004', daysAgo(1)),
+      ]),
+    );
     expect(await h.domain.maintenance.purgeExpired()).toMatchObject({ auditEvents: 2 });
     const left = await h.db.read((m) => m.find(AuditEvent, { where: { ip: '192.0.2.40' } }));
-    expect(left.map((e) => e.id).sort()).toEqual(['a0000000-0000-0000-0000-000000000003', 'a0000000-0000-0000-0000-000000000004']);
+    expect(left.map((e) => e.id).sort()).toEqual([
+      'a0000000-0000-0000-0000-000000000003',
+      'a0000000-0000-0000-0000-000000000004',
+    ]);
     expect(h.config.auditRetentionDays).toBe(365);
   });
 });

@@ -69,7 +69,9 @@ describe('one-time codes', () => {
 
   it('lists live codes in bulk for a class listing', async () => {
     const cls = await createClass(h.db);
-    const children = await Promise.all([1, 2, 3].map(() => createAccount(h.db, { profile: 'Student', classIds: [cls.id] })));
+    const children = await Promise.all(
+      [1, 2, 3].map(() => createAccount(h.db, { profile: 'Student', classIds: [cls.id] })),
+    );
     const issued = await h.domain.codes.issue({ accountId: children[0]!.id, kind: 'activation', createdBy: null });
     await h.domain.codes.issue({ accountId: children[1]!.id, kind: 'activation', createdBy: null });
     const renewal = await h.domain.codes.issue({ accountId: children[1]!.id, kind: 'renewal', createdBy: null });
@@ -89,6 +91,8 @@ describe('one-time codes', () => {
     const audit = JSON.stringify(await h.db.dataSource.query('SELECT * FROM audit_events'));
     expect(audit).toContain('code.generate');
     expect(audit).not.toContain(code);
-    expect(await h.db.read((m) => m.count(OneTimeCode, { where: { accountId: child.id, consumedAt: IsNull() } }))).toBe(1);
+    expect(await h.db.read((m) => m.count(OneTimeCode, { where: { accountId: child.id, consumedAt: IsNull() } }))).toBe(
+      1,
+    );
   });
 });

@@ -20,7 +20,6 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-
 /** `overrides.mail` is merged into the harness's mail settings (files under a temporary folder). */
 export async function openDomain(
   overrides: Omit<Partial<Config>, 'mail'> & { mail?: Partial<Config['mail']> } = {},
@@ -30,7 +29,12 @@ export async function openDomain(
   const mailDir = mkdtempSync(join(tmpdir(), 'ent-idp-mail-'));
   const base = loadConfig();
   const { mail, ...rest } = overrides;
-  const config: Config = { ...base, database: { ...base.database, url }, ...rest, mail: { ...base.mail, mode: 'files', smtpUrl: undefined, dir: mailDir, ...mail } };
+  const config: Config = {
+    ...base,
+    database: { ...base.database, url },
+    ...rest,
+    mail: { ...base.mail, mode: 'files', smtpUrl: undefined, dir: mailDir, ...mail },
+  };
   const domain = createDomain({ config, db, logger });
   return {
     db,
@@ -38,7 +42,10 @@ export async function openDomain(
     config,
     domain,
     mailDir,
-    mails: () => readdirSync(mailDir).sort().map((f) => readFileSync(join(mailDir, f), 'utf8')),
+    mails: () =>
+      readdirSync(mailDir)
+        .sort()
+        .map((f) => readFileSync(join(mailDir, f), 'utf8')),
     async cleanup() {
       await domain.mail.idle();
       await cleanup();
@@ -50,5 +57,8 @@ export async function openDomain(
 /** The body of a .eml file as text (undoes quoted-printable soft breaks and escapes). */
 export function mailBody(eml: string): string {
   const body = eml.slice(eml.search(/\r?\n\r?\n/)).replace(/=\r?\n/g, '');
-  return Buffer.from(body.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  return Buffer.from(
+    body.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
 }

@@ -21,7 +21,10 @@ describe('MAIL=disabled', () => {
     await h.domain.recovery.requestPasswordReset({ login: parent.login, ip: '192.0.2.40' });
     await h.domain.mail.idle();
     expect(h.mails()).toEqual([]);
-    const lines = logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = logged
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const warnings = lines.filter((line) => line.msg === 'mail not sent (MAIL=disabled)');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.level).toBe(40); // pino's warn

@@ -61,7 +61,9 @@ describe('reads during another request’s transaction', () => {
   it('the claims query (TypeORM) never lists a class whose membership is rolled back', async () => {
     const child = await createAccount(h.db, { profile: 'Student' });
     const cls = await createClass(h.db, { name: 'CM1 fantôme', schoolYear: SCHOOL_YEAR });
-    const tx = openTransaction((manager) => manager.insert(Membership, { accountId: child.id, classId: cls.id, createdAt: new Date() }));
+    const tx = openTransaction((manager) =>
+      manager.insert(Membership, { accountId: child.id, classId: cls.id, createdAt: new Date() }),
+    );
     await tx.written;
     const details = h.domain.accounts.entDetailsFor(child);
     await settle();

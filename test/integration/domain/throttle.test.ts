@@ -38,7 +38,12 @@ async function refusedFor(domain: Domain, login: string, ip: string): Promise<nu
  */
 async function endBlocks(ip: string): Promise<void> {
   const key = h.db.kind === 'mysql' ? '`key`' : '"key"';
-  await h.db.transaction((m) => m.query(`UPDATE rate_limits SET expire = ? WHERE ${key} LIKE ?`, [Date.now() + h.config.throttle.window * 1000, `%${ip}`]));
+  await h.db.transaction((m) =>
+    m.query(`UPDATE rate_limits SET expire = ? WHERE ${key} LIKE ?`, [
+      Date.now() + h.config.throttle.window * 1000,
+      `%${ip}`,
+    ]),
+  );
 }
 
 describe('failed-login throttling', () => {
@@ -46,14 +51,26 @@ describe('failed-login throttling', () => {
     const child = await createAccount(h.db, { profile: 'Student', password: PASSWORD });
     const { login } = h.domain;
     expect(h.config.throttle.maxFailures).toBe(10);
-    for (let i = 0; i < 9; i++) expect(await login.authenticate({ login: child.login, secret: `mauvais ${i}`, ip: '203.0.113.1' })).toEqual({ outcome: 'invalid' });
-    expect(await login.authenticate({ login: child.login, secret: 'mauvais mot de passe', ip: '203.0.113.1' })).toEqual({ outcome: 'invalid' });
+    for (let i = 0; i < 9; i++)
+      expect(await login.authenticate({ login: child.login, secret: `mauvais ${i}`, ip: '203.0.113.1' })).toEqual({
+        outcome: 'invalid',
+      });
+    expect(await login.authenticate({ login: child.login, secret: 'mauvais mot de passe', ip: '203.0.113.1' })).toEqual(
+      { outcome: 'invalid' },
+    );
 
-    expect(await login.authenticate({ login: child.login, secret: PASSWORD, ip: '203.0.113.1' })).toEqual({ outcome: 'throttled', retryAfterSeconds: 60 });
+    expect(await login.authenticate({ login: child.login, secret: PASSWORD, ip: '203.0.113.1' })).toEqual({
+      outcome: 'throttled',
+      retryAfterSeconds: 60,
+    });
     // The identifiant as typed differently is the same counter.
-    expect(await login.authenticate({ login: ` ${child.login.toUpperCase()} `, secret: PASSWORD, ip: '203.0.113.1' })).toMatchObject({ outcome: 'throttled' });
+    expect(
+      await login.authenticate({ login: ` ${child.login.toUpperCase()} `, secret: PASSWORD, ip: '203.0.113.1' }),
+    ).toMatchObject({ outcome: 'throttled' });
     // The child, elsewhere, is not locked out by an attacker.
-    expect(await login.authenticate({ login: child.login, secret: PASSWORD, ip: '203.0.113.2' })).toMatchObject({ outcome: 'password' });
+    expect(await login.authenticate({ login: child.login, secret: PASSWORD, ip: '203.0.113.2' })).toMatchObject({
+      outcome: 'password',
+    });
   });
 
   it('a success forgets the failures of that identifiant from that IP', async () => {
@@ -71,10 +88,18 @@ describe('failed-login throttling', () => {
     const blocked = await createAccount(h.db, { profile: 'Student', password: PASSWORD, blockedAt: new Date() });
     const ip = '203.0.113.9';
     for (let i = 0; i < 9; i++) await h.domain.login.authenticate({ login: blocked.login, secret: `mauvais ${i}`, ip });
-    for (let i = 0; i < 5; i++) expect(await h.domain.login.authenticate({ login: blocked.login, secret: PASSWORD, ip })).toEqual({ outcome: 'blocked' });
+    for (let i = 0; i < 5; i++)
+      expect(await h.domain.login.authenticate({ login: blocked.login, secret: PASSWORD, ip })).toEqual({
+        outcome: 'blocked',
+      });
     // Still one failure left, as after the nine wrong ones; then the block.
-    expect(await h.domain.login.authenticate({ login: blocked.login, secret: 'encore faux', ip })).toEqual({ outcome: 'invalid' });
-    expect(await h.domain.login.authenticate({ login: blocked.login, secret: PASSWORD, ip })).toEqual({ outcome: 'throttled', retryAfterSeconds: 60 });
+    expect(await h.domain.login.authenticate({ login: blocked.login, secret: 'encore faux', ip })).toEqual({
+      outcome: 'invalid',
+    });
+    expect(await h.domain.login.authenticate({ login: blocked.login, secret: PASSWORD, ip })).toEqual({
+      outcome: 'throttled',
+      retryAfterSeconds: 60,
+    });
   });
 
   it('doubles the block on each further failure once a block is over, up to an hour', async () => {

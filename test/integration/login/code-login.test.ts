@@ -2,7 +2,15 @@
 // → choose a password → land on the application. Real HTTP, real database.
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, textOf, type Page } from '../../helpers/browser.js';
-import { authorizationRequest, exchange, REDIRECT_URI, registerClient, signIn, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  exchange,
+  REDIRECT_URI,
+  registerClient,
+  signIn,
+  submitLogin,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 import { createAccount, createClass } from '../../helpers/factories.js';
 import { Account, OneTimeCode } from '../../../src/db/entities/index.js';
 
@@ -17,7 +25,8 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.stop());
 
-const issue = (accountId: string, kind: 'activation' | 'renewal') => ts.server.domain.codes.issue({ accountId, kind, createdBy: null });
+const issue = (accountId: string, kind: 'activation' | 'renewal') =>
+  ts.server.domain.codes.issue({ accountId, kind, createdBy: null });
 const reload = (id: string) => ts.server.db.read((m) => m.findOneByOrFail(Account, { id }));
 
 /** authorize → CONNEXION with the code → the password page. */
@@ -34,7 +43,13 @@ async function choosePassword(browser: Browser, page: Page, password: string, co
 
 describe('activation code', () => {
   it('never-activated account + activation code → password page → tokens; Activé; the code no longer works', async () => {
-    const child = await createAccount(ts.server.db, { login: 'lea.martin', firstName: 'Léa', lastName: 'Martin', profile: 'Student', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'lea.martin',
+      firstName: 'Léa',
+      lastName: 'Martin',
+      profile: 'Student',
+      classIds: [classId],
+    });
     const { code } = await issue(child.id, 'activation');
     const { browser, request, page } = await openWithCode('lea.martin', code);
     expect(page.status).toBe(200);
@@ -60,7 +75,13 @@ describe('activation code', () => {
   });
 
   it('explains what to fix when the new password is refused, and keeps the code usable', async () => {
-    const child = await createAccount(ts.server.db, { login: 'hugo.petit', firstName: 'Hugo', lastName: 'Petit', profile: 'Student', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'hugo.petit',
+      firstName: 'Hugo',
+      lastName: 'Petit',
+      profile: 'Student',
+      classIds: [classId],
+    });
     const { code } = await issue(child.id, 'activation');
     const { browser, page } = await openWithCode('hugo.petit', code);
     const short = await choosePassword(browser, page, 'court');
@@ -77,14 +98,23 @@ describe('activation code', () => {
 
 describe('renewal code', () => {
   it('activated account + renewal code → RÉINITIALISATION → new password works, old one does not; code dead', async () => {
-    const child = await createAccount(ts.server.db, { login: 'enfant.test', firstName: 'test', lastName: 'enfant', birthDate: '2010-08-01', profile: 'Student', password: 'ancien mot de passe', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'enfant.test',
+      firstName: 'test',
+      lastName: 'enfant',
+      birthDate: '2010-08-01',
+      profile: 'Student',
+      password: 'ancien mot de passe',
+      classIds: [classId],
+    });
     const { code } = await issue(child.id, 'renewal');
     // Until the renewal is used, the old password still works.
     await signIn(app, 'enfant.test', 'ancien mot de passe');
 
     const { browser, request, page } = await openWithCode('enfant.test', code);
     expect(textOf(page)).toContain('Réinitialisation du mot de passe');
-    for (const label of ['Identifiant', 'Nouveau mot de passe', 'Confirmation du nouveau mot de passe']) expect(page.html).toContain(`>${label}</label>`);
+    for (const label of ['Identifiant', 'Nouveau mot de passe', 'Confirmation du nouveau mot de passe'])
+      expect(page.html).toContain(`>${label}</label>`);
     const callback = await choosePassword(browser, page, 'nouveau mot de passe solide');
     await exchange(app, callback.url, request);
 
@@ -95,12 +125,21 @@ describe('renewal code', () => {
   });
 
   it('a regenerated code kills the previous one; an expired code is refused; upper case with spaces works', async () => {
-    const child = await createAccount(ts.server.db, { login: 'noe.bernard', firstName: 'Noé', lastName: 'Bernard', profile: 'Student', password: 'mot de passe initial', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'noe.bernard',
+      firstName: 'Noé',
+      lastName: 'Bernard',
+      profile: 'Student',
+      password: 'mot de passe initial',
+      classIds: [classId],
+    });
     const first = await issue(child.id, 'renewal');
     const second = await issue(child.id, 'renewal');
     expect((await openWithCode('noe.bernard', first.code)).page.status).toBe(401);
 
-    await ts.server.db.transaction((m) => m.update(OneTimeCode, { id: second.id }, { expiresAt: new Date(Date.now() - 1000) }));
+    await ts.server.db.transaction((m) =>
+      m.update(OneTimeCode, { id: second.id }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
     expect((await openWithCode('noe.bernard', second.code)).page.status).toBe(401);
 
     const third = await issue(child.id, 'renewal');
@@ -112,12 +151,20 @@ describe('renewal code', () => {
 
 describe('exactly once', () => {
   it('50 concurrent ENREGISTRER submissions with one code: exactly one lands on the application', async () => {
-    const child = await createAccount(ts.server.db, { login: 'zoe.durand', firstName: 'Zoé', lastName: 'Durand', profile: 'Student', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'zoe.durand',
+      firstName: 'Zoé',
+      lastName: 'Durand',
+      profile: 'Student',
+      classIds: [classId],
+    });
     const { code } = await issue(child.id, 'activation');
     const opened = [];
     for (let i = 0; i < 50; i++) opened.push(await openWithCode('zoe.durand', code));
     for (const o of opened) expect(textOf(o.page)).toContain('Activation de votre compte');
-    const results = await Promise.all(opened.map((o, i) => choosePassword(o.browser, o.page, `mot de passe numéro ${i} solide`)));
+    const results = await Promise.all(
+      opened.map((o, i) => choosePassword(o.browser, o.page, `mot de passe numéro ${i} solide`)),
+    );
     const winners = results.filter((r) => r.url.startsWith(REDIRECT_URI));
     expect(winners).toHaveLength(1);
     const losers = results.filter((r) => !r.url.startsWith(REDIRECT_URI));
@@ -132,7 +179,14 @@ describe('exactly once', () => {
 
 describe('blocked accounts', () => {
   it('sign in with nothing: neither the password nor a code', async () => {
-    const child = await createAccount(ts.server.db, { login: 'tom.leroy', firstName: 'Tom', lastName: 'Leroy', profile: 'Student', password: 'mot de passe de tom', classIds: [classId] });
+    const child = await createAccount(ts.server.db, {
+      login: 'tom.leroy',
+      firstName: 'Tom',
+      lastName: 'Leroy',
+      profile: 'Student',
+      password: 'mot de passe de tom',
+      classIds: [classId],
+    });
     const { code } = await issue(child.id, 'renewal');
     await ts.server.db.transaction((m) => m.update(Account, { id: child.id }, { blockedAt: new Date() }));
     const browser = new Browser();

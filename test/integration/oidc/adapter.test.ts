@@ -17,7 +17,11 @@ describe('TypeOrmAdapter', () => {
     const tokens = adapter('AccessToken');
     await tokens.upsert('at-1', { jti: 'at-1', accountId: 'acc-1', grantId: 'g-1', kind: 'AccessToken' }, 60);
     expect(await tokens.find('at-1')).toMatchObject({ jti: 'at-1', accountId: 'acc-1' });
-    await tokens.upsert('at-1', { jti: 'at-1', accountId: 'acc-1', grantId: 'g-1', kind: 'AccessToken', scope: 'openid' }, 60);
+    await tokens.upsert(
+      'at-1',
+      { jti: 'at-1', accountId: 'acc-1', grantId: 'g-1', kind: 'AccessToken', scope: 'openid' },
+      60,
+    );
     expect(await tokens.find('at-1')).toMatchObject({ scope: 'openid' });
     expect(await adapter('RefreshToken').find('at-1')).toBeUndefined();
   });
@@ -47,7 +51,9 @@ describe('TypeOrmAdapter', () => {
     await db.execute(insert, ['AccessToken', 'dup-1', '{}']);
     // Issued in the same turn of the event loop, as concurrent requests' writes are.
     const results = await Promise.allSettled([
-      ...Array.from({ length: 40 }, (_, i) => tokens.upsert(`batch-${i}`, { jti: `batch-${i}`, kind: 'AccessToken', n: i }, 60)),
+      ...Array.from({ length: 40 }, (_, i) =>
+        tokens.upsert(`batch-${i}`, { jti: `batch-${i}`, kind: 'AccessToken', n: i }, 60),
+      ),
       db.execute(insert, ['AccessToken', 'dup-1', '{}']),
     ]);
     expect(results.slice(0, 40).every((r) => r.status === 'fulfilled')).toBe(true);
@@ -59,7 +65,9 @@ describe('TypeOrmAdapter', () => {
   it('honours expiry on read', async () => {
     const codes = adapter('AuthorizationCode');
     await codes.upsert('c-exp', { jti: 'c-exp', grantId: 'g-2' }, 1);
-    await db.transaction((m) => m.update(OidcArtifact, { model: 'AuthorizationCode', id: 'c-exp' }, { expiresAt: new Date(Date.now() - 1000) }));
+    await db.transaction((m) =>
+      m.update(OidcArtifact, { model: 'AuthorizationCode', id: 'c-exp' }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
     expect(await codes.find('c-exp')).toBeUndefined();
   });
 

@@ -7,7 +7,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, freePort, type TestServer } from '../../helpers/server.js';
 import { Browser } from '../../helpers/browser.js';
-import { authorizationRequest, client, REDIRECT_URI, registerClient, signIn, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  client,
+  REDIRECT_URI,
+  registerClient,
+  signIn,
+  submitLogin,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 import { createAccount, createClass, createStructure, grantRole } from '../../helpers/factories.js';
 import { startLogoutReceiver, type LogoutReceiver } from '../../helpers/logout-receiver.js';
 import { Account, LogoutDelivery, OidcArtifact } from '../../../src/db/entities/index.js';
@@ -33,7 +41,12 @@ beforeAll(async () => {
   agenda = await registerClient(ts, { clientId: 'ent-agenda' });
   const structure = await createStructure(ts.server.db);
   classId = (await createClass(ts.server.db, { structureId: structure.id })).id;
-  const teacher = await createAccount(ts.server.db, { profile: 'Teacher', password: PASSWORD, classIds: [classId], structureId: structure.id });
+  const teacher = await createAccount(ts.server.db, {
+    profile: 'Teacher',
+    password: PASSWORD,
+    classIds: [classId],
+    structureId: structure.id,
+  });
   await grantRole(ts.server.db, teacher.id, 'class-admin', classId);
   teacherActor = await ts.server.domain.admin.loadActor(teacher.id);
 });
@@ -46,7 +59,12 @@ afterAll(async () => {
 let n = 0;
 async function pupil(): Promise<Account> {
   n++;
-  return createAccount(ts.server.db, { profile: 'Student', login: `eleve.slo${n}`, password: PASSWORD, classIds: [classId] });
+  return createAccount(ts.server.db, {
+    profile: 'Student',
+    login: `eleve.slo${n}`,
+    password: PASSWORD,
+    classIds: [classId],
+  });
 }
 
 /** The child signs in to the mail, then (single sign-on) to the homework book, in one browser. */
@@ -67,10 +85,15 @@ async function eventually(done: () => boolean | Promise<boolean>, ms = 10_000): 
 
 /** RP-initiated logout from `rc` with this ID token: the confirmation page, then « Se déconnecter ». */
 async function logOutFrom(rc: RegisteredClient, browser: Browser, idToken: string) {
-  const end = client.buildEndSessionUrl(rc.config, { id_token_hint: idToken, post_logout_redirect_uri: 'https://app.example.test/au-revoir' });
+  const end = client.buildEndSessionUrl(rc.config, {
+    id_token_hint: idToken,
+    post_logout_redirect_uri: 'https://app.example.test/au-revoir',
+  });
   const confirm = await browser.go(end.href);
   const action = /action="([^"]+)"/.exec(confirm.html)![1]!;
-  const hidden = Object.fromEntries([...confirm.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  const hidden = Object.fromEntries(
+    [...confirm.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+  );
   return browser.request(new URL(action, ts.url).href, { form: { ...hidden, logout: 'yes' } });
 }
 
@@ -129,31 +152,51 @@ describe('every way a session ends', () => {
     const request = await authorizationRequest(agenda);
     const connexion = await other.go(request.url.toString(), { stopAt: REDIRECT_URI });
     const page = await submitLogin(other, connexion, child.login, code);
-    const done = await other.submit(page, '/mot-de-passe', { nouveau_mot_de_passe: 'un tout nouveau secret', confirmation: 'un tout nouveau secret' }, REDIRECT_URI);
+    const done = await other.submit(
+      page,
+      '/mot-de-passe',
+      { nouveau_mot_de_passe: 'un tout nouveau secret', confirmation: 'un tout nouveau secret' },
+      REDIRECT_URI,
+    );
     expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
     await expectBothLoggedOut(child, session);
   });
 
   it('a new password chosen from a reset link', async () => {
     const child = await pupil();
-    await ts.server.db.transaction((manager) => manager.update(Account, { id: child.id }, { email: `${child.login}@example.fr` }));
+    await ts.server.db.transaction((manager) =>
+      manager.update(Account, { id: child.id }, { email: `${child.login}@example.fr` }),
+    );
     const session = await signedInToBoth(child);
     const browser = new Browser();
     const form = await browser.go(`${ts.url}/mot-de-passe-oublie`);
     await browser.submit(form, '/mot-de-passe-oublie', { identifiant: child.login });
     await ts.server.domain.mail.idle();
     const dir = ts.config.mail.dir;
-    const newest = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
-    const link = /https?:\/\/\S+\/mot-de-passe\/reinitialiser\/[\w-]+/.exec(readFileSync(newest, 'utf8').replace(/=\r?\n/g, ''))![0];
+    const newest = readdirSync(dir)
+      .map((f) => join(dir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+    const link = /https?:\/\/\S+\/mot-de-passe\/reinitialiser\/[\w-]+/.exec(
+      readFileSync(newest, 'utf8').replace(/=\r?\n/g, ''),
+    )![0];
     const reset = await browser.go(link);
-    await browser.submit(reset, '', { nouveau_mot_de_passe: 'encore un autre secret', confirmation: 'encore un autre secret' });
+    await browser.submit(reset, '', {
+      nouveau_mot_de_passe: 'encore un autre secret',
+      confirmation: 'encore un autre secret',
+    });
     await expectBothLoggedOut(child, session);
   });
 
   it('an expired session, when the purge removes it', async () => {
     const child = await pupil();
     const session = await signedInToBoth(child);
-    await ts.server.db.transaction((manager) => manager.update(OidcArtifact, { model: 'Session', accountId: child.id }, { expiresAt: new Date(Date.now() - 1000) }));
+    await ts.server.db.transaction((manager) =>
+      manager.update(
+        OidcArtifact,
+        { model: 'Session', accountId: child.id },
+        { expiresAt: new Date(Date.now() - 1000) },
+      ),
+    );
     await ts.server.domain.maintenance.purgeExpired();
     await expectBothLoggedOut(child, session);
   });
@@ -162,14 +205,21 @@ describe('every way a session ends', () => {
 describe('applications that are slow, failing or down', () => {
   it('a slow (10 s), failing (500) and stopped application hold up nobody; failures are retried, counted, then given up', async () => {
     const slow = await registerClient(ts, { clientId: 'ent-lent', backchannelLogoutUri: receiver.uri('ent-lent') });
-    const failing = await registerClient(ts, { clientId: 'ent-panne', backchannelLogoutUri: receiver.uri('ent-panne') });
-    const stopped = await registerClient(ts, { clientId: 'ent-eteint', backchannelLogoutUri: `http://127.0.0.1:${await freePort()}/ent-eteint/backchannel-logout` });
+    const failing = await registerClient(ts, {
+      clientId: 'ent-panne',
+      backchannelLogoutUri: receiver.uri('ent-panne'),
+    });
+    const stopped = await registerClient(ts, {
+      clientId: 'ent-eteint',
+      backchannelLogoutUri: `http://127.0.0.1:${await freePort()}/ent-eteint/backchannel-logout`,
+    });
     receiver.behaviour.set('ent-lent', 'slow');
     receiver.behaviour.set('ent-panne', 'error');
     const child = await pupil();
     const browser = new Browser();
     let idToken = '';
-    for (const app of [slow, failing, stopped, mail]) idToken = (await signIn(app, child.login, PASSWORD, { browser })).tokens.id_token!;
+    for (const app of [slow, failing, stopped, mail])
+      idToken = (await signIn(app, child.login, PASSWORD, { browser })).tokens.id_token!;
 
     // The logout page answers at once, without waiting for any application…
     const out = await logOutFrom(mail, browser, idToken);
@@ -180,23 +230,44 @@ describe('applications that are slow, failing or down', () => {
     expect(logoutsOf(child).map((r) => r.app)).toEqual(['ent-mail']);
     expect(receiver.attempts.get('ent-lent')).toBe(1);
     // The failing one is tried again (back-off 1 s, 2 s…), then given up after BACKCHANNEL_LOGOUT_RETRY (3 s).
-    const pending = () => ts.server.db.read((manager) => manager.find(LogoutDelivery, { where: { accountId: child.id } }));
+    const pending = () =>
+      ts.server.db.read((manager) => manager.find(LogoutDelivery, { where: { accountId: child.id } }));
     await eventually(async () => (await pending()).length === 0, 15_000);
     expect(await pending()).toEqual([]);
     expect(receiver.attempts.get('ent-panne')).toBeGreaterThanOrEqual(2);
     const metrics = await (await fetch(`${ts.url}/metrics`)).text();
-    expect(Number(/entidp_backchannel_logouts_total\{outcome="failed"\} (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(2);
-    expect(Number(/entidp_backchannel_logouts_total\{outcome="abandoned"\} (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(2);
-    expect(Number(/entidp_backchannel_logouts_total\{outcome="delivered"\} (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/entidp_backchannel_logouts_total\{outcome="failed"\} (\d+)/.exec(metrics)![1]),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      Number(/entidp_backchannel_logouts_total\{outcome="abandoned"\} (\d+)/.exec(metrics)![1]),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      Number(/entidp_backchannel_logouts_total\{outcome="delivered"\} (\d+)/.exec(metrics)![1]),
+    ).toBeGreaterThanOrEqual(1);
   }, 40_000);
 
   it('registration accepts an application that is down (nothing is called), and refuses a non-https URI in production', async () => {
     const down = `http://127.0.0.1:${await freePort()}/x/backchannel-logout`;
     await expect(registerClient(ts, { clientId: 'ent-absent', backchannelLogoutUri: down })).resolves.toBeDefined();
     const production = new ClientStore(ts.server.db, { ...ts.config, env: 'production' }, async () => undefined);
-    await expect(production.save({ clientId: 'ent-clair', name: 'En clair', redirectUris: [REDIRECT_URI], backchannelLogoutUri: 'http://ent-clair.example.fr/logout' })).rejects.toMatchObject({
+    await expect(
+      production.save({
+        clientId: 'ent-clair',
+        name: 'En clair',
+        redirectUris: [REDIRECT_URI],
+        backchannelLogoutUri: 'http://ent-clair.example.fr/logout',
+      }),
+    ).rejects.toMatchObject({
       publicMessage: expect.stringContaining('https'),
     });
-    await expect(production.save({ clientId: 'ent-chiffre', name: 'Chiffré', redirectUris: [REDIRECT_URI], backchannelLogoutUri: 'https://ent-chiffre.example.fr/logout' })).resolves.toBeDefined();
+    await expect(
+      production.save({
+        clientId: 'ent-chiffre',
+        name: 'Chiffré',
+        redirectUris: [REDIRECT_URI],
+        backchannelLogoutUri: 'https://ent-chiffre.example.fr/logout',
+      }),
+    ).resolves.toBeDefined();
   });
 });

@@ -14,7 +14,12 @@ afterAll(() => ts?.stop());
 afterEach(() => jest.restoreAllMocks());
 
 const service = (secret: string): ClientInput => ({
-  clientId: 'ent-sync-cache', name: 'Synchronisation', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['ent'], secret,
+  clientId: 'ent-sync-cache',
+  name: 'Synchronisation',
+  type: 'confidential',
+  grantTypes: ['client_credentials'],
+  scopes: ['ent'],
+  secret,
 });
 const SECRET_1 = 'first-secret-of-the-service-0123456789';
 const SECRET_2 = 'second-secret-of-the-service-987654321';
@@ -22,7 +27,10 @@ const SECRET_2 = 'second-secret-of-the-service-987654321';
 async function token(secret: string): Promise<number> {
   const response = await fetch(`${ts.url}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ent-sync-cache:${secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`ent-sync-cache:${secret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials&scope=ent',
   });
   return response.status;

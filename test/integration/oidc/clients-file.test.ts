@@ -14,7 +14,19 @@ afterAll(async () => ts?.stop());
 
 const SECRET = 'a-declared-client-secret-of-enough-length';
 const file = join(mkdtempSync(join(tmpdir(), 'ent-idp-clients-')), 'clients.json');
-writeFileSync(file, JSON.stringify([{ clientId: 'ent-cantine', name: 'Cantine', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI], firstParty: true, secret: SECRET }]));
+writeFileSync(
+  file,
+  JSON.stringify([
+    {
+      clientId: 'ent-cantine',
+      name: 'Cantine',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [POST_LOGOUT_URI],
+      firstParty: true,
+      secret: SECRET,
+    },
+  ]),
+);
 
 it('applies the declared clients at every start, idempotently', async () => {
   ts = await startTestServer({ env: { CLIENTS_FILE: file } });

@@ -2,7 +2,15 @@
 // lists, in French, what will be shared; the answer is remembered as a grant.
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, textOf } from '../../helpers/browser.js';
-import { authorizationRequest, client, exchange, REDIRECT_URI, registerClient, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  client,
+  exchange,
+  REDIRECT_URI,
+  registerClient,
+  submitLogin,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 import { seedChild, CHILD_PASSWORD } from '../../helpers/school.js';
 
 let ts: TestServer;
@@ -38,7 +46,10 @@ it('lists what is shared; « Autoriser » grants exactly that, and is not asked 
   expect(info.preferred_username).toBe('enfant.test');
   expect(info.ent_profile).toBeUndefined();
 
-  const again = await browser.go((await authorizationRequest(partner, { scope: 'openid profile email' })).url.toString(), { stopAt: REDIRECT_URI });
+  const again = await browser.go(
+    (await authorizationRequest(partner, { scope: 'openid profile email' })).url.toString(),
+    { stopAt: REDIRECT_URI },
+  );
   expect(new URL(again.url).searchParams.get('code')).toBeTruthy();
 });
 

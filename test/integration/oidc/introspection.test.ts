@@ -15,7 +15,12 @@ beforeAll(async () => {
   await seedChild(ts.server.db);
   appA = await registerClient(ts, { clientId: 'ent-cahier' });
   appB = await registerClient(ts, { clientId: 'ent-autre' });
-  resourceServer = await registerClient(ts, { clientId: 'ent-api-notes', resourceServer: true, grantTypes: ['client_credentials'], scopes: ['openid'] });
+  resourceServer = await registerClient(ts, {
+    clientId: 'ent-api-notes',
+    resourceServer: true,
+    grantTypes: ['client_credentials'],
+    scopes: ['openid'],
+  });
   tokens = (await signIn(appA, 'enfant.test', PASSWORD, { params: { scope: 'openid profile offline_access' } })).tokens;
 });
 
@@ -30,8 +35,14 @@ describe('token introspection', () => {
   });
 
   it('answers the client the token was issued to', async () => {
-    expect(await client.tokenIntrospection(appA.config, tokens.access_token)).toMatchObject({ active: true, client_id: 'ent-cahier' });
-    expect(await client.tokenIntrospection(appA.config, tokens.refresh_token!)).toMatchObject({ active: true, client_id: 'ent-cahier' });
+    expect(await client.tokenIntrospection(appA.config, tokens.access_token)).toMatchObject({
+      active: true,
+      client_id: 'ent-cahier',
+    });
+    expect(await client.tokenIntrospection(appA.config, tokens.refresh_token!)).toMatchObject({
+      active: true,
+      client_id: 'ent-cahier',
+    });
   });
 
   it('answers a declared resource server for access tokens, never for refresh tokens', async () => {
@@ -42,7 +53,15 @@ describe('token introspection', () => {
   });
 
   it('refuses to declare a public client as a resource server', async () => {
-    await expect(ts.server.oidc.clients.save({ clientId: 'ent-public-rs', name: 'RS publique', type: 'public', redirectUris: ['https://app.example.test/cb'], resourceServer: true })).rejects.toMatchObject({
+    await expect(
+      ts.server.oidc.clients.save({
+        clientId: 'ent-public-rs',
+        name: 'RS publique',
+        type: 'public',
+        redirectUris: ['https://app.example.test/cb'],
+        resourceServer: true,
+      }),
+    ).rejects.toMatchObject({
       publicMessage: expect.stringMatching(/resource server must be a confidential client/),
     });
   });

@@ -17,7 +17,9 @@ it('survives a restart, then a key rotation', async () => {
   ts = await startTestServer();
   await seedChild(ts.server.db);
   const app = await registerClient(ts, { clientId: 'ent-agenda' });
-  const { tokens, browser } = await signIn(app, 'enfant.test', CHILD_PASSWORD, { params: { scope: 'openid profile offline_access' } });
+  const { tokens, browser } = await signIn(app, 'enfant.test', CHILD_PASSWORD, {
+    params: { scope: 'openid profile offline_access' },
+  });
   const oldKid = kidOf(tokens.id_token!);
 
   // Restart on the same database and port.
@@ -27,7 +29,9 @@ it('survives a restart, then a key rotation', async () => {
   const again = await discover(ts.url, app.clientId, app.secret);
 
   // The session cookie still signs the child in silently; the refresh token still works.
-  const silent = await browser.go((await authorizationRequest({ ...app, config: again })).url.toString(), { stopAt: REDIRECT_URI });
+  const silent = await browser.go((await authorizationRequest({ ...app, config: again })).url.toString(), {
+    stopAt: REDIRECT_URI,
+  });
   expect(new URL(silent.url).searchParams.get('code')).toBeTruthy();
   const refreshed = await client.refreshTokenGrant(again, tokens.refresh_token!);
   expect(kidOf(refreshed.id_token!)).toBe(oldKid);
@@ -36,7 +40,10 @@ it('survives a restart, then a key rotation', async () => {
   await rotateSigningKeys(ts.server.db, ts.config);
   expect(await ts.server.oidc.reloadKeys()).toBe(true);
   const jwks = jose.createRemoteJWKSet(new URL(`${ts.url}/jwks`));
-  await jose.jwtVerify(tokens.id_token!, jwks, { issuer: ts.url, currentDate: new Date((tokens.claims()!.iat + 1) * 1000) });
+  await jose.jwtVerify(tokens.id_token!, jwks, {
+    issuer: ts.url,
+    currentDate: new Date((tokens.claims()!.iat + 1) * 1000),
+  });
   const fresh = await client.refreshTokenGrant(again, refreshed.refresh_token!);
   expect(kidOf(fresh.id_token!)).not.toBe(oldKid);
   await jose.jwtVerify(fresh.id_token!, jose.createRemoteJWKSet(new URL(`${ts.url}/jwks`)), { issuer: ts.url });
@@ -46,14 +53,17 @@ it('survives a restart, then a key rotation', async () => {
 
 it('prunes retired keys whose publishedUntil has passed: the JWKS stops listing them and their rows go', async () => {
   const { db } = ts.server;
-  const jwksKids = async () => ((await (await fetch(`${ts.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+  const jwksKids = async () =>
+    ((await (await fetch(`${ts.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
   const retiring = (await listSigningKeys(db)).filter((k) => k.status === 'current').map((k) => k.kid);
   await rotateSigningKeys(db, ts.config);
   await ts.server.oidc.reloadKeys();
   expect(await jwksKids()).toEqual(expect.arrayContaining(retiring)); // still published for the tokens they signed
 
   // The tokens they signed have expired: publishedUntil moved into the past, as time would.
-  await db.transaction((manager) => manager.update(SigningKey, { kid: In(retiring) }, { publishedUntil: new Date(Date.now() - 1000) }));
+  await db.transaction((manager) =>
+    manager.update(SigningKey, { kid: In(retiring) }, { publishedUntil: new Date(Date.now() - 1000) }),
+  );
   const current = await rotateSigningKeys(db, ts.config); // the next rotation prunes them
   await ts.server.oidc.reloadKeys();
   const kids = await jwksKids();

@@ -13,7 +13,13 @@ beforeAll(async () => {
   database = await createTestDatabaseUrl();
   env = childEnv({ DATABASE_URL: database.url });
   const db = await openDatabase({ url: database.url, poolSize: 2, timeoutMs: 5000 });
-  await createAccount(db, { login: 'eleve.active', firstName: 'Élève', lastName: 'Active', profile: 'Student', password: 'une phrase de passe solide' });
+  await createAccount(db, {
+    login: 'eleve.active',
+    firstName: 'Élève',
+    lastName: 'Active',
+    profile: 'Student',
+    password: 'une phrase de passe solide',
+  });
   await createAccount(db, { login: 'eleve.nouvelle', firstName: 'Élève', lastName: 'Nouvelle', profile: 'Student' });
   await db.close();
 }, 60_000);
@@ -39,14 +45,21 @@ describe('ent-idp code', () => {
   it('refuses an activation code for an activated account, with a clear line (exit 1)', async () => {
     const run = await cli(['code', 'eleve.active', '--kind', 'activation'], env);
     expect(run.code).toBe(1);
-    expect(oneLine(run.stderr)).toBe('ent-idp: code: eleve.active is already activated (has a password): use --kind renewal');
+    expect(oneLine(run.stderr)).toBe(
+      'ent-idp: code: eleve.active is already activated (has a password): use --kind renewal',
+    );
   }, 60_000);
 
   it('exit 1 for an unknown identifiant; exit 2 for bad usage', async () => {
     const unknown = await cli(['code', 'personne.inconnue'], env);
     expect(unknown.code).toBe(1);
     expect(oneLine(unknown.stderr)).toMatch(/no account with identifiant "personne.inconnue"/);
-    for (const args of [['code'], ['code', 'eleve.active', '--kind', 'forever'], ['code', 'a', 'b'], ['code', 'a', '--bogus']]) {
+    for (const args of [
+      ['code'],
+      ['code', 'eleve.active', '--kind', 'forever'],
+      ['code', 'a', 'b'],
+      ['code', 'a', '--bogus'],
+    ]) {
       const run = await cli(args, env);
       expect(run.code).toBe(2);
       oneLine(run.stderr);
@@ -58,10 +71,19 @@ describe('ent-idp account', () => {
   it('blocks (ending the sessions and tokens) and unblocks, idempotently', async () => {
     const db = await openDatabase({ url: database.url, poolSize: 2, timeoutMs: 5000 });
     const account = await db.read((m) => m.findOneByOrFail(Account, { login: 'eleve.active' }));
-    await db.transaction((m) => m.insert(OidcArtifact, {
-      model: 'Session', id: 'sess-1', payload: '{}', grantId: null, uid: 'uid-1', userCode: null, accountId: account.id,
-      expiresAt: new Date(Date.now() + 3600_000), consumedAt: null,
-    } as never));
+    await db.transaction((m) =>
+      m.insert(OidcArtifact, {
+        model: 'Session',
+        id: 'sess-1',
+        payload: '{}',
+        grantId: null,
+        uid: 'uid-1',
+        userCode: null,
+        accountId: account.id,
+        expiresAt: new Date(Date.now() + 3600_000),
+        consumedAt: null,
+      } as never),
+    );
     await db.close();
 
     const block = await cli(['account', 'block', 'eleve.active'], env);
@@ -94,19 +116,46 @@ describe('ent-idp purge', () => {
   it('prints the counts', async () => {
     const run = await cli(['purge'], env);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^purged: \d+ provider artifact\(s\), \d+ admin page session\(s\), \d+ throttling row\(s\), \d+ reset link\(s\), \d+ one-time code\(s\), \d+ audit event\(s\)\n$/);
+    expect(run.stdout).toMatch(
+      /^purged: \d+ provider artifact\(s\), \d+ admin page session\(s\), \d+ throttling row\(s\), \d+ reset link\(s\), \d+ one-time code\(s\), \d+ audit event\(s\)\n$/,
+    );
     expect((await cli(['purge', 'now'], env)).code).toBe(2);
   }, 60_000);
 });
 
 describe('ent-idp client', () => {
   it('add --resource-server declares a resource server (confidential only); list shows it', async () => {
-    const add = await cli(['client', 'add', 'ent-api-notes', '--name', 'API des notes', '--grant-type', 'client_credentials', '--scope', 'openid', '--resource-server'], env);
+    const add = await cli(
+      [
+        'client',
+        'add',
+        'ent-api-notes',
+        '--name',
+        'API des notes',
+        '--grant-type',
+        'client_credentials',
+        '--scope',
+        'openid',
+        '--resource-server',
+      ],
+      env,
+    );
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/^saved ent-api-notes \(confidential\)$/m);
     const list = await cli(['client', 'list'], env);
     expect(list.stdout).toMatch(/^ent-api-notes\tconfidential resource-server\t/m);
-    const pub = await cli(['client', 'add', 'ent-rs-public', '--public', '--redirect-uri', 'https://app.example.test/cb', '--resource-server'], env);
+    const pub = await cli(
+      [
+        'client',
+        'add',
+        'ent-rs-public',
+        '--public',
+        '--redirect-uri',
+        'https://app.example.test/cb',
+        '--resource-server',
+      ],
+      env,
+    );
     expect(pub.code).toBe(1);
     expect(oneLine(pub.stderr)).toMatch(/resource server must be a confidential client/);
   }, 60_000);

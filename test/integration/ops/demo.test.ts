@@ -56,12 +56,21 @@ describe('demo school and demo ENT application (in process)', () => {
     expect(await db.read((m) => m.count(RelativeLink))).toBe(5);
     expect(await db.read((m) => m.countBy(RoleAssignment, { role: 'class-admin' }))).toBe(2);
     expect(await db.read((m) => m.countBy(RoleAssignment, { role: 'school-admin' }))).toBe(1);
-    const teacher = await ts.server.domain.login.authenticate({ login: 'claire.lefebvre', secret: DEMO_PASSWORD, ip: '127.0.0.1' });
+    const teacher = await ts.server.domain.login.authenticate({
+      login: 'claire.lefebvre',
+      secret: DEMO_PASSWORD,
+      ip: '127.0.0.1',
+    });
     expect(teacher.outcome).toBe('password');
-    expect((await ts.server.domain.login.authenticate({ login: 'hugo.durand', secret: DEMO_PASSWORD, ip: '127.0.0.1' })).outcome).toBe('blocked');
+    expect(
+      (await ts.server.domain.login.authenticate({ login: 'hugo.durand', secret: DEMO_PASSWORD, ip: '127.0.0.1' }))
+        .outcome,
+    ).toBe('blocked');
     // The code printed for lucas.martin is the live one.
     const code = /lucas\.martin, type ([a-z3-9]{8})/.exec(summary!)![1]!;
-    expect((await ts.server.domain.login.authenticate({ login: 'lucas.martin', secret: code, ip: '127.0.0.1' })).outcome).toBe('code');
+    expect(
+      (await ts.server.domain.login.authenticate({ login: 'lucas.martin', secret: code, ip: '127.0.0.1' })).outcome,
+    ).toBe('code');
   });
 
   it('signs enfant.test in through the provider, shows the claims, signs out', async () => {
@@ -76,7 +85,10 @@ describe('demo school and demo ENT application (in process)', () => {
 
     const connexion = await browser.go(`${ts.url}/demo-app/login`);
     expect(connexion.html).toContain('Identifiant');
-    const profile = await browser.submit(connexion, '/login', { identifiant: 'enfant.test', mot_de_passe: DEMO_PASSWORD });
+    const profile = await browser.submit(connexion, '/login', {
+      identifiant: 'enfant.test',
+      mot_de_passe: DEMO_PASSWORD,
+    });
     expect(profile.status).toBe(200);
     const text = textOf(profile);
     expect(text).toContain('Bonjour test enfant');
@@ -92,7 +104,9 @@ describe('demo school and demo ENT application (in process)', () => {
     const logout = await browser.submit(profile, '/demo-app/logout', {});
     expect(textOf(logout)).toContain('Application ENT de démonstration');
     const form = formOf(logout, '');
-    const back = await browser.go(new URL(form.action, logout.url).toString(), { form: { ...form.hidden, logout: 'yes' } });
+    const back = await browser.go(new URL(form.action, logout.url).toString(), {
+      form: { ...form.hidden, logout: 'yes' },
+    });
     expect(back.url).toBe(`${ts.url}/demo-app`);
     expect(textOf(back)).toContain('Se connecter avec l’ENT');
   });
@@ -108,11 +122,28 @@ describe('seedDemoIfEmpty', () => {
   it('returns null when the database already has accounts', async () => {
     const ts = await startTestServer();
     try {
-      await ts.server.domain.db.transaction((m) => m.insert(Account, {
-        id: '00000000-0000-4000-8000-000000000001', login: 'quelqu.un', firstName: 'Q', lastName: 'U', searchFirstName: 'q', searchLastName: 'u',
-        birthDate: null, profile: 'Personnel', email: null, structureId: null, externalId: null, passwordHash: null, activatedAt: null,
-        blockedAt: null, lastLoginAt: null, passwordChangedAt: null, createdAt: new Date(), updatedAt: new Date(),
-      }));
+      await ts.server.domain.db.transaction((m) =>
+        m.insert(Account, {
+          id: '00000000-0000-4000-8000-000000000001',
+          login: 'quelqu.un',
+          firstName: 'Q',
+          lastName: 'U',
+          searchFirstName: 'q',
+          searchLastName: 'u',
+          birthDate: null,
+          profile: 'Personnel',
+          email: null,
+          structureId: null,
+          externalId: null,
+          passwordHash: null,
+          activatedAt: null,
+          blockedAt: null,
+          lastLoginAt: null,
+          passwordChangedAt: null,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        }),
+      );
       expect(await seedDemoIfEmpty(ts.server.domain, loadConfig({ env: { NODE_ENV: 'test' } }))).toBeNull();
     } finally {
       await ts.stop();

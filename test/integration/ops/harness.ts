@@ -15,8 +15,15 @@ export function requireBuild(): void {
 /** A minimal environment: nothing from the test runner (NODE_OPTIONS, …) leaks in. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DEMO: 'false', LOG_LEVEL: 'warn', PURGE_INTERVAL: '0',
-    ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', ...extra,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    PURGE_INTERVAL: '0',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    ...extra,
   };
 }
 
@@ -55,7 +62,11 @@ export interface ServerProcess {
 
 /** Starts the compiled server (`dist/src/main.js`) on 127.0.0.1:`port` with `env`. */
 export function startServerProcess(env: NodeJS.ProcessEnv, port: number): ServerProcess {
-  const proc = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   return { proc, url: `http://127.0.0.1:${port}`, stderr: () => err };
@@ -66,7 +77,13 @@ export async function waitReady(server: ServerProcess, timeoutMs = 20_000): Prom
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.proc.exitCode !== null) throw new Error(`server exited (${server.proc.exitCode}): ${server.stderr()}`);
-    if (await fetch(`${server.url}/readyz`).then((r) => r.status === 200, () => false)) return;
+    if (
+      await fetch(`${server.url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${server.url} not ready: ${server.stderr()}`);

@@ -7,7 +7,16 @@ import { routeLabel } from '../../../src/http/metrics.js';
 import { loggablePath } from '../../../src/http/request-id.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser } from '../../helpers/browser.js';
-import { authorizationRequest, client, exchange, REDIRECT_URI, registerClient, signIn, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  client,
+  exchange,
+  REDIRECT_URI,
+  registerClient,
+  signIn,
+  submitLogin,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 import { createAccount } from '../../helpers/factories.js';
 
 const PASSWORD = 'une phrase de passe solide';
@@ -45,7 +54,13 @@ describe('/metrics', () => {
   });
 
   it('counts sign-ins by outcome, codes generated and consumed, tokens issued, requests by route', async () => {
-    await createAccount(ts.server.db, { login: 'emma.bernard', firstName: 'Emma', lastName: 'Bernard', profile: 'Student', password: PASSWORD });
+    await createAccount(ts.server.db, {
+      login: 'emma.bernard',
+      firstName: 'Emma',
+      lastName: 'Bernard',
+      profile: 'Student',
+      password: PASSWORD,
+    });
     const before = {
       ok: await metric('entidp_logins_total', 'outcome="ok"'),
       failed: await metric('entidp_logins_total', 'outcome="failed"'),
@@ -60,12 +75,22 @@ describe('/metrics', () => {
     await submitLogin(browser, connexion, 'emma.bernard', 'pas le bon mot de passe');
     await signIn(app, 'emma.bernard', PASSWORD);
 
-    const child = await createAccount(ts.server.db, { login: 'lucas.martin', firstName: 'Lucas', lastName: 'Martin', profile: 'Student' });
+    const child = await createAccount(ts.server.db, {
+      login: 'lucas.martin',
+      firstName: 'Lucas',
+      lastName: 'Martin',
+      profile: 'Student',
+    });
     const { code } = await ts.server.domain.codes.issue({ accountId: child.id, kind: 'activation', createdBy: null });
     const b2 = new Browser();
     const r2 = await authorizationRequest(app);
     const page = await submitLogin(b2, await b2.go(r2.url.toString(), { stopAt: REDIRECT_URI }), 'lucas.martin', code);
-    const callback = await b2.submit(page, '/mot-de-passe', { nouveau_mot_de_passe: NEW_PASSWORD, confirmation: NEW_PASSWORD }, REDIRECT_URI);
+    const callback = await b2.submit(
+      page,
+      '/mot-de-passe',
+      { nouveau_mot_de_passe: NEW_PASSWORD, confirmation: NEW_PASSWORD },
+      REDIRECT_URI,
+    );
     await exchange(app, callback.url, r2);
 
     expect(await metric('entidp_logins_total', 'outcome="ok"')).toBe(before.ok + 1);
@@ -75,8 +100,15 @@ describe('/metrics', () => {
     expect(await metric('entidp_codes_consumed_total')).toBe(before.consumed + 1);
     expect(await metric('entidp_tokens_issued_total', 'type="access_token"')).toBe(before.access + 2);
     expect(await metric('entidp_tokens_issued_total', 'type="id_token"')).toBe(before.id + 2);
-    expect(await metric('entidp_http_request_duration_seconds_count', 'method="POST",route="/token",status="200"')).toBeGreaterThanOrEqual(2);
-    expect(await metric('entidp_http_request_duration_seconds_count', 'method="POST",route="/interaction/:id/login",status="401"')).toBeGreaterThanOrEqual(1);
+    expect(
+      await metric('entidp_http_request_duration_seconds_count', 'method="POST",route="/token",status="200"'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      await metric(
+        'entidp_http_request_duration_seconds_count',
+        'method="POST",route="/interaction/:id/login",status="401"',
+      ),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('labels routes without ids or unknown paths', () => {
@@ -94,40 +126,92 @@ describe('/metrics', () => {
  * checked here).
  */
 const cookieSecrets = (b: Browser): string[] =>
-  b.cookieHeader().split('; ').map((c) => c.split('=')).filter(([name, value]) => value && value.length > 8 && !/^_interaction(_resume)?$/.test(name!)).map(([, value]) => value!);
+  b
+    .cookieHeader()
+    .split('; ')
+    .map((c) => c.split('='))
+    .filter(([name, value]) => value && value.length > 8 && !/^_interaction(_resume)?$/.test(name!))
+    .map(([, value]) => value!);
 
 describe('logs', () => {
   it('one info line per request with its id, and no secret anywhere', async () => {
     logs = '';
-    await createAccount(ts.server.db, { login: 'ines.roux', firstName: 'Inès', lastName: 'Roux', profile: 'Student', password: PASSWORD });
+    await createAccount(ts.server.db, {
+      login: 'ines.roux',
+      firstName: 'Inès',
+      lastName: 'Roux',
+      profile: 'Student',
+      password: PASSWORD,
+    });
     const { tokens, browser } = await signIn(app, 'ines.roux', PASSWORD);
     await client.fetchUserInfo(app.config, tokens.access_token, tokens.claims()!.sub);
     const refreshed = await client.refreshTokenGrant(app.config, tokens.refresh_token ?? 'none').catch(() => null);
-    const child = await createAccount(ts.server.db, { login: 'leo.roux', firstName: 'Léo', lastName: 'Roux', profile: 'Student' });
+    const child = await createAccount(ts.server.db, {
+      login: 'leo.roux',
+      firstName: 'Léo',
+      lastName: 'Roux',
+      profile: 'Student',
+    });
     const { code } = await ts.server.domain.codes.issue({ accountId: child.id, kind: 'activation', createdBy: null });
     const b2 = new Browser();
     const r2 = await authorizationRequest(app);
-    const page = await submitLogin(b2, await b2.go(r2.url.toString(), { stopAt: REDIRECT_URI }), 'leo.roux', ` ${code.toUpperCase()} `);
-    const callback = await b2.submit(page, '/mot-de-passe', { nouveau_mot_de_passe: NEW_PASSWORD, confirmation: NEW_PASSWORD }, REDIRECT_URI);
+    const page = await submitLogin(
+      b2,
+      await b2.go(r2.url.toString(), { stopAt: REDIRECT_URI }),
+      'leo.roux',
+      ` ${code.toUpperCase()} `,
+    );
+    const callback = await b2.submit(
+      page,
+      '/mot-de-passe',
+      { nouveau_mot_de_passe: NEW_PASSWORD, confirmation: NEW_PASSWORD },
+      REDIRECT_URI,
+    );
     const t2 = await exchange(app, callback.url, r2);
     await fetch(`${ts.url}/metrics`, { headers: { authorization: 'Bearer some-secret-bearer-value' } });
 
-    const lines = logs.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests.length).toBeGreaterThan(8);
     for (const r of requests) {
-      expect(r).toMatchObject({ level: 30, reqId: expect.any(String), method: expect.any(String), path: expect.stringMatching(/^\//), status: expect.any(Number), ms: expect.any(Number) });
+      expect(r).toMatchObject({
+        level: 30,
+        reqId: expect.any(String),
+        method: expect.any(String),
+        path: expect.stringMatching(/^\//),
+        status: expect.any(Number),
+        ms: expect.any(Number),
+      });
       expect(String(r.path)).not.toContain('?');
     }
     expect(requests.some((r) => r.path === '/token' && r.method === 'POST')).toBe(true);
 
     const secrets = [
-      PASSWORD, NEW_PASSWORD, code, code.toUpperCase(), app.secret!, 'some-secret-bearer-value',
-      tokens.access_token, t2.access_token, tokens.id_token!, ...(tokens.refresh_token ? [tokens.refresh_token] : []), ...(refreshed ? [refreshed.access_token] : []),
+      PASSWORD,
+      NEW_PASSWORD,
+      code,
+      code.toUpperCase(),
+      app.secret!,
+      'some-secret-bearer-value',
+      tokens.access_token,
+      t2.access_token,
+      tokens.id_token!,
+      ...(tokens.refresh_token ? [tokens.refresh_token] : []),
+      ...(refreshed ? [refreshed.access_token] : []),
       ...cookieSecrets(browser),
       ...cookieSecrets(b2),
     ];
-    for (const secret of secrets) expect({ secret, where: logs.split('\n').find((l) => l.includes(secret))?.slice(0, 400) }).toEqual({ secret, where: undefined });
+    for (const secret of secrets)
+      expect({
+        secret,
+        where: logs
+          .split('\n')
+          .find((l) => l.includes(secret))
+          ?.slice(0, 400),
+      }).toEqual({ secret, where: undefined });
     // Nor the authorization code or state from the redirect's query string.
     const query = new URL(callback.url).searchParams;
     expect(logs.includes(query.get('code')!)).toBe(false);

@@ -5,7 +5,14 @@
 // accepted by another.
 import { createTestDatabaseUrl, type TestDatabase } from '../../helpers/db.js';
 import { freePort } from '../../helpers/server.js';
-import { childEnv, requireBuild, startServerProcess, stopServerProcesses, waitReady, type ServerProcess } from './harness.js';
+import {
+  childEnv,
+  requireBuild,
+  startServerProcess,
+  stopServerProcesses,
+  waitReady,
+  type ServerProcess,
+} from './harness.js';
 
 const COOKIE_KEYS = 'simultaneous-start-cookie-key-0123456789abcdef';
 const INSTANCES = 3;
@@ -23,21 +30,32 @@ it('three instances started together on an empty database all come up with the s
   database = await createTestDatabaseUrl();
   const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
   const issuer = `http://127.0.0.1:${ports[0]}`;
-  const env = childEnv({ DATABASE_URL: database.url, ISSUER: issuer, HOST: '127.0.0.1', COOKIE_KEYS, ADMIN_CLIENT_SECRET: 'simultaneous-start-admin-secret-0123456789' });
+  const env = childEnv({
+    DATABASE_URL: database.url,
+    ISSUER: issuer,
+    HOST: '127.0.0.1',
+    COOKIE_KEYS,
+    ADMIN_CLIENT_SECRET: 'simultaneous-start-admin-secret-0123456789',
+  });
   children.push(...ports.map((port) => startServerProcess(env, port)));
   const urls = children.map((child) => child.url);
   await Promise.all(children.map((child) => waitReady(child, 30_000)));
 
   // Every instance publishes the same keys (the issuer's JWKS is what relying parties cache,
   // whichever instance the load balancer picks), and signs with one of them.
-  const jwks = await Promise.all(urls.map(async (url) => (await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }));
+  const jwks = await Promise.all(
+    urls.map(async (url) => (await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }),
+  );
   const kids = jwks.map((set) => set.keys.map((k) => k.kid).sort());
   for (const k of kids) expect(k).toEqual(kids[0]);
   expect(new Set(jwks[0]!.keys.map((k) => k.alg))).toEqual(new Set(['RS256', 'ES256']));
 
   // The admin page's client, registered by all three, is known to each.
   for (const url of urls) {
-    const res = await fetch(`${url}/auth?client_id=ent-admin&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${issuer}/admin/auth/callback`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`, { redirect: 'manual' });
+    const res = await fetch(
+      `${url}/auth?client_id=ent-admin&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${issuer}/admin/auth/callback`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/\/interaction\//);
   }

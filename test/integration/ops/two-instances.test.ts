@@ -8,8 +8,25 @@ import { createTestDatabaseUrl, type TestDatabase } from '../../helpers/db.js';
 import { createAccount } from '../../helpers/factories.js';
 import { freePort } from '../../helpers/server.js';
 import { Browser } from '../../helpers/browser.js';
-import { authorizationRequest, client, discover, exchange, REDIRECT_URI, POST_LOGOUT_URI, submitLogin, type RegisteredClient } from '../../helpers/oidc.js';
-import { childEnv, cli, requireBuild, startServerProcess, stopServerProcesses, waitReady, type ServerProcess } from './harness.js';
+import {
+  authorizationRequest,
+  client,
+  discover,
+  exchange,
+  REDIRECT_URI,
+  POST_LOGOUT_URI,
+  submitLogin,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
+import {
+  childEnv,
+  cli,
+  requireBuild,
+  startServerProcess,
+  stopServerProcesses,
+  waitReady,
+  type ServerProcess,
+} from './harness.js';
 
 const PASSWORD = 'une phrase de passe solide';
 const SECRET = 'two-instances-client-secret-0123456789abcdef';
@@ -29,11 +46,22 @@ beforeAll(async () => {
   urlB = `http://127.0.0.1:${portB}`;
   env = childEnv({ DATABASE_URL: database.url, ISSUER: issuer, HOST: '127.0.0.1', COOKIE_KEYS });
   const db = await openDatabase({ url: database.url, poolSize: 2, timeoutMs: 5000 });
-  await createAccount(db, { login: 'enfant.test', firstName: 'test', lastName: 'enfant', profile: 'Student', password: PASSWORD });
+  await createAccount(db, {
+    login: 'enfant.test',
+    firstName: 'test',
+    lastName: 'enfant',
+    profile: 'Student',
+    password: PASSWORD,
+  });
   const config = loadConfig({ env: { NODE_ENV: 'test', ISSUER: issuer, DATABASE_URL: database.url } });
   await new ClientStore(db, config, async () => undefined).save({
-    clientId: 'ent-cahier', name: 'Cahier de textes', secret: SECRET, redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI],
-    scopes: ['openid', 'profile', 'offline_access'], firstParty: true,
+    clientId: 'ent-cahier',
+    name: 'Cahier de textes',
+    secret: SECRET,
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [POST_LOGOUT_URI],
+    scopes: ['openid', 'profile', 'offline_access'],
+    firstParty: true,
   });
   await db.close();
   // One after the other (instances starting together: simultaneous-start.test.ts).
@@ -55,7 +83,9 @@ it('A signs in, B exchanges and refreshes, the CLI blocks, A refuses refresh and
   const { supportsPKCE: _pkce, ...metadata } = configA.serverMetadata();
   const configB = new client.Configuration(
     { ...metadata, token_endpoint: `${urlB}/token`, userinfo_endpoint: `${urlB}/me` },
-    'ent-cahier', SECRET, client.ClientSecretBasic(SECRET),
+    'ent-cahier',
+    SECRET,
+    client.ClientSecretBasic(SECRET),
   );
   client.allowInsecureRequests(configB);
   const rcA: RegisteredClient = { clientId: 'ent-cahier', secret: SECRET, config: configA };
@@ -74,16 +104,22 @@ it('A signs in, B exchanges and refreshes, the CLI blocks, A refuses refresh and
   const me = await client.fetchUserInfo(configB, refreshed.access_token, tokens.claims()!.sub);
   expect(me.preferred_username).toBe('enfant.test');
   // A sees what B issued.
-  expect((await client.fetchUserInfo(configA, refreshed.access_token, tokens.claims()!.sub)).sub).toBe(tokens.claims()!.sub);
+  expect((await client.fetchUserInfo(configA, refreshed.access_token, tokens.claims()!.sub)).sub).toBe(
+    tokens.claims()!.sub,
+  );
 
   const block = await cli(['account', 'block', 'enfant.test'], env);
   expect(block.code).toBe(0);
   expect(block.stdout).toMatch(/^enfant\.test blocked; [1-9]\d* session\/grant\/token row\(s\) revoked/);
 
-  await expect(client.refreshTokenGrant(configA, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  await expect(client.refreshTokenGrant(configA, refreshed.refresh_token!)).rejects.toMatchObject({
+    error: 'invalid_grant',
+  });
   const userinfo = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
   expect(userinfo.status).toBe(401);
   // And the session cookie from A no longer signs in silently.
-  const silent = await browser.go((await authorizationRequest(rcA, { prompt: 'none' })).url.toString(), { stopAt: REDIRECT_URI });
+  const silent = await browser.go((await authorizationRequest(rcA, { prompt: 'none' })).url.toString(), {
+    stopAt: REDIRECT_URI,
+  });
   expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
 }, 60_000);

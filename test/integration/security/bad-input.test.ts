@@ -20,8 +20,15 @@ beforeAll(async () => {
   ts = await startTestServer();
   school = await seedSchool(ts);
   app = await registerClient(ts, { clientId: 'ent-cahier' });
-  const adminClient = await registerClient(ts, { clientId: 'classe-test', scopes: ['openid', 'profile', 'class-admin'] });
-  token = (await signIn(adminClient, school.teacherA.login, PASSWORD, { params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience } })).tokens.access_token;
+  const adminClient = await registerClient(ts, {
+    clientId: 'classe-test',
+    scopes: ['openid', 'profile', 'class-admin'],
+  });
+  token = (
+    await signIn(adminClient, school.teacherA.login, PASSWORD, {
+      params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience },
+    })
+  ).tokens.access_token;
 }, 30_000);
 afterAll(() => ts?.stop());
 
@@ -45,7 +52,10 @@ function expectProblem(res: { status: number; headers: Headers; text: string }, 
   expect([what, res.status < 500]).toEqual([what, true]);
   expect([what, STACK.test(res.text)]).toEqual([what, false]);
   if (res.status >= 400) {
-    expect([what, res.headers.get('content-type')]).toEqual([what, expect.stringMatching(/^application\/problem\+json/)]);
+    expect([what, res.headers.get('content-type')]).toEqual([
+      what,
+      expect.stringMatching(/^application\/problem\+json/),
+    ]);
     const body = JSON.parse(res.text) as { detail: string; status: number };
     expect(body.status).toBe(res.status);
     expect(body.detail).toMatch(/[a-zà-ÿ’']/i);
@@ -56,7 +66,20 @@ function expectProblem(res: { status: number; headers: Headers; text: string }, 
 const value = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '%FF%FE', '<script>alert(1)</script>', "' OR 1=1 --", 'x'.repeat(5000), 'enfant.test', 'yxs7ce5d', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '%FF%FE',
+    '<script>alert(1)</script>',
+    "' OR 1=1 --",
+    'x'.repeat(5000),
+    'enfant.test',
+    'yxs7ce5d',
+    '__proto__',
+    'constructor',
+  ),
 );
 /** A form: its real field names (maybe repeated: arrays), and random extra ones. */
 const formOver = (names: string[]) =>
@@ -77,19 +100,54 @@ describe('login page forms (fast-check)', () => {
     const { browser: codeBrowser, page: setPassword } = await openWithCode(app, pupil.login, code);
     const forgot = await browser.go(`${ts.url}/mot-de-passe-oublie`);
     const targets: { name: string; browser: Browser; page: Page; action: string; fields: string[] }[] = [
-      { name: 'login', browser, page: login, action: formOf(login, '/login').action, fields: ['identifiant', 'mot_de_passe', 'se_souvenir'] },
-      { name: 'set-password', browser: codeBrowser, page: setPassword, action: formOf(setPassword, '/mot-de-passe').action, fields: ['nouveau_mot_de_passe', 'confirmation', 'identifiant'] },
-      { name: 'forgot-password', browser, page: forgot, action: '/mot-de-passe-oublie', fields: ['identifiant', 'retour'] },
+      {
+        name: 'login',
+        browser,
+        page: login,
+        action: formOf(login, '/login').action,
+        fields: ['identifiant', 'mot_de_passe', 'se_souvenir'],
+      },
+      {
+        name: 'set-password',
+        browser: codeBrowser,
+        page: setPassword,
+        action: formOf(setPassword, '/mot-de-passe').action,
+        fields: ['nouveau_mot_de_passe', 'confirmation', 'identifiant'],
+      },
+      {
+        name: 'forgot-password',
+        browser,
+        page: forgot,
+        action: '/mot-de-passe-oublie',
+        fields: ['identifiant', 'retour'],
+      },
       { name: 'forgot-login', browser, page: forgot, action: '/identifiant-oublie', fields: ['courriel', 'retour'] },
-      { name: 'reset link', browser, page: forgot, action: `/mot-de-passe/reinitialiser/${'x'.repeat(43)}`, fields: ['nouveau_mot_de_passe', 'confirmation'] },
-      { name: 'consent', browser, page: login, action: formOf(login, '/login').action.replace('/login', '/consentement'), fields: ['decision'] },
+      {
+        name: 'reset link',
+        browser,
+        page: forgot,
+        action: `/mot-de-passe/reinitialiser/${'x'.repeat(43)}`,
+        fields: ['nouveau_mot_de_passe', 'confirmation'],
+      },
+      {
+        name: 'consent',
+        browser,
+        page: login,
+        action: formOf(login, '/login').action.replace('/login', '/consentement'),
+        fields: ['decision'],
+      },
     ];
     const csrf = (t: (typeof targets)[number]) => formOf(t.page, '').hidden._csrf ?? '';
     const before = await counts(ts);
     for (const target of targets) {
       await fc.assert(
         fc.asyncProperty(formOver(target.fields), async (pairs) => {
-          const res = await rawPost(target.browser, new URL(target.action, ts.url).href, encode(pairs, csrf(target)), 'application/x-www-form-urlencoded');
+          const res = await rawPost(
+            target.browser,
+            new URL(target.action, ts.url).href,
+            encode(pairs, csrf(target)),
+            'application/x-www-form-urlencoded',
+          );
           expectFrenchPage(res, [target.name, pairs.map(([k, v]) => [k, v.slice(0, 30)])]);
         }),
         { numRuns: RUNS },
@@ -117,10 +175,16 @@ describe('login page forms (fast-check)', () => {
       ['application/x-www-form-urlencoded', `_csrf=${csrf}`],
       ['application/x-www-form-urlencoded', `_csrf=${csrf}&identifiant=${'a'.repeat(40_000)}`],
       ['application/x-www-form-urlencoded', `_csrf=${csrf}&%=&&==&identifiant`],
-      ['application/x-www-form-urlencoded', new Uint8Array([0x5f, 0x63, 0x73, 0x72, 0x66, 0x3d, 0xff, 0xfe, 0x00, 0x26, 0xc3])],
+      [
+        'application/x-www-form-urlencoded',
+        new Uint8Array([0x5f, 0x63, 0x73, 0x72, 0x66, 0x3d, 0xff, 0xfe, 0x00, 0x26, 0xc3]),
+      ],
       ['application/json', JSON.stringify({ _csrf: hidden._csrf, identifiant: 'enfant.test', mot_de_passe: PASSWORD })],
       ['text/plain', `_csrf=${csrf}&identifiant=enfant.test&mot_de_passe=x`],
-      ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="identifiant"\r\n\r\na\r\n--x--`],
+      [
+        'multipart/form-data; boundary=x',
+        `--x\r\nContent-Disposition: form-data; name="identifiant"\r\n\r\na\r\n--x--`,
+      ],
       ['application/xml', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'],
       ['', 'identifiant=a'],
     ];
@@ -132,24 +196,50 @@ describe('login page forms (fast-check)', () => {
       }
     }
     // Nobody got signed in by any of it.
-    const ok = await rawPost(browser, url, `_csrf=${csrf}&identifiant=${school.studentsA[0]!.login}&mot_de_passe=${encodeURIComponent(PASSWORD)}`, 'application/x-www-form-urlencoded');
+    const ok = await rawPost(
+      browser,
+      url,
+      `_csrf=${csrf}&identifiant=${school.studentsA[0]!.login}&mot_de_passe=${encodeURIComponent(PASSWORD)}`,
+      'application/x-www-form-urlencoded',
+    );
     expect(ok.status).toBe(303);
   });
 });
 
 describe('admin API (fast-check)', () => {
   const call = async (method: string, path: string, body?: string, type = 'application/json') => {
-    const res = await fetch(`${ts.url}${API}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': type } : {}) }, body });
+    const res = await fetch(`${ts.url}${API}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+      body,
+    });
     return { status: res.status, headers: res.headers, text: await res.text() };
   };
-  const POSTS = ['/v1/renewal-codes', '/v1/accounts/block', '/v1/accounts/unblock', '/v1/password-resets', '/v1/connection-sheets'];
+  const POSTS = [
+    '/v1/renewal-codes',
+    '/v1/accounts/block',
+    '/v1/accounts/unblock',
+    '/v1/password-resets',
+    '/v1/connection-sheets',
+  ];
 
   test('random JSON bodies, wrong types and nulls on every mutation: problem+json, nothing written', async () => {
     const valid = school.studentsA[1]!.id;
     const before = await counts(ts);
     const body = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
-      fc.record({ accountIds: fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 2 }), fc.array(fc.oneof(fc.uuid(), fc.string(), fc.integer(), fc.constant(null)), { maxLength: 5 })), format: fc.jsonValue({ maxDepth: 1 }), classId: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          accountIds: fc.oneof(
+            fc.constant(null),
+            fc.jsonValue({ maxDepth: 2 }),
+            fc.array(fc.oneof(fc.uuid(), fc.string(), fc.integer(), fc.constant(null)), { maxLength: 5 }),
+          ),
+          format: fc.jsonValue({ maxDepth: 1 }),
+          classId: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
       // A valid id next to an unknown one: all or nothing (404), never half done.
       fc.uuid().map((id) => ({ accountIds: [valid, id] })),
     );
@@ -159,7 +249,11 @@ describe('admin API (fast-check)', () => {
         expectProblem(res, [path, JSON.stringify(json).slice(0, 80)]);
         expect([path, res.status]).toEqual([path, expect.any(Number)]);
         // Only a well-formed list of ids of the class can succeed, and these never are.
-        expect([path, JSON.stringify(json).slice(0, 80), res.status >= 400]).toEqual([path, JSON.stringify(json).slice(0, 80), true]);
+        expect([path, JSON.stringify(json).slice(0, 80), res.status >= 400]).toEqual([
+          path,
+          JSON.stringify(json).slice(0, 80),
+          true,
+        ]);
       }),
       { numRuns: RUNS * 2 },
     );
@@ -168,14 +262,33 @@ describe('admin API (fast-check)', () => {
   }, 60_000);
 
   test('random query strings and path segments on every read: problem+json or JSON, never a 500', async () => {
-    const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom('profile', 'q', 'sort', 'order', 'page', 'pageSize', 'before', 'limit'), fc.string({ maxLength: 8 })), fc.oneof(value, fc.integer().map(String))), { maxLength: 6 });
-    const classId = fc.oneof(fc.constant(school.classA.id), fc.constant(school.classB.id), fc.uuid(), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+    const query = fc.array(
+      fc.tuple(
+        fc.oneof(
+          fc.constantFrom('profile', 'q', 'sort', 'order', 'page', 'pageSize', 'before', 'limit'),
+          fc.string({ maxLength: 8 }),
+        ),
+        fc.oneof(value, fc.integer().map(String)),
+      ),
+      { maxLength: 6 },
+    );
+    const classId = fc.oneof(
+      fc.constant(school.classA.id),
+      fc.constant(school.classB.id),
+      fc.uuid(),
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/v1/me', '/v1/classes', '/v1/classes/:id/accounts', '/v1/classes/:id/audit', '/v1/nope/:id'), classId, query, async (route, id, pairs) => {
-        const path = `${route.replace(':id', id)}?${new URLSearchParams(pairs).toString()}`;
-        const res = await call('GET', path);
-        expectProblem(res, path.slice(0, 120));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('/v1/me', '/v1/classes', '/v1/classes/:id/accounts', '/v1/classes/:id/audit', '/v1/nope/:id'),
+        classId,
+        query,
+        async (route, id, pairs) => {
+          const path = `${route.replace(':id', id)}?${new URLSearchParams(pairs).toString()}`;
+          const res = await call('GET', path);
+          expectProblem(res, path.slice(0, 120));
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   }, 60_000);
@@ -193,12 +306,22 @@ describe('admin API (fast-check)', () => {
       ['POST', '/v1/accounts/block', undefined, undefined, 415],
       ['POST', '/v1/accounts/block', 'null', 'application/json', 400],
       ['POST', '/v1/accounts/block', '"x"', 'application/json', 400],
-      ['POST', '/v1/accounts/block', JSON.stringify({ accountIds: [school.studentsB[0]!.id, school.studentsA[1]!.id] }), 'application/json', 404],
+      [
+        'POST',
+        '/v1/accounts/block',
+        JSON.stringify({ accountIds: [school.studentsB[0]!.id, school.studentsA[1]!.id] }),
+        'application/json',
+        404,
+      ],
       ['DELETE', '/v1/accounts/block', undefined, undefined, 405],
       ['PUT', '/v1/classes', '{}', 'application/json', 405],
     ];
     for (const [method, path, body, type, status] of cases) {
-      const res = await fetch(`${ts.url}${API}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) }, body });
+      const res = await fetch(`${ts.url}${API}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) },
+        body,
+      });
       const answer = { status: res.status, headers: res.headers, text: await res.text() };
       expectProblem(answer, [method, path, body?.slice(0, 40)]);
       expect([method, path, body?.slice(0, 40), answer.status]).toEqual([method, path, body?.slice(0, 40), status]);
@@ -213,20 +336,43 @@ describe('admin page form (fast-check)', () => {
     const { browser, csrf } = await adminSignIn(ts, school.teacherA.login, PASSWORD);
     const before = await counts(ts);
     const field = fc.constantFrom('action', 'ids', 'confirme', 'onglet', 'q');
-    const val = fc.oneof(value, fc.constantFrom('bloquer', 'debloquer', 'renouveler', 'reinitialiser', 'fiches', 'oui', school.studentsB[0]!.id, 'eleves'));
+    const val = fc.oneof(
+      value,
+      fc.constantFrom(
+        'bloquer',
+        'debloquer',
+        'renouveler',
+        'reinitialiser',
+        'fiches',
+        'oui',
+        school.studentsB[0]!.id,
+        'eleves',
+      ),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.oneof(field, fc.string({ maxLength: 6 })), val), { maxLength: 8 }), fc.oneof(fc.constant(school.classA.id), fc.uuid()), async (pairs, classId) => {
-        const res = await rawPost(browser, `${ts.url}/admin/classes/${classId}/actions`, encode(pairs, csrf), 'application/x-www-form-urlencoded');
-        expect([pairs, res.status < 500]).toEqual([pairs, true]);
-        expect(STACK.test(res.html)).toBe(false);
-        if (res.status >= 400) expect(res.html).toContain('<html lang="fr">');
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.oneof(field, fc.string({ maxLength: 6 })), val), { maxLength: 8 }),
+        fc.oneof(fc.constant(school.classA.id), fc.uuid()),
+        async (pairs, classId) => {
+          const res = await rawPost(
+            browser,
+            `${ts.url}/admin/classes/${classId}/actions`,
+            encode(pairs, csrf),
+            'application/x-www-form-urlencoded',
+          );
+          expect([pairs, res.status < 500]).toEqual([pairs, true]);
+          expect(STACK.test(res.html)).toBe(false);
+          if (res.status >= 400) expect(res.html).toContain('<html lang="fr">');
+        },
+      ),
       { numRuns: RUNS },
     );
     // Only accounts of another class were ever named with a real action: 404, nothing done.
     const after = await counts(ts);
     expect(after.one_time_codes).toBe(before.one_time_codes);
-    expect((await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: school.studentsB[0]!.id }))).blockedAt).toBeNull();
+    expect(
+      (await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: school.studentsB[0]!.id }))).blockedAt,
+    ).toBeNull();
     for (const q of ['%FF%FE', 'a%00b', 'onglet[]=x&onglet[]=y']) {
       const page = await browser.request(`${ts.url}/admin/classes/${school.classA.id}?q=${q}&page=${q}&onglet=${q}`);
       expectFrenchPage(page, q);

@@ -17,13 +17,40 @@ afterAll(() => database?.drop());
 
 const COMMANDS = ['migrate', 'demo', 'import', 'client', 'code', 'keys', 'account', 'purge', 'help'];
 const word = fc.oneof(
-  fc.constantFrom(...COMMANDS, 'add', 'list', 'remove', 'rotate', 'block', 'unblock', '--kind', 'activation', 'renewal', '--secret', '--redirect-uri', '--', '-', '-x', '--nope', '--kind=', '/nonexistent.csv', 'personne.inconnue'),
+  fc.constantFrom(
+    ...COMMANDS,
+    'add',
+    'list',
+    'remove',
+    'rotate',
+    'block',
+    'unblock',
+    '--kind',
+    'activation',
+    'renewal',
+    '--secret',
+    '--redirect-uri',
+    '--',
+    '-',
+    '-x',
+    '--nope',
+    '--kind=',
+    '/nonexistent.csv',
+    'personne.inconnue',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\u0000')),
 );
 // A known command with junk after it fails on its arguments; junk alone fails as usage.
 const argv = fc.oneof(
-  fc.tuple(fc.constantFrom(...COMMANDS.filter((c) => c !== 'help' && c !== 'migrate' && c !== 'purge')), fc.array(word, { minLength: 1, maxLength: 5 })).map(([c, rest]) => [c, '--definitely-not-an-option', ...rest]),
-  fc.array(word, { minLength: 1, maxLength: 5 }).filter((a) => !COMMANDS.includes(a[0]!) && a[0] !== '--help' && a[0] !== '-h'),
+  fc
+    .tuple(
+      fc.constantFrom(...COMMANDS.filter((c) => c !== 'help' && c !== 'migrate' && c !== 'purge')),
+      fc.array(word, { minLength: 1, maxLength: 5 }),
+    )
+    .map(([c, rest]) => [c, '--definitely-not-an-option', ...rest]),
+  fc
+    .array(word, { minLength: 1, maxLength: 5 })
+    .filter((a) => !COMMANDS.includes(a[0]!) && a[0] !== '--help' && a[0] !== '-h'),
 );
 
 test('30 random argvs: exit 1 or 2 with one `ent-idp:` line, never a stack trace', async () => {

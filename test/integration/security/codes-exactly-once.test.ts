@@ -22,41 +22,48 @@ describe('a code regenerated while its password page is open', () => {
   });
   afterAll(() => ts?.stop());
 
-  test.each(['activation', 'renewal'] as const)('%s: ENREGISTRER answers « plus valable », nothing is written; the new code works', async (kind) => {
-    const child = await createAccount(ts.server.db, { profile: 'Student', classIds: [classId], ...(kind === 'renewal' ? { password: OLD_PASSWORD } : {}) });
-    const { code: first } = await issueCode(ts, child.id, kind);
-    const { browser, page } = await openWithCode(app, child.login, first);
-    expect(page.html).toContain('nouveau_mot_de_passe');
+  test.each(['activation', 'renewal'] as const)(
+    '%s: ENREGISTRER answers « plus valable », nothing is written; the new code works',
+    async (kind) => {
+      const child = await createAccount(ts.server.db, {
+        profile: 'Student',
+        classIds: [classId],
+        ...(kind === 'renewal' ? { password: OLD_PASSWORD } : {}),
+      });
+      const { code: first } = await issueCode(ts, child.id, kind);
+      const { browser, page } = await openWithCode(app, child.login, first);
+      expect(page.html).toContain('nouveau_mot_de_passe');
 
-    // The teacher regenerates while the child's password page is open.
-    const { code: second } = await issueCode(ts, child.id, kind);
-    const before = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
-    const audits = await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }));
+      // The teacher regenerates while the child's password page is open.
+      const { code: second } = await issueCode(ts, child.id, kind);
+      const before = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
+      const audits = await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }));
 
-    const refused = await choosePassword(browser, page, NEW_PASSWORD);
-    expect(refused.status).toBe(409);
-    expect(textOf(refused)).toContain("Ce code n'est plus valable");
-    expect(refused.url.startsWith('https://app.example.test')).toBe(false);
+      const refused = await choosePassword(browser, page, NEW_PASSWORD);
+      expect(refused.status).toBe(409);
+      expect(textOf(refused)).toContain("Ce code n'est plus valable");
+      expect(refused.url.startsWith('https://app.example.test')).toBe(false);
 
-    const after = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
-    expect(after.passwordHash).toBe(before.passwordHash);
-    expect(after.activatedAt?.getTime() ?? null).toBe(before.activatedAt?.getTime() ?? null);
-    expect(after.passwordChangedAt?.getTime() ?? null).toBe(before.passwordChangedAt?.getTime() ?? null);
-    expect(await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }))).toBe(audits);
-    const rows = await ts.server.db.read((m) => m.findBy(OneTimeCode, { accountId: child.id }));
-    expect(rows.filter((r) => r.consumedAt !== null)).toHaveLength(0);
-    expect((await ts.server.domain.codes.liveCode(child.id))?.code).toBe(second);
-    if (kind === 'renewal') await signIn(app, child.login, OLD_PASSWORD);
+      const after = await ts.server.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
+      expect(after.passwordHash).toBe(before.passwordHash);
+      expect(after.activatedAt?.getTime() ?? null).toBe(before.activatedAt?.getTime() ?? null);
+      expect(after.passwordChangedAt?.getTime() ?? null).toBe(before.passwordChangedAt?.getTime() ?? null);
+      expect(await ts.server.db.read((m) => m.countBy(AuditEvent, { targetId: child.id }))).toBe(audits);
+      const rows = await ts.server.db.read((m) => m.findBy(OneTimeCode, { accountId: child.id }));
+      expect(rows.filter((r) => r.consumedAt !== null)).toHaveLength(0);
+      expect((await ts.server.domain.codes.liveCode(child.id))?.code).toBe(second);
+      if (kind === 'renewal') await signIn(app, child.login, OLD_PASSWORD);
 
-    // The same password page cannot be reused either: the flow was dropped.
-    const again = await browser.request(`${page.url}`);
-    expect(again.status).toBe(303);
+      // The same password page cannot be reused either: the flow was dropped.
+      const again = await browser.request(`${page.url}`);
+      expect(again.status).toBe(303);
 
-    const fresh = await openWithCode(app, child.login, second);
-    const callback = await choosePassword(fresh.browser, fresh.page, NEW_PASSWORD);
-    expect(callback.url.startsWith('https://app.example.test/callback')).toBe(true);
-    expect((await exchange(app, callback.url, fresh.request)).claims()!.sub).toBe(child.id);
-  });
+      const fresh = await openWithCode(app, child.login, second);
+      const callback = await choosePassword(fresh.browser, fresh.page, NEW_PASSWORD);
+      expect(callback.url.startsWith('https://app.example.test/callback')).toBe(true);
+      expect((await exchange(app, callback.url, fresh.request)).claims()!.sub).toBe(child.id);
+    },
+  );
 });
 
 describe('code expiry across a restart', () => {
@@ -67,7 +74,11 @@ describe('code expiry across a restart', () => {
     try {
       const cls = await createClass(first.server.db, { name: 'CM2 A' });
       const shortLived = await createAccount(first.server.db, { profile: 'Student', classIds: [cls.id] });
-      const longLived = await createAccount(first.server.db, { profile: 'Student', classIds: [cls.id], password: OLD_PASSWORD });
+      const longLived = await createAccount(first.server.db, {
+        profile: 'Student',
+        classIds: [cls.id],
+        password: OLD_PASSWORD,
+      });
       const expiring = await issueCode(first, shortLived.id, 'activation');
       const lasting = await issueCode(first, longLived.id, 'renewal');
       // The expiry is stored with the code, decided at generation.
@@ -86,7 +97,9 @@ describe('code expiry across a restart', () => {
       const refused = await openWithCode(app, shortLived.login, expiring.code);
       expect(refused.page.status).toBe(401);
       expect(textOf(refused.page)).toContain('Identifiant ou mot de passe incorrect.');
-      expect((await second.server.db.read((m) => m.findOneByOrFail(Account, { id: shortLived.id }))).passwordHash).toBeNull();
+      expect(
+        (await second.server.db.read((m) => m.findOneByOrFail(Account, { id: shortLived.id }))).passwordHash,
+      ).toBeNull();
       expect(await second.server.domain.codes.liveCode(shortLived.id)).toBeNull();
 
       const works = await openWithCode(app, longLived.login, lasting.code);

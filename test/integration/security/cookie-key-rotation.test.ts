@@ -29,16 +29,34 @@ afterAll(async () => {
 
 /** koa's cookie signature (keygrip, sha1, base64url) of `name=value` with `key`. */
 const koaSignature = (name: string, value: string, key: string) =>
-  createHmac('sha1', key).update(`${name}=${value}`).digest('base64').replace(/\/|\+|=/g, (c) => ({ '/': '_', '+': '-', '=': '' })[c]!);
+  createHmac('sha1', key)
+    .update(`${name}=${value}`)
+    .digest('base64')
+    .replace(/\/|\+|=/g, (c) => ({ '/': '_', '+': '-', '=': '' })[c]!);
 
 test('a teacher’s page session and a child’s code flow survive prepending a key', async () => {
   ts = await startTestServer({ env: { COOKIE_KEYS: OLD_KEY } });
   const db = ts.server.db;
   const structure = await createStructure(db);
   const cls = await createClass(db, { structureId: structure.id, name: 'CE2 A' });
-  const teacher = await createAccount(db, { profile: 'Teacher', login: 'prof.cle', firstName: 'Anne', lastName: 'Clé', password: PASSWORD, classIds: [cls.id], structureId: structure.id });
+  const teacher = await createAccount(db, {
+    profile: 'Teacher',
+    login: 'prof.cle',
+    firstName: 'Anne',
+    lastName: 'Clé',
+    password: PASSWORD,
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
   await grantRole(db, teacher.id, 'class-admin', cls.id);
-  const child = await createAccount(db, { profile: 'Student', login: 'tom.cle', firstName: 'Tom', lastName: 'Clé', classIds: [cls.id], structureId: structure.id });
+  const child = await createAccount(db, {
+    profile: 'Student',
+    login: 'tom.cle',
+    firstName: 'Tom',
+    lastName: 'Clé',
+    classIds: [cls.id],
+    structureId: structure.id,
+  });
   const { code } = await ts.server.domain.codes.issue({ accountId: child.id, kind: 'activation', createdBy: null });
   const app = await registerClient(ts, { clientId: 'ent-cahier' });
 
@@ -56,17 +74,29 @@ test('a teacher’s page session and a child’s code flow survive prepending a 
   // Rotation: the same database and address, the new key first.
   const port = Number(new URL(ts.url).port);
   await ts.stop({ keepDatabase: true });
-  ts = await startTestServer({ database: ts.database, port, env: { COOKIE_KEYS: `${NEW_KEY},${OLD_KEY}` }, logger: createLogger('warn', sink) });
+  ts = await startTestServer({
+    database: ts.database,
+    port,
+    env: { COOKIE_KEYS: `${NEW_KEY},${OLD_KEY}` },
+    logger: createLogger('warn', sink),
+  });
 
   const after = await teacherBrowser.request(`${ts.url}/admin/classes/${cls.id}`);
   expect(after.status).toBe(200);
   expect(textOf(after)).toContain('tom.cle');
-  const done = await childBrowser.submit(passwordPage, '/mot-de-passe', { nouveau_mot_de_passe: 'ma phrase de passe à moi', confirmation: 'ma phrase de passe à moi' }, REDIRECT_URI);
+  const done = await childBrowser.submit(
+    passwordPage,
+    '/mot-de-passe',
+    { nouveau_mot_de_passe: 'ma phrase de passe à moi', confirmation: 'ma phrase de passe à moi' },
+    REDIRECT_URI,
+  );
   expect(done.url.startsWith(REDIRECT_URI)).toBe(true);
   const tokens = await exchange(app, done.url, request);
   expect(tokens.claims()?.sub).toBe(child.id);
   // The page still acts: its forms carry the session's CSRF token.
-  const acted = await teacherBrowser.go(`${ts.url}/admin/classes/${cls.id}/actions`, { form: { ...formOf(after, '/actions').hidden, action: 'renouveler', ids: child.id } });
+  const acted = await teacherBrowser.go(`${ts.url}/admin/classes/${cls.id}/actions`, {
+    form: { ...formOf(after, '/actions').hidden, action: 'renouveler', ids: child.id },
+  });
   expect(textOf(acted)).toContain('1 code de renouvellement généré.');
   expect(logs).not.toContain('could not be opened');
 });

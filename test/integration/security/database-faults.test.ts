@@ -45,7 +45,14 @@ describe('tcp-proxy helper', () => {
       const closed = new Promise((r) => a.once('close', r));
       proxy.cut();
       await closed;
-      const refused = await open().then((s) => new Promise<string>((r) => { s.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error')); s.once('close', () => r('closed')); }), (e: NodeJS.ErrnoException) => e.code ?? 'error');
+      const refused = await open().then(
+        (s) =>
+          new Promise<string>((r) => {
+            s.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error'));
+            s.once('close', () => r('closed'));
+          }),
+        (e: NodeJS.ErrnoException) => e.code ?? 'error',
+      );
       expect(['ECONNRESET', 'closed']).toContain(refused);
       proxy.restore();
       const b = await open();
@@ -86,7 +93,17 @@ onMysql('MariaDB behind a cut link', () => {
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 3306) });
     url.host = `127.0.0.1:${proxy.port}`;
     const viaProxy: TestDatabase = { ...real, url: url.toString() };
-    ts = await startTestServer({ database: viaProxy, env: { DATABASE_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), DATABASE_POOL_SIZE: '8', TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+    ts = await startTestServer({
+      database: viaProxy,
+      env: {
+        DATABASE_TIMEOUT_MS: '1000',
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        DATABASE_POOL_SIZE: '8',
+        TRUST_PROXY: 'true',
+        LOGIN_MAX_FAILURES: '1000',
+        LOGIN_MAX_FAILURES_PER_IP: '100000',
+      },
+    });
     app = await registerClient(ts, { clientId: 'ent-cantine' });
   });
   afterAll(async () => {
@@ -98,34 +115,68 @@ onMysql('MariaDB behind a cut link', () => {
   });
 
   it('cut for 10 s under light load: every request answers 503 with a French page (JSON on API endpoints) and Retry-After; then it recovers by itself', async () => {
-    await createAccount(ts.server.db, { login: 'eva.blanc', firstName: 'Eva', lastName: 'Blanc', profile: 'Student', password: 'le mot de passe d’eva' });
+    await createAccount(ts.server.db, {
+      login: 'eva.blanc',
+      firstName: 'Eva',
+      lastName: 'Blanc',
+      profile: 'Student',
+      password: 'le mot de passe d’eva',
+    });
     const browser = new Browser({ 'x-forwarded-for': '10.9.0.1' });
     const { page: loginPage } = await connexion(app, browser);
     const uid = /\/interaction\/([\w-]+)\/login/.exec(loginPage.html)![1]!;
 
     type Kind = 'page' | 'login' | 'authorize' | 'token' | 'readyz';
-    type Sample = { kind: Kind; start: number; ms: number; status: number; type: string; retryAfter: string | null; body: string };
+    type Sample = {
+      kind: Kind;
+      start: number;
+      ms: number;
+      status: number;
+      type: string;
+      retryAfter: string | null;
+      body: string;
+    };
     const samples: Sample[] = [];
     const t0 = Date.now();
     const patience = () => AbortSignal.timeout(CLIENT_PATIENCE_MS);
     const send: Record<Kind, () => Promise<Response>> = {
-      page: () => fetch(`${ts.url}/interaction/${uid}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual', signal: patience() }),
+      page: () =>
+        fetch(`${ts.url}/interaction/${uid}`, {
+          headers: { cookie: browser.cookieHeader() },
+          redirect: 'manual',
+          signal: patience(),
+        }),
       login: async () => {
         const csrf = /name="_csrf" value="([^"]*)"/.exec(loginPage.html)![1]!;
         return fetch(`${ts.url}/interaction/${uid}/login`, {
           method: 'POST',
-          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.9.0.2' },
+          headers: {
+            cookie: browser.cookieHeader(),
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': '10.9.0.2',
+          },
           body: new URLSearchParams({ _csrf: csrf, identifiant: 'eva.blanc', mot_de_passe: 'pas le bon' }).toString(),
           redirect: 'manual',
           signal: patience(),
         });
       },
-      authorize: () => fetch(`${ts.url}/auth?client_id=ent-cantine&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`, { redirect: 'manual', signal: patience() }),
+      authorize: () =>
+        fetch(
+          `${ts.url}/auth?client_id=ent-cantine&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+          { redirect: 'manual', signal: patience() },
+        ),
       token: () =>
         fetch(`${ts.url}/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}` },
-          body: 'grant_type=authorization_code&code=inconnu&redirect_uri=' + encodeURIComponent(REDIRECT_URI) + '&code_verifier=' + 'b'.repeat(43),
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}`,
+          },
+          body:
+            'grant_type=authorization_code&code=inconnu&redirect_uri=' +
+            encodeURIComponent(REDIRECT_URI) +
+            '&code_verifier=' +
+            'b'.repeat(43),
           signal: patience(),
         }),
       readyz: () => fetch(`${ts.url}/readyz`, { signal: patience() }),
@@ -137,7 +188,15 @@ onMysql('MariaDB behind a cut link', () => {
         const start = Date.now() - t0;
         // `ms` only sorts samples into before / during / after the cut; no bound is asserted on it.
         const { ms, value: res } = await timed(() => send[kind]().catch(() => null));
-        samples.push({ kind, start, ms, status: res?.status ?? -1, type: res?.headers.get('content-type') ?? '', retryAfter: res?.headers.get('retry-after') ?? null, body: res ? await res.text() : '(no answer)' });
+        samples.push({
+          kind,
+          start,
+          ms,
+          status: res?.status ?? -1,
+          type: res?.headers.get('content-type') ?? '',
+          retryAfter: res?.headers.get('retry-after') ?? null,
+          body: res ? await res.text() : '(no answer)',
+        });
         await sleep(50);
       }
     };
@@ -197,12 +256,24 @@ onMysql('MariaDB behind a cut link', () => {
       const opened = [];
       for (let i = 0; i < perWave; i++) {
         const login = `cut.${w}.${i}`;
-        const child = await createAccount(ts.server.db, { login, firstName: 'Cut', lastName: `W${w}N${i}`, profile: 'Student' });
+        const child = await createAccount(ts.server.db, {
+          login,
+          firstName: 'Cut',
+          lastName: `W${w}N${i}`,
+          profile: 'Student',
+        });
         const { id, code } = await issueCode(ts, child.id, 'activation');
         accounts.push({ id: child.id, login, codeId: id });
         opened.push(await openWithCode(app, login, code, new Browser({ 'x-forwarded-for': `10.8.${w}.${i}` })));
       }
-      const inFlight = Promise.all(opened.map((o, i) => choosePassword(o.browser, o.page, `mot de passe coupé ${w} ${i}`).then((p) => p.status, () => -1)));
+      const inFlight = Promise.all(
+        opened.map((o, i) =>
+          choosePassword(o.browser, o.page, `mot de passe coupé ${w} ${i}`).then(
+            (p) => p.status,
+            () => -1,
+          ),
+        ),
+      );
       await sleep(delay);
       proxy.cut();
       statuses.push(...(await inFlight));
@@ -219,13 +290,24 @@ onMysql('MariaDB behind a cut link', () => {
       const code = await ts.server.db.read((m) => m.findOneByOrFail(OneTimeCode, { id: a.codeId }));
       const consumed = code.consumedAt !== null;
       const passwordSet = account.passwordHash !== null;
-      expect({ login: a.login, consumed, passwordSet, activated: account.activatedAt !== null }).toEqual({ login: a.login, consumed: passwordSet, passwordSet, activated: passwordSet });
+      expect({ login: a.login, consumed, passwordSet, activated: account.activatedAt !== null }).toEqual({
+        login: a.login,
+        consumed: passwordSet,
+        passwordSet,
+        activated: passwordSet,
+      });
     }
     expect(unhandled).toEqual([]);
   }, 60_000);
 
   it('stalled (packets dropped, connections left open) for 8 s: every request answers 503 with Retry-After, readiness turns unavailable, then it recovers by itself', async () => {
-    await createAccount(ts.server.db, { login: 'noe.gris', firstName: 'Noé', lastName: 'Gris', profile: 'Student', password: 'le mot de passe de noé' });
+    await createAccount(ts.server.db, {
+      login: 'noe.gris',
+      firstName: 'Noé',
+      lastName: 'Gris',
+      profile: 'Student',
+      password: 'le mot de passe de noé',
+    });
     const browser = new Browser({ 'x-forwarded-for': '10.7.0.1' });
     const { page: loginPage } = await connexion(app, browser);
     const uid = /\/interaction\/([\w-]+)\/login/.exec(loginPage.html)![1]!;
@@ -237,11 +319,20 @@ onMysql('MariaDB behind a cut link', () => {
     const forgotCsrf = /name="_csrf" value="([^"]*)"/.exec(forgot.html)![1]!;
     type Kind = 'page' | 'login' | 'token' | 'readyz' | 'recovery';
     const send: Record<Kind, () => Promise<Response>> = {
-      page: () => fetch(`${ts.url}/interaction/${uid}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual', signal: AbortSignal.timeout(CLIENT_PATIENCE_MS) }),
+      page: () =>
+        fetch(`${ts.url}/interaction/${uid}`, {
+          headers: { cookie: browser.cookieHeader() },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(CLIENT_PATIENCE_MS),
+        }),
       login: () =>
         fetch(`${ts.url}/interaction/${uid}/login`, {
           method: 'POST',
-          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.7.0.2' },
+          headers: {
+            cookie: browser.cookieHeader(),
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': '10.7.0.2',
+          },
           body: new URLSearchParams({ _csrf: csrf, identifiant: 'noe.gris', mot_de_passe: 'pas le bon' }).toString(),
           redirect: 'manual',
           signal: AbortSignal.timeout(CLIENT_PATIENCE_MS),
@@ -249,15 +340,26 @@ onMysql('MariaDB behind a cut link', () => {
       token: () =>
         fetch(`${ts.url}/token`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}` },
-          body: 'grant_type=authorization_code&code=inconnu&redirect_uri=' + encodeURIComponent(REDIRECT_URI) + '&code_verifier=' + 'b'.repeat(43),
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`ent-cantine:${app.secret}`).toString('base64')}`,
+          },
+          body:
+            'grant_type=authorization_code&code=inconnu&redirect_uri=' +
+            encodeURIComponent(REDIRECT_URI) +
+            '&code_verifier=' +
+            'b'.repeat(43),
           signal: AbortSignal.timeout(CLIENT_PATIENCE_MS),
         }),
       readyz: () => fetch(`${ts.url}/readyz`, { signal: AbortSignal.timeout(CLIENT_PATIENCE_MS) }),
       recovery: () =>
         fetch(`${ts.url}/mot-de-passe-oublie`, {
           method: 'POST',
-          headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.7.0.3' },
+          headers: {
+            cookie: browser.cookieHeader(),
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': '10.7.0.3',
+          },
           body: new URLSearchParams({ _csrf: forgotCsrf, identifiant: 'noe.gris' }).toString(),
           redirect: 'manual',
           signal: AbortSignal.timeout(CLIENT_PATIENCE_MS),
@@ -274,7 +376,13 @@ onMysql('MariaDB behind a cut link', () => {
         // Without the deadline a request would hang until TCP gives up: the client gives up
         // CLIENT_PATIENCE_MS after sending, well past REQUEST_TIMEOUT_MS (status -1 then).
         const res = await send[kind]().catch(() => null);
-        samples.push({ kind, status: res?.status ?? -1, type: res?.headers.get('content-type') ?? '', retryAfter: res?.headers.get('retry-after') ?? null, body: res ? await res.text() : '(no answer)' });
+        samples.push({
+          kind,
+          status: res?.status ?? -1,
+          type: res?.headers.get('content-type') ?? '',
+          retryAfter: res?.headers.get('retry-after') ?? null,
+          body: res ? await res.text() : '(no answer)',
+        });
       }
     };
     await Promise.all([worker(['page', 'token']), worker(['login', 'readyz']), worker(['readyz', 'page', 'recovery'])]);
@@ -307,16 +415,34 @@ onMysql('MariaDB behind a cut link', () => {
     // The account lookup runs after the reply: while it is held up by a table lock, the
     // answer must still come (before the change it waited for the lock, then met the
     // deadline). The per-IP count (rate_limits) is not locked, so only the lookup waits.
-    await createAccount(ts.server.db, { login: 'lou.vert', firstName: 'Lou', lastName: 'Vert', profile: 'Relative', email: 'lou.vert@example.test', password: 'le mot de passe de lou' });
+    await createAccount(ts.server.db, {
+      login: 'lou.vert',
+      firstName: 'Lou',
+      lastName: 'Vert',
+      profile: 'Relative',
+      email: 'lou.vert@example.test',
+      password: 'le mot de passe de lou',
+    });
     const browser = new Browser({ 'x-forwarded-for': '10.6.0.1' });
-    const csrfOf = async (path: string) => /name="_csrf" value="([^"]*)"/.exec((await browser.go(`${ts.url}${path}`)).html)![1]!;
-    const forms = { '/mot-de-passe-oublie': { _csrf: await csrfOf('/mot-de-passe-oublie'), identifiant: 'lou.vert' }, '/identifiant-oublie': { _csrf: await csrfOf('/identifiant-oublie'), courriel: 'lou.vert@example.test' } };
-    const lookups = async () => Number(/^entidp_recovery_lookups_total (\d+)/m.exec(await (await fetch(`${ts.url}/metrics`)).text())![1]);
+    const csrfOf = async (path: string) =>
+      /name="_csrf" value="([^"]*)"/.exec((await browser.go(`${ts.url}${path}`)).html)![1]!;
+    const forms = {
+      '/mot-de-passe-oublie': { _csrf: await csrfOf('/mot-de-passe-oublie'), identifiant: 'lou.vert' },
+      '/identifiant-oublie': { _csrf: await csrfOf('/identifiant-oublie'), courriel: 'lou.vert@example.test' },
+    };
+    const lookups = async () =>
+      Number(/^entidp_recovery_lookups_total (\d+)/m.exec(await (await fetch(`${ts.url}/metrics`)).text())![1]);
     await ts.server.domain.mail.idle();
     const before = await lookups();
 
     const target = new URL(real.url);
-    const locker = await mysql.createConnection({ host: target.hostname, port: Number(target.port || 3306), user: decodeURIComponent(target.username), password: decodeURIComponent(target.password), database: target.pathname.slice(1) });
+    const locker = await mysql.createConnection({
+      host: target.hostname,
+      port: Number(target.port || 3306),
+      user: decodeURIComponent(target.username),
+      password: decodeURIComponent(target.password),
+      database: target.pathname.slice(1),
+    });
     let answers: { status: number; body: string }[];
     try {
       await locker.query('LOCK TABLES accounts WRITE');
@@ -324,7 +450,11 @@ onMysql('MariaDB behind a cut link', () => {
         Object.entries(forms).map(async ([path, form]) => {
           const res = await fetch(`${ts.url}${path}`, {
             method: 'POST',
-            headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '10.6.0.2' },
+            headers: {
+              cookie: browser.cookieHeader(),
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-forwarded-for': '10.6.0.2',
+            },
             body: new URLSearchParams(form).toString(),
             signal: AbortSignal.timeout(CLIENT_PATIENCE_MS),
           });

@@ -19,7 +19,9 @@ let ts: TestServer;
 let app: RegisteredClient;
 
 beforeAll(async () => {
-  ts = await startTestServer({ env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' } });
+  ts = await startTestServer({
+    env: { TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_IP: '100000' },
+  });
   app = await registerClient(ts, { clientId: 'ent-vie-scolaire' });
 });
 afterAll(async () => {
@@ -53,7 +55,11 @@ const nextIp = () => `10.${(++ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.
 async function post(browser: Browser, url: string, form: Record<string, string>): Promise<Page> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': nextIp() },
+    headers: {
+      cookie: browser.cookieHeader(),
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-forwarded-for': nextIp(),
+    },
     body: new URLSearchParams(form).toString(),
     redirect: 'manual',
   });
@@ -86,27 +92,53 @@ async function costs<K extends string>(kinds: Record<K, () => Promise<Page>>) {
   return result;
 }
 
-const each = <K extends string, V>(record: Record<K, { work: V }>) => Object.fromEntries(Object.entries<{ work: V }>(record).map(([k, v]) => [k, v.work]));
+const each = <K extends string, V>(record: Record<K, { work: V }>) =>
+  Object.fromEntries(Object.entries<{ work: V }>(record).map(([k, v]) => [k, v.work]));
 const twice = (work: Work) => [work, work];
 
 describe('CONNEXION failures', () => {
   it('unknown identifiant, wrong password, wrong code, live code, no password yet and blocked account: same status, same page, same work', async () => {
     const { passwords, codes } = ts.server.domain;
     const hash = await passwords.hash('le vrai mot de passe');
-    await createAccount(ts.server.db, { login: 'anna.colin', firstName: 'Anna', lastName: 'Colin', profile: 'Student', passwordHash: hash });
-    const withCode = await createAccount(ts.server.db, { login: 'remi.colin', firstName: 'Rémi', lastName: 'Colin', profile: 'Student', passwordHash: hash });
+    await createAccount(ts.server.db, {
+      login: 'anna.colin',
+      firstName: 'Anna',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+    });
+    const withCode = await createAccount(ts.server.db, {
+      login: 'remi.colin',
+      firstName: 'Rémi',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+    });
     await codes.issue({ accountId: withCode.id, kind: 'renewal', createdBy: null });
     // Never activated: no password, a live activation code (the dummy verification stands in).
-    const fresh = await createAccount(ts.server.db, { login: 'neuf.colin', firstName: 'Neuf', lastName: 'Colin', profile: 'Student' });
+    const fresh = await createAccount(ts.server.db, {
+      login: 'neuf.colin',
+      firstName: 'Neuf',
+      lastName: 'Colin',
+      profile: 'Student',
+    });
     await codes.issue({ accountId: fresh.id, kind: 'activation', createdBy: null });
-    await createAccount(ts.server.db, { login: 'bloque.colin', firstName: 'Bloqué', lastName: 'Colin', profile: 'Student', passwordHash: hash, blockedAt: new Date() });
+    await createAccount(ts.server.db, {
+      login: 'bloque.colin',
+      firstName: 'Bloqué',
+      lastName: 'Colin',
+      profile: 'Student',
+      passwordHash: hash,
+      blockedAt: new Date(),
+    });
 
     const browser = new Browser();
     const { page } = await connexion(app, browser);
     const uid = uidOf(page);
     const csrf = /name="_csrf" value="([^"]*)"/.exec(page.html)![1]!;
     const url = `${ts.url}/interaction/${uid}/login`;
-    const attempt = (identifiant: string, secret: string) => () => post(browser, url, { _csrf: csrf, identifiant, mot_de_passe: secret });
+    const attempt = (identifiant: string, secret: string) => () =>
+      post(browser, url, { _csrf: csrf, identifiant, mot_de_passe: secret });
 
     // Two shapes of secret: text, and one shaped like a code (8 characters of the codes'
     // alphabet), which alone makes the server look for a live code. The shape is the typer's
@@ -132,12 +164,28 @@ describe('CONNEXION failures', () => {
     // code lookup exactly when the secret is shaped like a code.
     const textWork = twice({ verifications: 1, codeLookups: 0, recoveryLookups: 0 });
     const codeWork = twice({ verifications: 1, codeLookups: 1, recoveryLookups: 0 });
-    expect(each(text)).toEqual({ unknown: textWork, wrongPassword: textWork, hasLiveCode: textWork, noPassword: textWork, blocked: textWork });
-    expect(each(codeShaped)).toEqual({ unknown: codeWork, wrongPassword: codeWork, wrongCode: codeWork, noPassword: codeWork, blocked: codeWork });
+    expect(each(text)).toEqual({
+      unknown: textWork,
+      wrongPassword: textWork,
+      hasLiveCode: textWork,
+      noPassword: textWork,
+      blocked: textWork,
+    });
+    expect(each(codeShaped)).toEqual({
+      unknown: codeWork,
+      wrongPassword: codeWork,
+      wrongCode: codeWork,
+      noPassword: codeWork,
+      blocked: codeWork,
+    });
 
     const all = [...Object.entries(text), ...Object.entries(codeShaped)];
     expect(all.map(([k, r]) => [k, r.status])).toEqual(all.map(([k]) => [k, 401]));
-    const same = (p: Page) => comparable(p).replace(/value="(personne\.inconnue|anna\.colin|remi\.colin|neuf\.colin|bloque\.colin)"/, 'value="…"');
+    const same = (p: Page) =>
+      comparable(p).replace(
+        /value="(personne\.inconnue|anna\.colin|remi\.colin|neuf\.colin|bloque\.colin)"/,
+        'value="…"',
+      );
     const reference = same(text.wrongPassword.page);
     expect(reference).toContain('Identifiant ou mot de passe incorrect.');
     for (const [kind, r] of all) expect([kind, same(r.page)]).toEqual([kind, reference]);
@@ -149,27 +197,74 @@ describe('recovery pages', () => {
   const recoveryWork = twice({ verifications: 0, codeLookups: 0, recoveryLookups: 1 });
 
   it('« Mot de passe oublié »: known with email, without email, blocked, unknown — same answer, same work', async () => {
-    await createAccount(ts.server.db, { login: 'mail.colin', firstName: 'Mail', lastName: 'Colin', profile: 'Relative', email: 'mail.colin@example.test', password: 'un mot de passe' });
-    await createAccount(ts.server.db, { login: 'sansmail.colin', firstName: 'Sans', lastName: 'Colin', profile: 'Student', password: 'un mot de passe' });
-    await createAccount(ts.server.db, { login: 'bloquemail.colin', firstName: 'Bloqué', lastName: 'Colin', profile: 'Relative', email: 'bloque@example.test', blockedAt: new Date() });
+    await createAccount(ts.server.db, {
+      login: 'mail.colin',
+      firstName: 'Mail',
+      lastName: 'Colin',
+      profile: 'Relative',
+      email: 'mail.colin@example.test',
+      password: 'un mot de passe',
+    });
+    await createAccount(ts.server.db, {
+      login: 'sansmail.colin',
+      firstName: 'Sans',
+      lastName: 'Colin',
+      profile: 'Student',
+      password: 'un mot de passe',
+    });
+    await createAccount(ts.server.db, {
+      login: 'bloquemail.colin',
+      firstName: 'Bloqué',
+      lastName: 'Colin',
+      profile: 'Relative',
+      email: 'bloque@example.test',
+      blockedAt: new Date(),
+    });
     const browser = new Browser();
     const form = await browser.go(`${ts.url}/mot-de-passe-oublie`);
     const csrf = /name="_csrf" value="([^"]*)"/.exec(form.html)![1]!;
-    const ask = (identifiant: string) => () => post(browser, `${ts.url}/mot-de-passe-oublie`, { _csrf: csrf, identifiant });
-    const answers = await costs({ withEmail: ask('mail.colin'), noEmail: ask('sansmail.colin'), blocked: ask('bloquemail.colin'), unknown: ask('personne.inconnue') });
-    expect(each(answers)).toEqual({ withEmail: recoveryWork, noEmail: recoveryWork, blocked: recoveryWork, unknown: recoveryWork });
+    const ask = (identifiant: string) => () =>
+      post(browser, `${ts.url}/mot-de-passe-oublie`, { _csrf: csrf, identifiant });
+    const answers = await costs({
+      withEmail: ask('mail.colin'),
+      noEmail: ask('sansmail.colin'),
+      blocked: ask('bloquemail.colin'),
+      unknown: ask('personne.inconnue'),
+    });
+    expect(each(answers)).toEqual({
+      withEmail: recoveryWork,
+      noEmail: recoveryWork,
+      blocked: recoveryWork,
+      unknown: recoveryWork,
+    });
     expect(Object.values(answers).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(new Set(Object.values(answers).map((r) => comparable(r.page))).size).toBe(1);
   });
 
   it('« Identifiant oublié »: known address, blocked account’s address, unknown, not an address — same answer, same work', async () => {
-    await createAccount(ts.server.db, { login: 'parent.colin', firstName: 'Parent', lastName: 'Colin', profile: 'Relative', email: 'parent.colin@example.test' });
+    await createAccount(ts.server.db, {
+      login: 'parent.colin',
+      firstName: 'Parent',
+      lastName: 'Colin',
+      profile: 'Relative',
+      email: 'parent.colin@example.test',
+    });
     const browser = new Browser();
     const form = await browser.go(`${ts.url}/identifiant-oublie`);
     const csrf = /name="_csrf" value="([^"]*)"/.exec(form.html)![1]!;
     const ask = (courriel: string) => () => post(browser, `${ts.url}/identifiant-oublie`, { _csrf: csrf, courriel });
-    const answers = await costs({ known: ask('parent.colin@example.test'), blocked: ask('bloque@example.test'), unknown: ask('personne@example.test'), notAnAddress: ask('pas une adresse') });
-    expect(each(answers)).toEqual({ known: recoveryWork, blocked: recoveryWork, unknown: recoveryWork, notAnAddress: recoveryWork });
+    const answers = await costs({
+      known: ask('parent.colin@example.test'),
+      blocked: ask('bloque@example.test'),
+      unknown: ask('personne@example.test'),
+      notAnAddress: ask('pas une adresse'),
+    });
+    expect(each(answers)).toEqual({
+      known: recoveryWork,
+      blocked: recoveryWork,
+      unknown: recoveryWork,
+      notAnAddress: recoveryWork,
+    });
     expect(Object.values(answers).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(new Set(Object.values(answers).map((r) => comparable(r.page))).size).toBe(1);
   });

@@ -25,10 +25,20 @@ beforeAll(async () => {
   school = await seedSchool(ts);
   app = await registerClient(ts, { clientId: 'ent-cahier' });
   const { secret } = await ts.server.oidc.clients.save({
-    clientId: 'appli-hostile', name: HOSTILE_CLIENT, type: 'confidential', redirectUris: ['https://app.example.test/callback'],
-    postLogoutRedirectUris: ['https://app.example.test/au-revoir'], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'profile'], firstParty: false,
+    clientId: 'appli-hostile',
+    name: HOSTILE_CLIENT,
+    type: 'confidential',
+    redirectUris: ['https://app.example.test/callback'],
+    postLogoutRedirectUris: ['https://app.example.test/au-revoir'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile'],
+    firstParty: false,
   });
-  hostileApp = { clientId: 'appli-hostile', secret, config: (await registerClient(ts, { clientId: 'tmp-discovery' })).config };
+  hostileApp = {
+    clientId: 'appli-hostile',
+    secret,
+    config: (await registerClient(ts, { clientId: 'tmp-discovery' })).config,
+  };
   hostileApp.config = await (await import('../../helpers/oidc.js')).discover(ts.url, 'appli-hostile', secret);
 }, 30_000);
 afterAll(() => ts?.stop());
@@ -74,8 +84,14 @@ describe('security headers on every HTML page', () => {
     const admin = await adminSignIn(ts, school.teacherA.login, PASSWORD);
     seen(admin.page);
     const actions = `${ts.url}/admin/classes/${school.classA.id}/actions`;
-    seen(await admin.browser.go(actions, { form: { _csrf: admin.csrf, action: 'bloquer', ids: school.studentsA[1]!.id } }));
-    seen(await admin.browser.go(actions, { form: { _csrf: admin.csrf, action: 'renouveler', ids: school.studentsA[1]!.id } }));
+    seen(
+      await admin.browser.go(actions, { form: { _csrf: admin.csrf, action: 'bloquer', ids: school.studentsA[1]!.id } }),
+    );
+    seen(
+      await admin.browser.go(actions, {
+        form: { _csrf: admin.csrf, action: 'renouveler', ids: school.studentsA[1]!.id },
+      }),
+    );
     seen(await admin.browser.go(`${ts.url}/admin/auth/logged-out`));
     seen(await admin.browser.go(`${ts.url}/admin/classes/${school.classB.id}`));
     seen(await new Browser().go(`${ts.url}/admin/auth/callback?error=access_denied`));
@@ -87,12 +103,18 @@ describe('security headers on every HTML page', () => {
     seen(await b5.submit(demoStart, '/login', { identifiant: school.studentsA[0]!.login, mot_de_passe: PASSWORD }));
 
     const html = pages.filter((p) => p.headers.get('content-type')?.startsWith('text/html'));
-    expect(pages.filter((p) => !html.includes(p)).map((p) => `${p.status} ${p.url} ${p.headers.get('content-type')}`)).toEqual([]);
+    expect(
+      pages.filter((p) => !html.includes(p)).map((p) => `${p.status} ${p.url} ${p.headers.get('content-type')}`),
+    ).toEqual([]);
     // Every kind of page was reached (statuses include successes and errors).
     expect(new Set(html.map((p) => p.status))).toEqual(new Set([200, 400, 401, 403, 404, 410]));
     expect(html.flatMap(headerProblems)).toEqual([]);
     // No inline script or style anywhere (the CSP would block them anyway).
-    for (const p of html) expect([p.url, /<script(?![^>]*\ssrc=)[^>]*>|<[^>]+\sstyle=|<[^>]+\son\w+=/.test(p.html)]).toEqual([p.url, false]);
+    for (const p of html)
+      expect([p.url, /<script(?![^>]*\ssrc=)[^>]*>|<[^>]+\sstyle=|<[^>]+\son\w+=/.test(p.html)]).toEqual([
+        p.url,
+        false,
+      ]);
   }, 30_000);
 });
 
@@ -100,7 +122,12 @@ describe('cookie flags', () => {
   const flagsOf = (line: string) => {
     const [pair, ...attrs] = line.split(';').map((s) => s.trim());
     const lower = attrs.map((a) => a.toLowerCase());
-    return { name: pair!.split('=')[0]!, httpOnly: lower.includes('httponly'), secure: lower.includes('secure'), sameSite: lower.find((a) => a.startsWith('samesite='))?.slice(9) };
+    return {
+      name: pair!.split('=')[0]!,
+      httpOnly: lower.includes('httponly'),
+      secure: lower.includes('secure'),
+      sameSite: lower.find((a) => a.startsWith('samesite='))?.slice(9),
+    };
   };
 
   /**
@@ -108,10 +135,21 @@ describe('cookie flags', () => {
    * the demo app's first pages (their own sessions), collecting every Set-Cookie. URLs are
    * rewritten from the public issuer to the test server's socket (`rewrite`).
    */
-  async function journey(target: TestServer, base: string, headers: Record<string, string>, rewrite: (url: string) => string) {
+  async function journey(
+    target: TestServer,
+    base: string,
+    headers: Record<string, string>,
+    rewrite: (url: string) => string,
+  ) {
     await target.server.oidc.clients.save({
-      clientId: 'ent-cookies', name: 'Cookies', type: 'public', redirectUris: ['https://app.example.test/callback'], postLogoutRedirectUris: [],
-      grantTypes: ['authorization_code'], scopes: ['openid'], firstParty: true,
+      clientId: 'ent-cookies',
+      name: 'Cookies',
+      type: 'public',
+      redirectUris: ['https://app.example.test/callback'],
+      postLogoutRedirectUris: [],
+      grantTypes: ['authorization_code'],
+      scopes: ['openid'],
+      firstParty: true,
     });
     const browser = new Browser(headers);
     const cookies: string[] = [];
@@ -129,16 +167,31 @@ describe('cookie flags', () => {
     };
     const verifier = client.randomPKCECodeVerifier();
     const authorize = new URL(`${base}/auth`);
-    for (const [k, v] of Object.entries({ client_id: 'ent-cookies', redirect_uri: 'https://app.example.test/callback', response_type: 'code', scope: 'openid', state: 'etat', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      client_id: 'ent-cookies',
+      redirect_uri: 'https://app.example.test/callback',
+      response_type: 'code',
+      scope: 'openid',
+      state: 'etat',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }))
+      authorize.searchParams.set(k, v);
     const login = await go(authorize.href);
     const f = formOf(login, '/login');
-    const landed = await go(new URL(f.action, base).href, { ...f.hidden, identifiant: school.teacherA.login, mot_de_passe: PASSWORD, se_souvenir: 'oui' });
+    const landed = await go(new URL(f.action, base).href, {
+      ...f.hidden,
+      identifiant: school.teacherA.login,
+      mot_de_passe: PASSWORD,
+      se_souvenir: 'oui',
+    });
     expect(landed.url.startsWith('https://app.example.test/callback?code=')).toBe(true);
     await go(`${base}/admin/`);
     await go(`${base}/demo-app`);
     const flags = cookies.filter((c) => !/^[^=]+=(;|$)|expires=Thu, 01 Jan 1970/i.test(c)).map(flagsOf);
     const names = new Set(flags.map((c) => c.name));
-    for (const name of ['_interaction', '_session', 'ent.flow', 'ent.admin', 'ent.demo-app']) expect([...names]).toContain(name);
+    for (const name of ['_interaction', '_session', 'ent.flow', 'ent.admin', 'ent.demo-app'])
+      expect([...names]).toContain(name);
     return flags;
   }
 
@@ -150,12 +203,25 @@ describe('cookie flags', () => {
   test('https issuer behind a proxy (TRUST_PROXY, X-Forwarded-Proto): every cookie is also Secure', async () => {
     const issuer = 'https://ent.example.test';
     // An https issuer refuses the public development secrets, whatever NODE_ENV.
-    const secrets = { COOKIE_KEYS: 'c'.repeat(64), CODE_ENCRYPTION_KEY: '33'.repeat(32), KEYSTORE_ENCRYPTION_KEY: '44'.repeat(32), ADMIN_CLIENT_SECRET: 'd'.repeat(40), DEMO_APP_CLIENT_SECRET: 'e'.repeat(40) };
-    const https = await startTestServer({ env: { ISSUER: issuer, TRUST_PROXY: 'true', ADMIN_ISSUER: issuer, ...secrets } });
+    const secrets = {
+      COOKIE_KEYS: 'c'.repeat(64),
+      CODE_ENCRYPTION_KEY: '33'.repeat(32),
+      KEYSTORE_ENCRYPTION_KEY: '44'.repeat(32),
+      ADMIN_CLIENT_SECRET: 'd'.repeat(40),
+      DEMO_APP_CLIENT_SECRET: 'e'.repeat(40),
+    };
+    const https = await startTestServer({
+      env: { ISSUER: issuer, TRUST_PROXY: 'true', ADMIN_ISSUER: issuer, ...secrets },
+    });
     try {
       await seedTeacherInto(https);
       const socket = new URL(https.url).host;
-      const flags = await journey(https, issuer, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'ent.example.test' }, (u) => u.replace(issuer, https.url).replace(`https://${socket}`, https.url));
+      const flags = await journey(
+        https,
+        issuer,
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'ent.example.test' },
+        (u) => u.replace(issuer, https.url).replace(`https://${socket}`, https.url),
+      );
       expect(flags.filter((c) => !c.httpOnly || !c.sameSite || !c.secure)).toEqual([]);
       const hsts = await new Browser({ 'x-forwarded-proto': 'https' }).request(`${https.url}/mot-de-passe-oublie`);
       expect(hsts.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
@@ -167,7 +233,14 @@ describe('cookie flags', () => {
   async function seedTeacherInto(other: TestServer) {
     const { grantRole, createClass } = await import('../../helpers/factories.js');
     const cls = await createClass(other.server.db, { name: 'CM2 A' });
-    const t = await createAccount(other.server.db, { login: school.teacherA.login, firstName: 'Claire', lastName: 'Maîtresse', profile: 'Teacher', password: PASSWORD, classIds: [cls.id] });
+    const t = await createAccount(other.server.db, {
+      login: school.teacherA.login,
+      firstName: 'Claire',
+      lastName: 'Maîtresse',
+      profile: 'Teacher',
+      password: PASSWORD,
+      classIds: [cls.id],
+    });
     await grantRole(other.server.db, t.id, 'class-admin', cls.id);
   }
 });
@@ -217,12 +290,20 @@ describe('hostile names are text, never markup', () => {
     const confirm = await browser.go(actions, { form: { _csrf: csrf, action: 'bloquer', ids: hostile.id } });
     escaped(confirm.html);
     expect(textOf(confirm)).toContain(XSS);
-    const codes = await browser.go(actions, { form: { _csrf: csrf, action: 'renouveler', ids: [hostile.id, irish.id].join(',') } });
+    const codes = await browser.go(actions, {
+      form: { _csrf: csrf, action: 'renouveler', ids: [hostile.id, irish.id].join(',') },
+    });
     // ids are posted once per row; the Browser sends one value, so post twice through URLSearchParams.
     const both = await fetch(actions, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams([['_csrf', csrf], ['action', 'renouveler'], ['ids', hostile.id], ['ids', irish.id]]).toString(),
+      body: new URLSearchParams([
+        ['_csrf', csrf],
+        ['action', 'renouveler'],
+        ['ids', hostile.id],
+        ['ids', irish.id],
+      ]).toString(),
     });
     expect(both.status).toBe(303);
     const screen = await browser.go(new URL(both.headers.get('location')!, ts.url).href);
@@ -234,7 +315,12 @@ describe('hostile names are text, never markup', () => {
     const pdf = await fetch(actions, {
       method: 'POST',
       headers: { cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams([['_csrf', csrf], ['action', 'fiches'], ['ids', hostile.id], ['ids', irish.id]]).toString(),
+      body: new URLSearchParams([
+        ['_csrf', csrf],
+        ['action', 'fiches'],
+        ['ids', hostile.id],
+        ['ids', irish.id],
+      ]).toString(),
     });
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     const parser = new PDFParse({ data: new Uint8Array(await pdf.arrayBuffer()) });
@@ -245,7 +331,9 @@ describe('hostile names are text, never markup', () => {
     expect(text).not.toContain('&lt;');
     expect(text).not.toContain('&#39;');
     // Handing out sheets is audited, one event per sheet, without the code.
-    const printed = await ts.server.db.read((m) => m.find(AuditEvent, { where: { action: 'connection_sheet.print', targetId: In([hostile.id, irish.id]) } }));
+    const printed = await ts.server.db.read((m) =>
+      m.find(AuditEvent, { where: { action: 'connection_sheet.print', targetId: In([hostile.id, irish.id]) } }),
+    );
     expect(printed.map((e) => e.targetId).sort()).toEqual([hostile.id, irish.id].sort());
     expect(printed.map((e) => JSON.parse(e.detail!).format)).toEqual(['pdf', 'pdf']);
   });

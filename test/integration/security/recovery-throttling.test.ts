@@ -36,12 +36,20 @@ async function client(ip: string) {
   const post = async (path: '/identifiant-oublie' | '/mot-de-passe-oublie', fields: Record<string, string>) => {
     const res = await fetch(`${ts.url}${path}`, {
       method: 'POST',
-      headers: { ...browser.headers, cookie: browser.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        ...browser.headers,
+        cookie: browser.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       redirect: 'manual',
     });
     const html = await res.text();
-    return { status: res.status, html: html.replace(/name="_csrf" value="[^"]*"/g, ''), retryAfter: res.headers.get('retry-after') };
+    return {
+      status: res.status,
+      html: html.replace(/name="_csrf" value="[^"]*"/g, ''),
+      retryAfter: res.headers.get('retry-after'),
+    };
   };
   return {
     forgotLogin: (courriel: string) => post('/identifiant-oublie', { courriel }),
@@ -49,11 +57,18 @@ async function client(ip: string) {
   };
 }
 
-const throttledAudits = (action: string) => ts.server.db.read((m) => m.find(AuditEvent, { where: { action, outcome: 'throttled' } }));
+const throttledAudits = (action: string) =>
+  ts.server.db.read((m) => m.find(AuditEvent, { where: { action, outcome: 'throttled' } }));
 
 describe('« Identifiant oublié » compares addresses exactly and mails the stored one', () => {
   it('a look-alike address (exámple.fr) gets no mail; the same address in capitals gets one, sent to the stored address', async () => {
-    await createAccount(ts.server.db, { login: 'marie.enfant', firstName: 'Marie', lastName: 'Enfant', profile: 'Relative', email: 'marie.enfant@example.fr' });
+    await createAccount(ts.server.db, {
+      login: 'marie.enfant',
+      firstName: 'Marie',
+      lastName: 'Enfant',
+      profile: 'Relative',
+      email: 'marie.enfant@example.fr',
+    });
     const before = recipients().length;
     const parent = await client('198.51.100.1');
 
@@ -69,7 +84,13 @@ describe('« Identifiant oublié » compares addresses exactly and mails the sto
 
 describe('recovery throttling', () => {
   it('20 « Identifiant oublié » posts for one address in a burst send at most RECOVERY_MAX_PER_ADDRESS mails; an unknown address is throttled alike', async () => {
-    await createAccount(ts.server.db, { login: 'paul.rafale', firstName: 'Paul', lastName: 'Rafale', profile: 'Relative', email: 'paul.rafale@example.fr' });
+    await createAccount(ts.server.db, {
+      login: 'paul.rafale',
+      firstName: 'Paul',
+      lastName: 'Rafale',
+      profile: 'Relative',
+      email: 'paul.rafale@example.fr',
+    });
     const before = recipients().length;
     const auditsBefore = (await throttledAudits('login.forgot')).length;
     // Each burst from its own IP, so only the per-address limit is in play.
@@ -93,8 +114,17 @@ describe('recovery throttling', () => {
 
   it('« Mot de passe oublié » is throttled per identifiant too, known or not', async () => {
     const auditsBefore = (await throttledAudits('password.reset_request')).length;
-    await createAccount(ts.server.db, { login: 'lea.rafale', firstName: 'Léa', lastName: 'Rafale', profile: 'Relative', email: 'lea.rafale@example.fr' });
-    for (const [ip, login] of [['198.51.100.4', 'lea.rafale'], ['198.51.100.5', 'personne.inconnue']] as const) {
+    await createAccount(ts.server.db, {
+      login: 'lea.rafale',
+      firstName: 'Léa',
+      lastName: 'Rafale',
+      profile: 'Relative',
+      email: 'lea.rafale@example.fr',
+    });
+    for (const [ip, login] of [
+      ['198.51.100.4', 'lea.rafale'],
+      ['198.51.100.5', 'personne.inconnue'],
+    ] as const) {
       const parent = await client(ip);
       const answers = await Promise.all(Array.from({ length: 20 }, () => parent.forgotPassword(login)));
       expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
@@ -107,7 +137,10 @@ describe('recovery throttling', () => {
   it('past RECOVERY_MAX_PER_IP posts from one IP (both pages), a 429 page in French; another IP is still answered', async () => {
     const flood = await client('203.0.113.66');
     const answers = [];
-    for (let i = 0; i < 40; i++) answers.push(await (i % 2 ? flood.forgotLogin(`adresse${i}@example.fr`) : flood.forgotPassword(`identifiant.${i}`)));
+    for (let i = 0; i < 40; i++)
+      answers.push(
+        await (i % 2 ? flood.forgotLogin(`adresse${i}@example.fr`) : flood.forgotPassword(`identifiant.${i}`)),
+      );
     await ts.server.domain.mail.idle();
     expect(answers.slice(0, PER_IP).map((a) => a.status)).toEqual(Array(PER_IP).fill(200));
     expect(answers.slice(PER_IP).map((a) => a.status)).toEqual(Array(40 - PER_IP).fill(429));

@@ -36,13 +36,19 @@ beforeAll(async () => {
 afterAll(() => ts?.stop());
 
 async function apiToken(adminClient: RegisteredClient, login: string): Promise<string> {
-  const { tokens } = await signIn(adminClient, login, PASSWORD, { params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience } });
+  const { tokens } = await signIn(adminClient, login, PASSWORD, {
+    params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience },
+  });
   keep('admin API refresh token', tokens.refresh_token);
   return tokens.access_token;
 }
 
 async function api(token: string, path: string, body: unknown) {
-  const res = await fetch(`${ts.url}${API}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${ts.url}${API}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -56,13 +62,19 @@ test('a full journey leaves no secret in clear in any table or any log line', as
   // An ENT application registered with a secret; the admin API's client too.
   const app = await registerClient(ts, { clientId: 'ent-messagerie' });
   keep('client secret', app.secret);
-  const adminClient = await registerClient(ts, { clientId: 'classe-test', scopes: ['openid', 'profile', 'class-admin', 'offline_access'] });
+  const adminClient = await registerClient(ts, {
+    clientId: 'classe-test',
+    scopes: ['openid', 'profile', 'class-admin', 'offline_access'],
+  });
   keep('client secret', adminClient.secret);
 
   // The teacher asks for codes through the admin API: an activation code (never activated)
   // and a renewal code (activated).
   const token = await apiToken(adminClient, school.teacherA.login);
-  const issued = await api(token, '/v1/renewal-codes', { accountIds: [fresh.id, known.id, hostile.id], classId: school.classA.id });
+  const issued = await api(token, '/v1/renewal-codes', {
+    accountIds: [fresh.id, known.id, hostile.id],
+    classId: school.classA.id,
+  });
   expect(issued.status).toBe(200);
   const items = (JSON.parse(issued.text) as { items: { accountId: string; code: string; kind: string }[] }).items;
   for (const item of items) keep(`${item.kind} code`, item.code);
@@ -94,14 +106,19 @@ test('a full journey leaves no secret in clear in any table or any log line', as
   const link = mails.map((m) => /\/mot-de-passe\/reinitialiser\/([\w-]+)/.exec(m)?.[1]).find(Boolean);
   keep('reset token', link);
   const resetPage = await browser.go(`${ts.url}/mot-de-passe/reinitialiser/${link}`);
-  const done = await browser.submit(resetPage, '', { nouveau_mot_de_passe: 'un lien reçu par courriel', confirmation: 'un lien reçu par courriel' });
+  const done = await browser.submit(resetPage, '', {
+    nouveau_mot_de_passe: 'un lien reçu par courriel',
+    confirmation: 'un lien reçu par courriel',
+  });
   expect(done.status).toBe(200);
   keep('reset password', 'un lien reçu par courriel');
   await signIn(app, relative.login, 'un lien reçu par courriel');
 
   // The admin page: the teacher's session (its tokens live sealed in the cookie).
   const page = await adminSignIn(ts, school.teacherA.login, PASSWORD);
-  const renew = await page.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, { form: { _csrf: page.csrf, action: 'renouveler', ids: hostile.id } });
+  const renew = await page.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, {
+    form: { _csrf: page.csrf, action: 'renouveler', ids: hostile.id },
+  });
   const pageCode = (await ts.server.domain.codes.liveCode(hostile.id))!.code;
   expect(renew.html).toContain(pageCode);
   keep('renewal code (admin page)', pageCode);

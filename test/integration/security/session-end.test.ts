@@ -4,7 +4,14 @@
 // token, and the next authorization request shows CONNEXION again.
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { Browser, formOf, textOf } from '../../helpers/browser.js';
-import { authorizationRequest, client, REDIRECT_URI, registerClient, signIn, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  client,
+  REDIRECT_URI,
+  registerClient,
+  signIn,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 import { createAccount } from '../../helpers/factories.js';
 import { seedSchool, signInWithCode, PASSWORD, API, type School } from '../admin-api/harness.js';
 import { issueCode } from './support.js';
@@ -29,7 +36,13 @@ async function signedInTwice(login: string) {
   const second = await signIn(homework, login, PASSWORD, { browser: first.browser });
   expect(first.tokens.refresh_token).toBeTruthy();
   expect(second.tokens.refresh_token).toBeTruthy();
-  return { browser: first.browser, sessions: [{ app: mail, tokens: first.tokens }, { app: homework, tokens: second.tokens }] };
+  return {
+    browser: first.browser,
+    sessions: [
+      { app: mail, tokens: first.tokens },
+      { app: homework, tokens: second.tokens },
+    ],
+  };
 }
 
 async function expectEnded(browser: Browser, sessions: Awaited<ReturnType<typeof signedInTwice>>['sessions']) {
@@ -45,7 +58,9 @@ async function expectEnded(browser: Browser, sessions: Awaited<ReturnType<typeof
 }
 
 test('before anything happens, both applications refresh, read userinfo and get single sign-on (control)', async () => {
-  const login = (await createAccount(ts.server.db, { profile: 'Student', password: PASSWORD, classIds: [school.classA.id] })).login;
+  const login = (
+    await createAccount(ts.server.db, { profile: 'Student', password: PASSWORD, classIds: [school.classA.id] })
+  ).login;
   const { browser, sessions } = await signedInTwice(login);
   for (const { app, tokens } of sessions) {
     const refreshed = await client.refreshTokenGrant(app.config, tokens.refresh_token!);
@@ -56,18 +71,30 @@ test('before anything happens, both applications refresh, read userinfo and get 
 });
 
 test('blocking through the admin API ends both applications’ sessions', async () => {
-  const child = await createAccount(ts.server.db, { profile: 'Student', password: PASSWORD, classIds: [school.classA.id] });
+  const child = await createAccount(ts.server.db, {
+    profile: 'Student',
+    password: PASSWORD,
+    classIds: [school.classA.id],
+  });
   const { browser, sessions } = await signedInTwice(child.login);
-  const { tokens } = await signIn(adminClient, school.teacherA.login, PASSWORD, { params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience } });
+  const { tokens } = await signIn(adminClient, school.teacherA.login, PASSWORD, {
+    params: { scope: 'openid profile class-admin', resource: ts.config.admin.audience },
+  });
   const res = await fetch(`${ts.url}${API}/v1/accounts/block`, {
-    method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ accountIds: [child.id] }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ accountIds: [child.id] }),
   });
   expect(res.status).toBe(200);
   await expectEnded(browser, sessions);
 });
 
 test('a new password chosen with a renewal code (on another device) ends both applications’ sessions', async () => {
-  const child = await createAccount(ts.server.db, { profile: 'Student', password: PASSWORD, classIds: [school.classA.id] });
+  const child = await createAccount(ts.server.db, {
+    profile: 'Student',
+    password: PASSWORD,
+    classIds: [school.classA.id],
+  });
   const { browser, sessions } = await signedInTwice(child.login);
   const { code } = await issueCode(ts, child.id, 'renewal');
   await signInWithCode(mail, child.login, code, 'un tout nouveau mot de passe');
@@ -75,9 +102,16 @@ test('a new password chosen with a renewal code (on another device) ends both ap
 });
 
 test('RP-initiated logout from one application ends both applications’ sessions', async () => {
-  const child = await createAccount(ts.server.db, { profile: 'Student', password: PASSWORD, classIds: [school.classA.id] });
+  const child = await createAccount(ts.server.db, {
+    profile: 'Student',
+    password: PASSWORD,
+    classIds: [school.classA.id],
+  });
   const { browser, sessions } = await signedInTwice(child.login);
-  const end = client.buildEndSessionUrl(mail.config, { id_token_hint: sessions[0]!.tokens.id_token!, post_logout_redirect_uri: 'https://app.example.test/au-revoir' });
+  const end = client.buildEndSessionUrl(mail.config, {
+    id_token_hint: sessions[0]!.tokens.id_token!,
+    post_logout_redirect_uri: 'https://app.example.test/au-revoir',
+  });
   const confirm = await browser.go(end.href);
   const { action, hidden } = formOf(confirm, '');
   const out = await browser.request(new URL(action, ts.url).href, { form: { ...hidden, logout: 'yes' } });

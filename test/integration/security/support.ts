@@ -2,9 +2,19 @@
 // compare pages, measure medians. (Not a test file: jest only runs *.test.ts.)
 import type { TestServer } from '../../helpers/server.js';
 import { Browser, type Page } from '../../helpers/browser.js';
-import { authorizationRequest, REDIRECT_URI, submitLogin, type AuthorizationRequest, type RegisteredClient } from '../../helpers/oidc.js';
+import {
+  authorizationRequest,
+  REDIRECT_URI,
+  submitLogin,
+  type AuthorizationRequest,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
 
-export async function connexion(app: RegisteredClient, browser: Browser, params: Record<string, string> = {}): Promise<{ page: Page; request: AuthorizationRequest }> {
+export async function connexion(
+  app: RegisteredClient,
+  browser: Browser,
+  params: Record<string, string> = {},
+): Promise<{ page: Page; request: AuthorizationRequest }> {
   const request = await authorizationRequest(app, params);
   const page = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
   return { page, request };
@@ -44,7 +54,13 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; va
 }
 
 /** POSTs a raw body with the browser's cookies (for malformed bodies the Browser cannot build). */
-export async function rawPost(browser: Browser, url: string, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}) {
+export async function rawPost(
+  browser: Browser,
+  url: string,
+  body: string | Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { ...browser.headers, cookie: browser.cookieHeader(), 'content-type': contentType, ...headers },
@@ -54,4 +70,5 @@ export async function rawPost(browser: Browser, url: string, body: string | Uint
   return { status: res.status, headers: res.headers, html: await res.text() };
 }
 
-export const issueCode = (ts: TestServer, accountId: string, kind: 'activation' | 'renewal') => ts.server.domain.codes.issue({ accountId, kind, createdBy: null });
+export const issueCode = (ts: TestServer, accountId: string, kind: 'activation' | 'renewal') =>
+  ts.server.domain.codes.issue({ accountId, kind, createdBy: null });

@@ -31,23 +31,59 @@ describe('helpers', () => {
   });
 
   it('quotes every CSV cell, defuses spreadsheet formulas, flattens control characters, keeps a BOM', () => {
-    const csv = connectionSheetsCsv([{
-      accountId: 'a', classId: null, firstName: '=HYPERLINK("x")', lastName: "O'Brien-Ñúñez", displayName: '', birthDate: '2010-08-01', login: 'enfant.test',
-      profile: 'Student', kind: 'renewal', code: 'yxs7ce5d', codeExpiresAt: new Date(), state: 'renewal_code', entAddress: 'https://ecole.entsomme.fr', structureName: '', className: '',
-    }]);
+    const csv = connectionSheetsCsv([
+      {
+        accountId: 'a',
+        classId: null,
+        firstName: '=HYPERLINK("x")',
+        lastName: "O'Brien-Ñúñez",
+        displayName: '',
+        birthDate: '2010-08-01',
+        login: 'enfant.test',
+        profile: 'Student',
+        kind: 'renewal',
+        code: 'yxs7ce5d',
+        codeExpiresAt: new Date(),
+        state: 'renewal_code',
+        entAddress: 'https://ecole.entsomme.fr',
+        structureName: '',
+        className: '',
+      },
+    ]);
     expect(csv.startsWith('\ufeff"Nom";"Prénom";')).toBe(true);
-    expect(csv).toContain(`"O'Brien-Ñúñez";"'=HYPERLINK(""x"")";"01/08/2010";"enfant.test";"yxs7ce5d";"Code de renouvellement";"https://ecole.entsomme.fr"\r\n`);
-    const stored = connectionSheetsCsv([{
-      accountId: 'b', classId: null, firstName: ' +1', lastName: 'Dupont\r\n=2+2\t', displayName: '', birthDate: null, login: 'jean.dupont',
-      profile: 'Student', kind: null, code: null, codeExpiresAt: null, state: 'activated', entAddress: 'https://ecole.entsomme.fr', structureName: '', className: '',
-    }]);
+    expect(csv).toContain(
+      `"O'Brien-Ñúñez";"'=HYPERLINK(""x"")";"01/08/2010";"enfant.test";"yxs7ce5d";"Code de renouvellement";"https://ecole.entsomme.fr"\r\n`,
+    );
+    const stored = connectionSheetsCsv([
+      {
+        accountId: 'b',
+        classId: null,
+        firstName: ' +1',
+        lastName: 'Dupont\r\n=2+2\t',
+        displayName: '',
+        birthDate: null,
+        login: 'jean.dupont',
+        profile: 'Student',
+        kind: null,
+        code: null,
+        codeExpiresAt: null,
+        state: 'activated',
+        entAddress: 'https://ecole.entsomme.fr',
+        structureName: '',
+        className: '',
+      },
+    ]);
     expect(stored.split('\r\n')[1]).toBe(`"Dupont  =2+2 ";"' +1";"";"jean.dupont";"";"";"https://ecole.entsomme.fr"`);
   });
 
   it('builds an OpenAPI 3.1 document with problem responses for every authenticated operation', () => {
-    const doc = buildOpenApi(OPERATIONS, '/admin/api') as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = buildOpenApi(OPERATIONS, '/admin/api') as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const op of Object.values(item)) if (path !== '/openapi.json') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '503']));
+      for (const op of Object.values(item))
+        if (path !== '/openapi.json')
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '503']));
     }
   });
 });

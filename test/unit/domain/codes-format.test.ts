@@ -1,4 +1,12 @@
-import { CODE_ALPHABET, CODE_LENGTH, codeExpiry, generateCode, looksLikeCode, nextSchoolYearStart, normalizeCode } from '../../../src/domain/codes/format.js';
+import {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  codeExpiry,
+  generateCode,
+  looksLikeCode,
+  nextSchoolYearStart,
+  normalizeCode,
+} from '../../../src/domain/codes/format.js';
 
 describe('one-time code format', () => {
   it('uses 28 lowercase characters without look-alikes', () => {
@@ -36,17 +44,27 @@ describe('activation code expiry', () => {
   const lifetimes = { activationTtl: 0, schoolYearStart: '09-01', renewalTtl: 72 * 3600 };
 
   it('is the next school year start (UTC midnight) strictly after now', () => {
-    expect(nextSchoolYearStart(new Date('2026-03-15T10:00:00Z'), '09-01').toISOString()).toBe('2026-09-01T00:00:00.000Z');
-    expect(nextSchoolYearStart(new Date('2026-09-01T00:00:00Z'), '09-01').toISOString()).toBe('2027-09-01T00:00:00.000Z');
-    expect(nextSchoolYearStart(new Date('2026-08-31T23:59:59.999Z'), '09-01').toISOString()).toBe('2026-09-01T00:00:00.000Z');
-    expect(nextSchoolYearStart(new Date('2026-12-31T12:00:00Z'), '08-25').toISOString()).toBe('2027-08-25T00:00:00.000Z');
+    expect(nextSchoolYearStart(new Date('2026-03-15T10:00:00Z'), '09-01').toISOString()).toBe(
+      '2026-09-01T00:00:00.000Z',
+    );
+    expect(nextSchoolYearStart(new Date('2026-09-01T00:00:00Z'), '09-01').toISOString()).toBe(
+      '2027-09-01T00:00:00.000Z',
+    );
+    expect(nextSchoolYearStart(new Date('2026-08-31T23:59:59.999Z'), '09-01').toISOString()).toBe(
+      '2026-09-01T00:00:00.000Z',
+    );
+    expect(nextSchoolYearStart(new Date('2026-12-31T12:00:00Z'), '08-25').toISOString()).toBe(
+      '2027-08-25T00:00:00.000Z',
+    );
     expect(() => nextSchoolYearStart(new Date(), '13-01')).toThrow('MM-DD');
   });
 
   it('uses ACTIVATION_CODE_TTL when set, RENEWAL_CODE_TTL for renewals', () => {
     const now = new Date('2026-03-15T10:00:00Z');
     expect(codeExpiry('activation', now, lifetimes).toISOString()).toBe('2026-09-01T00:00:00.000Z');
-    expect(codeExpiry('activation', now, { ...lifetimes, activationTtl: 3600 }).toISOString()).toBe('2026-03-15T11:00:00.000Z');
+    expect(codeExpiry('activation', now, { ...lifetimes, activationTtl: 3600 }).toISOString()).toBe(
+      '2026-03-15T11:00:00.000Z',
+    );
     expect(codeExpiry('renewal', now, lifetimes).toISOString()).toBe('2026-03-18T10:00:00.000Z');
   });
 });

@@ -12,7 +12,9 @@ describe('password policy', () => {
   });
 
   it('says how many characters are needed, counting code points after NFC', () => {
-    expect(policyError('court', context)).toBe('Le mot de passe doit contenir au moins 8 caractères (il en contient 5).');
+    expect(policyError('court', context)).toBe(
+      'Le mot de passe doit contenir au moins 8 caractères (il en contient 5).',
+    );
     expect(policyError('', context)).toMatch(/au moins 8 caractères/);
     // « é » typed decomposed (e + accent) counts as one character.
     expect(passwordLength('e\u0301t\u0065\u0301')).toBe(3);
@@ -24,7 +26,9 @@ describe('password policy', () => {
 
   it('refuses more than 128 characters', () => {
     expect(policyError('a b'.repeat(43).slice(0, MAX_PASSWORD_LENGTH), context)).toBeNull();
-    expect(policyError('mot '.repeat(40), context)).toBe('Le mot de passe doit contenir au plus 128 caractères (il en contient 160).');
+    expect(policyError('mot '.repeat(40), context)).toBe(
+      'Le mot de passe doit contenir au plus 128 caractères (il en contient 160).',
+    );
   });
 
   it('refuses the identifiant and the code, whatever the case (and spaces in the code)', () => {
@@ -35,7 +39,16 @@ describe('password policy', () => {
 
   it('refuses passwords of the bundled common list, case-insensitively', () => {
     expect(commonPasswords().size).toBe(38_452); // the top 100,000 with at least 8 characters, lowercased
-    for (const pw of ['password', 'PASSWORD1', '12345678', 'iloveyou', 'azertyuiop', 'qwertyuiop', 'sunshine', 'MotDePasse']) {
+    for (const pw of [
+      'password',
+      'PASSWORD1',
+      '12345678',
+      'iloveyou',
+      'azertyuiop',
+      'qwertyuiop',
+      'sunshine',
+      'MotDePasse',
+    ]) {
       expect(policyError(pw, context)).toMatch(/trop courant/);
     }
   });

@@ -21,9 +21,19 @@ describe('password hashing', () => {
   });
 
   it('asks for a rehash when the stored parameters differ from the configuration', async () => {
-    const old = await argon2.hash('une phrase de passe solide', { type: argon2.argon2id, memoryCost: 2048, timeCost: 1, parallelism: 1 });
+    const old = await argon2.hash('une phrase de passe solide', {
+      type: argon2.argon2id,
+      memoryCost: 2048,
+      timeCost: 1,
+      parallelism: 1,
+    });
     expect(await passwords.verify(old, 'une phrase de passe solide')).toEqual({ ok: true, needsRehash: true });
-    const argon2i = await argon2.hash('une phrase de passe solide', { type: argon2.argon2i, memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    const argon2i = await argon2.hash('une phrase de passe solide', {
+      type: argon2.argon2i,
+      memoryCost: 1024,
+      timeCost: 1,
+      parallelism: 1,
+    });
     expect(await passwords.verify(argon2i, 'une phrase de passe solide')).toEqual({ ok: true, needsRehash: true });
     expect(await passwords.verify('not a hash', 'x')).toEqual({ ok: false, needsRehash: false });
   });
@@ -44,6 +54,8 @@ describe('password hashing', () => {
   });
 
   it('applies the configured minimum length', () => {
-    expect(createPasswords({ ...config, passwords: { minLength: 12 } }).policyError('onze carac.', { login: 'x' })).toMatch(/au moins 12/);
+    expect(
+      createPasswords({ ...config, passwords: { minLength: 12 } }).policyError('onze carac.', { login: 'x' }),
+    ).toMatch(/au moins 12/);
   });
 });

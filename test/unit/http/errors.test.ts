@@ -43,8 +43,15 @@ const silent = createLogger('fatal', new Writable({ write: (_chunk, _encoding, d
 function fakeContext(path: string, html: boolean) {
   const page: { title?: string; message?: string } = {};
   const ctx = {
-    path, method: 'GET', state: {}, status: 200, body: undefined as unknown, type: '',
-    set() {}, accepts: (...types: unknown[]) => (html ? (Array.isArray(types[0]) ? 'html' : true) : types.length === 1 ? false : 'json'),
+    path,
+    method: 'GET',
+    state: {},
+    status: 200,
+    body: undefined as unknown,
+    type: '',
+    set() {},
+    accepts: (...types: unknown[]) =>
+      html ? (Array.isArray(types[0]) ? 'html' : true) : types.length === 1 ? false : 'json',
     render: async (_view: string, locals: { title: string; message: string }) => void Object.assign(page, locals),
   };
   return { ctx: ctx as unknown as Context & { body: Record<string, unknown> }, page };
@@ -63,7 +70,13 @@ describe('a domain error, everywhere', () => {
     await problems(silent)(api.ctx, fails(err));
     expect(api.ctx.status).toBe(404);
     expect(api.ctx.type).toBe('application/problem+json');
-    expect(api.ctx.body).toEqual({ type: 'about:blank', title: 'Introuvable', status: 404, code: 'not_found', detail: NOT_FOUND_MESSAGE });
+    expect(api.ctx.body).toEqual({
+      type: 'about:blank',
+      title: 'Introuvable',
+      status: 404,
+      code: 'not_found',
+      detail: NOT_FOUND_MESSAGE,
+    });
 
     expect(refusal('account block', err).message).toBe(`account block: ${NOT_FOUND_MESSAGE}`);
     // The private detail stays in the logs.
@@ -77,12 +90,19 @@ describe('a domain error, everywhere', () => {
     await errorHandler(silent)(fromPage.ctx, fails(err));
     await problems(silent)(fromApi.ctx, fails(err));
     expect(fromPage.ctx.body).toEqual(fromApi.ctx.body);
-    expect(fromApi.ctx.body).toMatchObject({ status: 400, code: 'invalid_roster', errors: [{ line: 3, message: 'nom: obligatoire' }] });
+    expect(fromApi.ctx.body).toMatchObject({
+      status: 400,
+      code: 'invalid_roster',
+      errors: [{ line: 3, message: 'nom: obligatoire' }],
+    });
   });
 
   it('each kind has one status', () => {
     expect(toAppError(new OperatorRefused('x is blocked')).status).toBe(400);
     expect(toAppError(new AdminNotFound()).status).toBe(404);
-    expect(toAppError(new OperatorRefused('x is blocked'))).toMatchObject({ code: 'operator_refused', publicMessage: 'x is blocked' });
+    expect(toAppError(new OperatorRefused('x is blocked'))).toMatchObject({
+      code: 'operator_refused',
+      publicMessage: 'x is blocked',
+    });
   });
 });

@@ -31,37 +31,92 @@ describe('rows', () => {
   it('delimiter, BOM, header in any order and case', () => {
     expect(detectDelimiter('a,b,c\n1;2')).toBe(',');
     expect(detectDelimiter('\uFEFFa;b;c')).toBe(';');
-    const rows = parseRoster('\uFEFFPrénom,Nom,UAI,Structure,Classe,Date_Naissance,Profil,ID_Externe,Parents_De,Email\r\nLéa,Dubois,0800002b,École,CM1 B,03/09/2016,eleve,E1,,\r\n\r\n');
+    const rows = parseRoster(
+      '\uFEFFPrénom,Nom,UAI,Structure,Classe,Date_Naissance,Profil,ID_Externe,Parents_De,Email\r\nLéa,Dubois,0800002b,École,CM1 B,03/09/2016,eleve,E1,,\r\n\r\n',
+    );
     expect(rows).toHaveLength(1);
     const checked = checkRow(rows[0]!);
-    expect(checked).toEqual({ row: expect.objectContaining({ line: 2, uai: '0800002B', firstName: 'Léa', profile: 'Student', birthDate: '2016-09-03', parentsOf: [] }) });
+    expect(checked).toEqual({
+      row: expect.objectContaining({
+        line: 2,
+        uai: '0800002B',
+        firstName: 'Léa',
+        profile: 'Student',
+        birthDate: '2016-09-03',
+        parentsOf: [],
+      }),
+    });
     expect(() => parseRoster('nom;prenom\nA;B')).toThrow(RosterFileError);
   });
   it('lists every problem of a row', () => {
-    const [raw] = parseRoster('uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email\n123;;;;X;;Parent;;;pas-un-mail\n');
+    const [raw] = parseRoster(
+      'uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email\n123;;;;X;;Parent;;;pas-un-mail\n',
+    );
     const checked = checkRow(raw!);
-    expect('errors' in checked && checked.errors.map((e) => e.message.split(':')[0])).toEqual(['uai', 'structure', 'nom', 'id_externe', 'parents_de', 'email']);
+    expect('errors' in checked && checked.errors.map((e) => e.message.split(':')[0])).toEqual([
+      'uai',
+      'structure',
+      'nom',
+      'id_externe',
+      'parents_de',
+      'email',
+    ]);
   });
   it('refuses a control character (C0, DEL, C1, tab included) in any column, naming the column alone', () => {
     const valid: RawRow = {
-      line: 7, uai: '0800002B', structure: 'École Jules Verne', classe: 'CM1 B', nom: 'Dupont', prenom: 'Jean', date_naissance: '03/09/2016',
-      profil: 'Élève', id_externe: 'E1', parents_de: '', email: 'jean@example.fr',
+      line: 7,
+      uai: '0800002B',
+      structure: 'École Jules Verne',
+      classe: 'CM1 B',
+      nom: 'Dupont',
+      prenom: 'Jean',
+      date_naissance: '03/09/2016',
+      profil: 'Élève',
+      id_externe: 'E1',
+      parents_de: '',
+      email: 'jean@example.fr',
     };
     expect(checkRow(valid)).toHaveProperty('row');
     expect(checkRow({ ...valid, nom: 'Du\u00a0Pont' })).toHaveProperty('row'); // a no-break space is not a control character
-    const controls: [string, string][] = [['\n', 'U+000A'], ['\r', 'U+000D'], ['\t', 'U+0009'], ['\u0000', 'U+0000'], ['\u001b', 'U+001B'], ['\u007f', 'U+007F'], ['\u0085', 'U+0085'], ['\u009f', 'U+009F']];
+    const controls: [string, string][] = [
+      ['\n', 'U+000A'],
+      ['\r', 'U+000D'],
+      ['\t', 'U+0009'],
+      ['\u0000', 'U+0000'],
+      ['\u001b', 'U+001B'],
+      ['\u007f', 'U+007F'],
+      ['\u0085', 'U+0085'],
+      ['\u009f', 'U+009F'],
+    ];
     for (const column of COLUMNS) {
       for (const [control, name] of controls) {
         const checked = checkRow({ ...valid, [column]: `${valid[column]}${control}=2+2` });
-        expect({ column, name, checked }).toEqual({ column, name, checked: { errors: [{ line: 7, message: `${column}: holds a control character (${name}: a line break, a tab…), which is not allowed` }] } });
+        expect({ column, name, checked }).toEqual({
+          column,
+          name,
+          checked: {
+            errors: [
+              {
+                line: 7,
+                message: `${column}: holds a control character (${name}: a line break, a tab…), which is not allowed`,
+              },
+            ],
+          },
+        });
       }
     }
   });
 
   it('a quoted cell may hold a line break in CSV: the row is refused all the same', () => {
-    const [raw] = parseRoster('uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email\n0800002B;École;CM1 B;"Dupont\n=2+2";Jean;03/09/2016;Élève;E1;;\n');
+    const [raw] = parseRoster(
+      'uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email\n0800002B;École;CM1 B;"Dupont\n=2+2";Jean;03/09/2016;Élève;E1;;\n',
+    );
     expect(raw!.nom).toBe('Dupont\n=2+2');
-    expect(checkRow(raw!)).toEqual({ errors: [{ line: 3, message: 'nom: holds a control character (U+000A: a line break, a tab…), which is not allowed' }] });
+    expect(checkRow(raw!)).toEqual({
+      errors: [
+        { line: 3, message: 'nom: holds a control character (U+000A: a line break, a tab…), which is not allowed' },
+      ],
+    });
   });
 
   it('school year from SCHOOL_YEAR_START', () => {

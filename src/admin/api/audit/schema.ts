@@ -4,7 +4,8 @@ import { DateTime, intParam, Person, Uuid } from '../schema.js';
 import { ClassParams } from '../classes/schema.js';
 
 /** Where the previous page ended: its last entry's time and id, as base64url JSON (opaque to callers). */
-export const encodeCursor = (at: Date, id: string): string => Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
+export const encodeCursor = (at: Date, id: string): string =>
+  Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
 
 const Cursor = z
   .string()
@@ -21,7 +22,10 @@ const Cursor = z
 
 export const AuditQuery = z.object({
   cursor: Cursor.optional().meta({ description: 'Page suivante : la valeur `nextCursor` de la page précédente' }),
-  before: z.iso.datetime({ offset: true }).optional().meta({ description: 'Commencer aux événements strictement plus anciens que cette date' }),
+  before: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'Commencer aux événements strictement plus anciens que cette date' }),
   limit: intParam(1, 200).optional(),
 });
 
@@ -33,7 +37,10 @@ export const AuditEntry = z.object({
   actor: Person.nullable(),
   target: Person.nullable(),
   ip: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Contexte non secret (jamais un code ni un mot de passe)' }),
+  detail: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .meta({ description: 'Contexte non secret (jamais un code ni un mot de passe)' }),
 });
 
 export const getAudit = operation({
@@ -49,7 +56,10 @@ export const getAudit = operation({
       description: 'Événements',
       schema: z.object({
         items: z.array(AuditEntry),
-        nextCursor: z.string().nullable().meta({ description: 'À passer en `cursor` pour la page suivante ; null à la fin' }),
+        nextCursor: z
+          .string()
+          .nullable()
+          .meta({ description: 'À passer en `cursor` pour la page suivante ; null à la fin' }),
       }),
     },
   },

@@ -9,14 +9,20 @@ export const ClassSummary = z.object({
   schoolYear: z.string(),
   structureId: Uuid,
   structureName: z.string(),
-  canAct: z.boolean().meta({ description: 'Vrai si le compte peut agir (codes, blocage…) sur les élèves et parents de la classe' }),
+  canAct: z
+    .boolean()
+    .meta({ description: 'Vrai si le compte peut agir (codes, blocage…) sur les élèves et parents de la classe' }),
 });
 
 export const ClassParams = z.object({ classId: Uuid });
 
 export const AccountsQuery = z.object({
-  profile: Profile.default('Student').meta({ description: 'Onglet : ÉLÈVES (Student), PARENTS (Relative), ENSEIGNANTS (Teacher), PERSONNELS (Personnel)' }),
-  q: z.string().max(100).optional().meta({ description: 'Recherche par nom ou prénom (début du mot, sans accents ni casse ; « prénom nom » ou « nom prénom »)' }),
+  profile: Profile.default('Student').meta({
+    description: 'Onglet : ÉLÈVES (Student), PARENTS (Relative), ENSEIGNANTS (Teacher), PERSONNELS (Personnel)',
+  }),
+  q: z.string().max(100).optional().meta({
+    description: 'Recherche par nom ou prénom (début du mot, sans accents ni casse ; « prénom nom » ou « nom prénom »)',
+  }),
   sort: z.enum(['name', 'birthDate', 'login']).default('name'),
   order: z.enum(['asc', 'desc']).default('asc'),
   page: intParam(1, 100_000).optional(),
@@ -32,7 +38,9 @@ export const AccountRow = z.object({
   login: z.string(),
   profile: Profile,
   state: AccountState,
-  code: z.string().optional().meta({ description: 'Code lisible (activation ou temporaire), seulement si le compte connecté peut agir sur ce compte' }),
+  code: z.string().optional().meta({
+    description: 'Code lisible (activation ou temporaire), seulement si le compte connecté peut agir sur ce compte',
+  }),
   codeExpiresAt: DateTime.optional(),
   lastLoginAt: DateTime.nullable(),
   children: z.array(Person).optional().meta({ description: 'Parents : leurs enfants dans cette classe' }),

@@ -19,7 +19,15 @@ function safeCell(text: string): string {
 
 export function connectionSheetsCsv(rows: ConnectionSheetRow[]): string {
   const records = rows.map((r) =>
-    [r.lastName, r.firstName, frenchDate(r.birthDate), r.login, r.code ?? '', kindLabel(r.kind), r.entAddress].map(safeCell),
+    [r.lastName, r.firstName, frenchDate(r.birthDate), r.login, r.code ?? '', kindLabel(r.kind), r.entAddress].map(
+      safeCell,
+    ),
   );
-  return stringify([[...CSV_COLUMNS], ...records], { bom: true, delimiter: ';', record_delimiter: 'windows', quoted: true, quoted_empty: true });
+  return stringify([[...CSV_COLUMNS], ...records], {
+    bom: true,
+    delimiter: ';',
+    record_delimiter: 'windows',
+    quoted: true,
+    quoted_empty: true,
+  });
 }

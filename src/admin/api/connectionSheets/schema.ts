@@ -8,7 +8,15 @@ export const SheetsBody = z.object({
   classId: Uuid.optional().meta({ description: 'Classe affichée sur les fiches quand le compte en a plusieurs' }),
 });
 
-export const CSV_COLUMNS = ['Nom', 'Prénom', 'Date de naissance', 'Identifiant', 'Code', 'Type de code', "Adresse de l'ENT"] as const;
+export const CSV_COLUMNS = [
+  'Nom',
+  'Prénom',
+  'Date de naissance',
+  'Identifiant',
+  'Code',
+  'Type de code',
+  "Adresse de l'ENT",
+] as const;
 
 export const createConnectionSheets = operation({
   method: 'post',
@@ -27,7 +35,12 @@ export const createConnectionSheets = operation({
         'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },
         'text/csv': { schema: { type: 'string', contentMediaType: 'text/csv' } },
       },
-      headers: { 'Content-Disposition': { description: 'attachment; filename="fiches-de-connexion.pdf|csv"', schema: { type: 'string' } } },
+      headers: {
+        'Content-Disposition': {
+          description: 'attachment; filename="fiches-de-connexion.pdf|csv"',
+          schema: { type: 'string' },
+        },
+      },
     },
   },
 });

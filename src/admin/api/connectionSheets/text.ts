@@ -15,7 +15,10 @@ export function signInSteps(row: ConnectionSheetRow): string[] {
   return [
     `Allez à l'adresse de l'ENT : ${address}`,
     `Sur la page CONNEXION, saisissez votre identifiant dans « Identifiant » : ${row.login}`,
-    `Saisissez le code ${row.code ?? ''} dans le champ « Mot de passe », puis cliquez sur CONNEXION.`.replace('  ', ' '),
+    `Saisissez le code ${row.code ?? ''} dans le champ « Mot de passe », puis cliquez sur CONNEXION.`.replace(
+      '  ',
+      ' ',
+    ),
     'Sur la page « Réinitialisation du mot de passe », choisissez votre nouveau mot de passe et saisissez-le une seconde fois dans « Confirmation du nouveau mot de passe ».',
     'Cliquez sur ENREGISTRER : vous êtes connecté, et votre compte apparaît comme « Activé ».',
   ];
