@@ -8,8 +8,7 @@ import { ConfigError, type Config } from './config/index.js';
 import { openDatabase, type Database } from './db/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createNunjucks } from './http/views.js';
-import { useBaseStack } from './http/page-stack.js';
-import { trustProxies } from './http/proxy.js';
+import { createBaseApp } from './http/page-stack.js';
 import { createDomain, type Domain } from './domain/index.js';
 import { createOidc, type Oidc } from './oidc/index.js';
 import { ClientRejected } from './oidc/clients.js';
@@ -109,19 +108,11 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   const demoApps = config.env !== 'production' ? demoAppMounts(config) : [];
   for (const demo of demoApps) await oidc.clients.save(demoAppClient(config, demo));
 
-  const app = new Koa();
-  // Same keys as the provider's cookies: interaction cookies set through the outer app must
-  // be signed with them, or the provider cannot find the interaction session.
-  app.keys = config.secrets.cookieKeys;
-  trustProxies(app, config);
-  app.silent = true;
-  useBaseStack(app, {
+  // The provider's cookie keys: interaction cookies set through the outer app must verify there.
+  const app = createBaseApp(config, {
     logger,
     db,
     nunjucks,
-    https: config.issuer.startsWith('https://'),
-    requestTimeoutMs: config.requestTimeoutMs,
-    databaseTimeoutMs: config.database.timeoutMs,
     observe: config.metrics.enabled ? metrics.middleware : undefined,
   });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));

@@ -9,14 +9,12 @@
 //   ADMIN_API_AUDIENCE  default <ADMIN_ISSUER>/admin/api (the provider's default)
 //   DATABASE_URL, ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET, COOKIE_KEYS … as for the server.
 import { createServer, type Server } from 'node:http';
-import Koa from 'koa';
 import mount from 'koa-mount';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { DatabaseUnavailableError, openDatabase } from '../db/index.js';
 import { createDomain } from '../domain/index.js';
 import { createNunjucks } from '../http/views.js';
-import { useBaseStack } from '../http/page-stack.js';
-import { trustProxies } from '../http/proxy.js';
+import { createBaseApp } from '../http/page-stack.js';
 import { createLogger } from '../logger.js';
 import { createAdminApp } from './index.js';
 
@@ -46,18 +44,7 @@ export async function startAdminAlone(
   const db = await openDatabase(config.database);
   const domain = createDomain({ config, db, logger });
   const nunjucks = createNunjucks();
-  const app = new Koa();
-  app.keys = config.secrets.cookieKeys;
-  trustProxies(app, config);
-  app.silent = true;
-  useBaseStack(app, {
-    logger,
-    db,
-    nunjucks,
-    https: config.issuer.startsWith('https://'),
-    requestTimeoutMs: config.requestTimeoutMs,
-    databaseTimeoutMs: config.database.timeoutMs,
-  });
+  const app = createBaseApp(config, { logger, db, nunjucks });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   app.use(async (ctx, next) => {
     if (ctx.path === '/') return ctx.redirect('/admin/');

@@ -94,6 +94,17 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
   ) =>
     db.transaction(async (manager) => {
       const now = new Date();
+      // The request's audit event: one per request, whatever its outcome.
+      const recordRequest = (outcome: 'success' | 'refused', detail: Record<string, unknown>) =>
+        audit.record(manager, {
+          actorId: requestedBy ?? account.id,
+          action: 'password.reset_request',
+          targetId: account.id,
+          classId,
+          ip,
+          outcome,
+          detail,
+        });
       const recent = await manager.count(PasswordResetToken, {
         where: {
           accountId: account.id,
@@ -102,15 +113,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
         },
       });
       if (recent > 0) {
-        await audit.record(manager, {
-          actorId: requestedBy ?? account.id,
-          action: 'password.reset_request',
-          targetId: account.id,
-          classId,
-          ip,
-          outcome: 'refused',
-          detail: { reason: 'recently_sent' },
-        });
+        await recordRequest('refused', { reason: 'recently_sent' });
         return null;
       }
       const token = randomBytes(32).toString('base64url');
@@ -125,15 +128,7 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
         expiresAt,
         consumedAt: null,
       });
-      await audit.record(manager, {
-        actorId: requestedBy ?? account.id,
-        action: 'password.reset_request',
-        targetId: account.id,
-        classId,
-        ip,
-        outcome: 'success',
-        detail: { tokenId: id, sentTo: to },
-      });
+      await recordRequest('success', { tokenId: id, sentTo: to });
       return { token, expiresAt };
     });
 

@@ -228,7 +228,9 @@ describe('applications that are slow, failing or down', () => {
     // …and the mail hears of it while the slow application is still holding its request.
     await eventually(() => logoutsOf(child).length > 0);
     expect(logoutsOf(child).map((r) => r.app)).toEqual(['ent-mail']);
-    expect(receiver.attempts.get('ent-lent')).toBe(1);
+    // The slow application has the request in hand, and has not answered it yet.
+    await eventually(() => (receiver.attempts.get('ent-lent') ?? 0) >= 1);
+    expect(receiver.received.filter((r) => r.app === 'ent-lent')).toEqual([]);
     // The failing one is tried again (back-off 1 s, 2 s…), then given up after BACKCHANNEL_LOGOUT_RETRY (3 s).
     const pending = () =>
       ts.server.db.read((manager) => manager.find(LogoutDelivery, { where: { accountId: child.id } }));
