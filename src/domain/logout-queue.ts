@@ -10,7 +10,7 @@
 // logout token ever goes to an application the session never signed in to.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { LogoutDelivery, OidcArtifact, type LogoutReason } from '../db/entities/index.js';
+import { LogoutDelivery, OidcArtifact, OidcClient, type LogoutReason } from '../db/entities/index.js';
 
 export interface LogoutTarget {
   clientId: string;
@@ -48,6 +48,21 @@ export async function sessionTargetsOfAccount(manager: EntityManager, accountId:
   return logoutTargetsOf(rows.map((r) => r.payload));
 }
 
+/** The registered applications that have a back-channel logout URI. */
+async function listeningClients(manager: EntityManager): Promise<Set<string>> {
+  const clients = await manager.find(OidcClient, { select: { clientId: true, metadata: true } });
+  const listening = clients.filter((c) => {
+    try {
+      return (
+        typeof (JSON.parse(c.metadata) as { backchannel_logout_uri?: unknown }).backchannel_logout_uri === 'string'
+      );
+    } catch {
+      return false;
+    }
+  });
+  return new Set(listening.map((c) => c.clientId));
+}
+
 export interface LogoutQueue {
   /** Queues one delivery per target, inside the caller's transaction; returns how many. */
   queue(manager: EntityManager, targets: readonly LogoutTarget[], reason: LogoutReason): Promise<number>;
@@ -60,8 +75,16 @@ export function createLogoutQueue(): LogoutQueue {
   return {
     async queue(manager, targets, reason) {
       if (!targets.length) return 0;
+      // Only the applications that listen for logout tokens: the others (the admin page, most
+      // first-party applications) would only be looked up and dropped by the worker.
+      const listening = await listeningClients(manager);
       const now = new Date();
-      const unique = new Map(targets.map((t) => [`${t.clientId}\u0000${t.accountId}\u0000${t.sid ?? ''}`, t]));
+      const unique = new Map(
+        targets
+          .filter((t) => listening.has(t.clientId))
+          .map((t) => [`${t.clientId}\u0000${t.accountId}\u0000${t.sid ?? ''}`, t]),
+      );
+      if (!unique.size) return 0;
       await manager.insert(
         LogoutDelivery,
         [...unique.values()].map((t) => ({

@@ -202,6 +202,23 @@ describe('every way a session ends', () => {
   });
 });
 
+describe('the queue', () => {
+  it('queues deliveries only for applications that listen for logout tokens', async () => {
+    const child = await pupil();
+    const targets = ['ent-agenda', 'ent-mail', 'ent-inconnue'].map((clientId) => ({
+      clientId,
+      accountId: child.id,
+      sid: 'sid-1',
+    }));
+    const queued = await ts.server.db.transaction((manager) =>
+      ts.server.domain.logoutQueue.queue(manager, targets, 'block'),
+    );
+    expect(queued).toBe(1);
+    await eventually(() => logoutsOf(child).length > 0);
+    expect(logoutsOf(child).map((r) => [r.app, r.claims.sid])).toEqual([['ent-mail', 'sid-1']]);
+  });
+});
+
 describe('applications that are slow, failing or down', () => {
   it('a slow (10 s), failing (500) and stopped application hold up nobody; failures are retried, counted, then given up', async () => {
     const slow = await registerClient(ts, { clientId: 'ent-lent', backchannelLogoutUri: receiver.uri('ent-lent') });
