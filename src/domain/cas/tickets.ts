@@ -2,7 +2,8 @@
 // service they were issued for.
 //
 // issue:     account live (not blocked)? ─ no ─▶ refused (audited), no ticket
-//            ST- + 32 random bytes; stored as its keyed digest (+ sealed for single logout);
+//            ST- + 32 random bytes in hex (CAS 3 § 3.1.1 allows only letters, digits and `-`:
+//            mod_auth_cas refuses a base64url `_`); stored as its keyed digest (+ sealed for single logout);
 //            one transaction: insert, audit cas.ticket_issue ─▶ ticket
 //
 // validate:  ticket and service well formed? ─ no ─▶ INVALID_REQUEST
@@ -24,8 +25,8 @@ import { decrypt, deriveKey, digest, encrypt } from '../crypto.js';
 import type { RegisteredService } from './services.js';
 import { MAX_SERVICE_URL_LENGTH } from './service-url.js';
 
-/** `ST-` + 256 bits, base64url (43 characters). */
-const TICKET_SHAPE = /^ST-[A-Za-z0-9_-]{43}$/;
+/** `ST-` + 256 bits in hex (64 characters). */
+const TICKET_SHAPE = /^ST-[0-9a-f]{64}$/;
 
 export type ValidationFailure = 'INVALID_REQUEST' | 'INVALID_TICKET' | 'INVALID_SERVICE';
 
@@ -103,7 +104,7 @@ export function createCasTickets(deps: { config: Config; db: Database; audit: Au
   return {
     async issue(input) {
       const account = await db.read((manager) => manager.findOneBy(Account, { id: input.accountId }));
-      const ticket = `ST-${randomBytes(32).toString('base64url')}`;
+      const ticket = `ST-${randomBytes(32).toString('hex')}`;
       const key = digest(digestKey, ticket);
       return db.transaction(async (manager): Promise<IssueResult> => {
         if (!account || account.blockedAt) {
