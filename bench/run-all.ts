@@ -1,7 +1,8 @@
-// npm run bench — every benchmark in sequence (login, token, memory, admin, enumeration), then every
+// npm run bench — every benchmark in sequence (login, token, cas, memory, admin, enumeration), then every
 // ratio and latency against its target in one table. Each bench can also be run alone
 // (`npx tsx bench/login.ts`, …). Knobs: BENCH_* environment variables (see BENCHMARKS.md).
 import { runAdmin } from './admin.js';
+import { runCas } from './cas.js';
 import { runEnumeration } from './enumeration.js';
 import { runLogin } from './login.js';
 import { runMemory } from './memory.js';
@@ -11,6 +12,7 @@ import { findingLine, machine, type Finding } from './lib/report.js';
 const benches: [string, () => Promise<Finding[]>][] = [
   ['login', runLogin],
   ['token', runToken],
+  ['cas', runCas],
   ['memory', runMemory],
   ['admin', runAdmin],
   ['enumeration', runEnumeration],

@@ -6,6 +6,7 @@ import { ExactEmailMatch1764300000000 } from './1764300000000-exact-email-match.
 import { AdminSessions1764350000000 } from './1764350000000-admin-sessions.js';
 import { LogoutDeliveries1764400000000 } from './1764400000000-logout-deliveries.js';
 import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
+import { Cas1796100000000 } from './1796100000000-cas.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -14,4 +15,5 @@ export const migrations = [
   AdminSessions1764350000000,
   LogoutDeliveries1764400000000,
   SearchColumnsCollapseSpaces1796014682766,
+  Cas1796100000000,
 ];

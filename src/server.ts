@@ -20,6 +20,8 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
+import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
+import { createCasDomain, type CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
   config: Config;
@@ -32,6 +34,8 @@ export interface EntIdpServer {
   metrics: Metrics;
   /** The back-channel logout worker of this instance. */
   logoutDeliveries: LogoutDeliveries;
+  /** The CAS services registry and service tickets (src/cas serves them). */
+  cas: CasDomain;
   /** Starts listening; resolves with the base URL actually bound. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
@@ -103,6 +107,9 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   });
   domain.logoutQueue.onQueued(() => logoutDeliveries.kick());
   await registerAdminClient(oidc, config);
+  // CAS sign-ins go through the provider as this internal client (src/cas/oidc-client.ts).
+  await oidc.clients.save(casClient(config));
+  const cas = createCasDomain({ config, db, audit: domain.audit, accounts: domain.accounts });
   if (config.clientsFile) await applyClientsFile(oidc, config.clientsFile);
   // The demo ENT applications, outside production only; their clients are registered like the admin's.
   const demoApps = config.env !== 'production' ? demoAppMounts(config) : [];
@@ -130,6 +137,15 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
     });
     app.use(mount(path, demo));
   }
+  app.use(
+    casRoutes({
+      config,
+      cas,
+      logger,
+      signingKeys: oidc.signingKeys,
+      metrics: createCasMetrics(metrics.registry),
+    }),
+  );
   app.use(interactionRoutes(app, { config, domain, oidc, logger }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
@@ -145,6 +161,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
     app,
     metrics,
     logoutDeliveries,
+    cas,
     async listen(port = config.port, host = config.host) {
       // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Koa's handler never rejects (ctx.onerror)
       server = createHttpServer(app.callback());
@@ -154,10 +171,11 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
         server!.listen(port, host, () => resolve());
       });
       if (config.purgeInterval > 0) {
-        purgeTimer = setInterval(
-          () => void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed')),
-          config.purgeInterval * 1000,
-        );
+        purgeTimer = setInterval(() => {
+          void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed'));
+          // A CAS ticket is kept (sealed) while its session may live, for single logout.
+          void cas.tickets.purge(config.ttl.rememberMe).catch((err) => logger.warn({ err }, 'CAS purge failed'));
+        }, config.purgeInterval * 1000);
         purgeTimer.unref();
       }
       const { port: bound } = server.address() as AddressInfo;

@@ -47,6 +47,8 @@ export interface Config {
   auditRetentionDays: number;
   /** Seconds a back-channel logout is retried (oidc/backchannel.ts). */
   backchannelLogoutRetry: number;
+  /** CAS (src/cas): service ticket lifetime in seconds. */
+  cas: { ticketTtl: number };
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -167,6 +169,7 @@ function toConfig(s: Settings): Config {
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,
+    cas: { ticketTtl: s.CAS_TICKET_TTL },
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

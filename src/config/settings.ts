@@ -175,6 +175,11 @@ export const settings = {
     doc: 'seconds during which a back-channel logout an application did not accept is retried (back-off up to 5 min), then given up',
   },
   GRANT_TTL: { schema: int(60, 366 * 86400), default: 14 * 86400, doc: 'grant lifetime in seconds' },
+  CAS_TICKET_TTL: {
+    schema: int(1, 300),
+    default: 10,
+    doc: 'CAS service ticket lifetime in seconds (used once, bound to the exact service URL)',
+  },
 
   ADMIN_API_AUDIENCE: {
     schema: z.string().optional(),

@@ -45,6 +45,7 @@ const KNOWN = new Set([
   'mot-de-passe',
   'identifiant-oublie',
   'admin',
+  'cas',
   'demo-app',
   'demo-app-2',
   'static',

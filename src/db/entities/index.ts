@@ -1,6 +1,7 @@
 export * from './account.js';
 export * from './admin-session.js';
 export * from './audit-event.js';
+export * from './cas.js';
 export * from './logout-delivery.js';
 export * from './membership.js';
 export * from './oidc-artifact.js';
@@ -17,6 +18,7 @@ export * from './throttle-entry.js';
 import { Account } from './account.js';
 import { AdminSession } from './admin-session.js';
 import { AuditEvent } from './audit-event.js';
+import { CasService, CasTicket } from './cas.js';
 import { LogoutDelivery } from './logout-delivery.js';
 import { Membership } from './membership.js';
 import { OidcArtifact } from './oidc-artifact.js';
@@ -34,6 +36,8 @@ export const entities = [
   Account,
   AdminSession,
   AuditEvent,
+  CasService,
+  CasTicket,
   LogoutDelivery,
   Membership,
   OidcArtifact,
