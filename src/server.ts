@@ -21,7 +21,7 @@ import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
-import { createCasDomain, type CasDomain } from './domain/cas/index.js';
+import type { CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
   config: Config;
@@ -109,7 +109,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   await registerAdminClient(oidc, config);
   // CAS sign-ins go through the provider as this internal client (src/cas/oidc-client.ts).
   await oidc.clients.save(casClient(config));
-  const cas = createCasDomain({ config, db, audit: domain.audit, accounts: domain.accounts });
+  const { cas } = domain;
   if (config.clientsFile) await applyClientsFile(oidc, config.clientsFile);
   // The demo ENT applications, outside production only; their clients are registered like the admin's.
   const demoApps = config.env !== 'production' ? demoAppMounts(config) : [];
@@ -173,8 +173,6 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       if (config.purgeInterval > 0) {
         purgeTimer = setInterval(() => {
           void domain.maintenance.purgeExpired().catch((err) => logger.warn({ err }, 'purge failed'));
-          // A CAS ticket is kept (sealed) while its session may live, for single logout.
-          void cas.tickets.purge(config.ttl.rememberMe).catch((err) => logger.warn({ err }, 'CAS purge failed'));
         }, config.purgeInterval * 1000);
         purgeTimer.unref();
       }

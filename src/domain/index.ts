@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { createAccounts, type Accounts } from './accounts.js';
 import { createAdminSessions, type AdminSessions } from './admin-sessions.js';
 import { createAdmin, type Admin } from './admin/index.js';
+import { createCasDomain, type CasDomain } from './cas/index.js';
 import { createAudit, type Audit } from './audit.js';
 import { createCodes, type Codes } from './codes/index.js';
 import { createLogin, type Login } from './login/index.js';
@@ -52,6 +53,8 @@ export interface DomainDeps {
 export interface Domain extends DomainDeps {
   accounts: Accounts;
   admin: Admin;
+  /** The CAS services registry and service tickets (src/cas serves them). */
+  cas: CasDomain;
   adminSessions: AdminSessions;
   audit: Audit;
   codes: Codes;
@@ -81,7 +84,13 @@ export function createDomain(deps: DomainDeps): Domain {
   const mail = createMail({ config, logger });
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions, work });
-  const maintenance = createMaintenance(db, { auditRetentionDays: config.auditRetentionDays, logouts: logoutQueue });
+  const cas = createCasDomain({ config, db, audit, accounts });
+  const maintenance = createMaintenance(db, {
+    auditRetentionDays: config.auditRetentionDays,
+    logouts: logoutQueue,
+    // A CAS ticket is kept (sealed) while its session may live, for single logout.
+    purgeCasTickets: () => cas.tickets.purge(config.ttl.rememberMe),
+  });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
   return {
@@ -90,6 +99,7 @@ export function createDomain(deps: DomainDeps): Domain {
     admin,
     adminSessions,
     audit,
+    cas,
     codes,
     login,
     logoutQueue,

@@ -18,6 +18,7 @@ export interface PurgeCounts {
   resetTokens: number;
   codes: number;
   auditEvents: number;
+  casTickets: number;
 }
 
 export interface Maintenance {
@@ -26,40 +27,45 @@ export interface Maintenance {
 
 export function createMaintenance(
   db: Database,
-  options: { auditRetentionDays: number; logouts: LogoutQueue },
+  options: { auditRetentionDays: number; logouts: LogoutQueue; purgeCasTickets(): Promise<number> },
 ): Maintenance {
+  const purgeOwnTables = () =>
+    db.transaction(async (manager) => {
+      const now = new Date();
+      const longAgo = new Date(now.getTime() - KEEP_EXPIRED_DAYS * 86400_000);
+      // Expired sessions end like a logout: their applications hear of it first.
+      const expiredSessions = await manager.find(OidcArtifact, {
+        where: { model: 'Session', expiresAt: LessThan(now) },
+        select: { payload: true },
+      });
+      await options.logouts.queue(manager, logoutTargetsOf(expiredSessions.map((s) => s.payload)), 'expired');
+      const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
+      const adminSessions = await manager.delete(AdminSession, { expiresAt: LessThan(now) });
+      const rateLimits = await manager
+        .createQueryBuilder()
+        .delete()
+        .from('rate_limits')
+        .where('expire < :nowMs', { nowMs: now.getTime() })
+        .execute();
+      const resetTokens = await manager.delete(PasswordResetToken, { expiresAt: LessThan(longAgo) });
+      const codes = await manager.delete(OneTimeCode, { expiresAt: LessThan(longAgo) });
+      const auditEvents = await manager.delete(AuditEvent, {
+        createdAt: LessThan(new Date(now.getTime() - options.auditRetentionDays * 86400_000)),
+      });
+      return {
+        artifacts: artifacts.affected ?? 0,
+        adminSessions: adminSessions.affected ?? 0,
+        rateLimits: rateLimits.affected ?? 0,
+        resetTokens: resetTokens.affected ?? 0,
+        codes: codes.affected ?? 0,
+        auditEvents: auditEvents.affected ?? 0,
+      };
+    });
   return {
-    purgeExpired: () =>
-      db.transaction(async (manager) => {
-        const now = new Date();
-        const longAgo = new Date(now.getTime() - KEEP_EXPIRED_DAYS * 86400_000);
-        // Expired sessions end like a logout: their applications hear of it first.
-        const expiredSessions = await manager.find(OidcArtifact, {
-          where: { model: 'Session', expiresAt: LessThan(now) },
-          select: { payload: true },
-        });
-        await options.logouts.queue(manager, logoutTargetsOf(expiredSessions.map((s) => s.payload)), 'expired');
-        const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
-        const adminSessions = await manager.delete(AdminSession, { expiresAt: LessThan(now) });
-        const rateLimits = await manager
-          .createQueryBuilder()
-          .delete()
-          .from('rate_limits')
-          .where('expire < :nowMs', { nowMs: now.getTime() })
-          .execute();
-        const resetTokens = await manager.delete(PasswordResetToken, { expiresAt: LessThan(longAgo) });
-        const codes = await manager.delete(OneTimeCode, { expiresAt: LessThan(longAgo) });
-        const auditEvents = await manager.delete(AuditEvent, {
-          createdAt: LessThan(new Date(now.getTime() - options.auditRetentionDays * 86400_000)),
-        });
-        return {
-          artifacts: artifacts.affected ?? 0,
-          adminSessions: adminSessions.affected ?? 0,
-          rateLimits: rateLimits.affected ?? 0,
-          resetTokens: resetTokens.affected ?? 0,
-          codes: codes.affected ?? 0,
-          auditEvents: auditEvents.affected ?? 0,
-        };
-      }),
+    async purgeExpired() {
+      const counts = await purgeOwnTables();
+      // The CAS tickets' own transaction, after this one (transactions do not nest on SQLite).
+      return { ...counts, casTickets: await options.purgeCasTickets() };
+    },
   };
 }
