@@ -16,6 +16,7 @@ import './commands/code.js';
 import './commands/account.js';
 import './commands/purge.js';
 import './commands/import.js';
+import './commands/import-aaf.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
