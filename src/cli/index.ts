@@ -17,6 +17,8 @@ import './commands/account.js';
 import './commands/purge.js';
 import './commands/import.js';
 import './commands/service.js';
+import './commands/import-aaf.js';
+import './commands/export-account.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

@@ -8,7 +8,8 @@ import { withDomain } from '../with-domain.js';
 
 const MAX_LISTED_ERRORS = 200;
 
-function summary(r: ImportReport): string[] {
+/** The counts and new accounts of an import, as printed (shared with import-aaf). */
+export function importSummary(r: ImportReport): string[] {
   const lines = [
     `${r.dryRun ? 'dry run, nothing written: would import' : 'imported'} ${r.rows} row(s) for school year ${r.schoolYear}`,
     `  accounts: ${r.accounts.created} created, ${r.accounts.updated} updated, ${r.accounts.unchanged} unchanged`,
@@ -64,6 +65,6 @@ registerCommand({
         },
       ),
     );
-    for (const line of summary(result)) ctx.print(line);
+    for (const line of importSummary(result)) ctx.print(line);
   },
 });

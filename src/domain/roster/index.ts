@@ -9,6 +9,9 @@
 //                    an activation code per new account, one `roster.import` audit event
 //   --dry-run: the same plan, read outside any transaction, nothing written
 //
+// The steps after parsing (importRows) are shared with the AAF import (aaf/index.ts), which
+// turns the national directory's records into the same RosterRows.
+//
 // Idempotent on id_externe: importing the same file twice changes nothing the second time.
 import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
@@ -118,22 +121,53 @@ export async function importRoster(
   content: Buffer | string,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const { config, db, audit } = domain;
   const rows = checkRows(content);
+  return importRows(domain, () => Promise.resolve(rows), options, { action: 'roster.import' });
+}
+
+/** What a source adds to the shared steps (the AAF import's deletions). */
+export interface ImportSource<Extra> {
+  /** The audit event's action, e.g. `roster.import`. */
+  action: string;
+  /** Runs after the plan is applied (or in the dry run's read), in the same transaction; its counts join the report. */
+  afterPlan?: (manager: EntityManager, plan: Plan, run: { dryRun: boolean; schoolYear: string }) => Promise<Extra>;
+}
+
+/**
+ * The steps every roster source shares once it has checked rows: plan against the database,
+ * then apply, the source's own step and one audit event in one transaction (a dry run only
+ * plans, in a read). `rowsOf` runs in that same read or transaction, so a source that reads
+ * the database to build its rows (an AAF delta) sees what the plan sees.
+ */
+export async function importRows<Extra extends Record<string, unknown> = Record<string, never>>(
+  domain: Domain,
+  rowsOf: (manager: EntityManager, schoolYear: string) => Promise<RosterRow[]>,
+  options: ImportOptions,
+  source: ImportSource<Extra>,
+): Promise<ImportReport & { extra: Extra | null }> {
+  const { config, db, audit } = domain;
   const planOptions = {
     schoolYear: options.schoolYear ?? currentSchoolYear(new Date(), config.codes.schoolYearStart),
     entAddress: options.entAddress ?? config.issuer,
   };
   if (options.dryRun) {
-    const plan = await db.read((manager) => planImport(manager, rows, planOptions));
-    return report(plan, rows.length, planOptions.schoolYear, true, new Map());
+    return db.read(async (manager) => {
+      const rows = await rowsOf(manager, planOptions.schoolYear);
+      const plan = await planImport(manager, rows, planOptions);
+      const extra =
+        (await source.afterPlan?.(manager, plan, { dryRun: true, schoolYear: planOptions.schoolYear })) ?? null;
+      return { ...report(plan, rows.length, planOptions.schoolYear, true, new Map()), extra };
+    });
   }
   return db.transaction(async (manager) => {
+    const rows = await rowsOf(manager, planOptions.schoolYear);
     const plan = await planImport(manager, rows, planOptions);
     const issued = await apply(domain, manager, plan);
+    const extra =
+      (await source.afterPlan?.(manager, plan, { dryRun: false, schoolYear: planOptions.schoolYear })) ?? null;
     const result = report(plan, rows.length, planOptions.schoolYear, false, issued);
     const { newAccounts: _list, dryRun: _dry, ...counts } = result;
-    await audit.record(manager, { action: 'roster.import', outcome: 'success', detail: counts });
-    return result;
+    await audit.record(manager, { action: source.action, outcome: 'success', detail: { ...counts, ...extra } });
+    return { ...result, extra };
   });
 }
