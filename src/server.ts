@@ -146,7 +146,9 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       metrics: createCasMetrics(metrics.registry),
     }),
   );
-  app.use(interactionRoutes(app, { config, domain, oidc, logger }));
+  // The QR code of connection sheets (GET /connexion) opens the first demo application, when there is one.
+  const defaultAppLogin = demoApps[0] ? `${demoApps[0].path}/login` : undefined;
+  app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
 

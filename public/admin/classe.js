@@ -102,6 +102,63 @@
     });
   }
 
+  // FICHES DE CONNEXIONS: the PDF fetched and handed to the browser as a download, so the
+  // page can say at once how many sheets were printed (without this, it says so on return).
+  const notices = document.getElementById('annonces');
+  if (form && notices && window.fetch && window.URL && URL.createObjectURL) {
+    form.addEventListener('submit', (e) => {
+      const button = e.submitter;
+      if (!button || button.value !== 'fiches' || e.defaultPrevented) return;
+      if (form.dataset.confirmed === 'fiches') {
+        delete form.dataset.confirmed;
+        return;
+      }
+      e.preventDefault();
+      const body = new FormData(form);
+      body.set('action', 'fiches');
+      button.disabled = true;
+      // form.action would be the buttons named « action »: the attribute is the address.
+      fetch(form.getAttribute('action'), {
+        method: 'POST',
+        body: new URLSearchParams(body),
+        credentials: 'same-origin',
+        headers: { 'X-Sheets-Request': 'fetch' },
+      })
+        .then((res) => {
+          if (!res.ok || !(res.headers.get('Content-Type') || '').startsWith('application/pdf')) {
+            // An error page (nothing ticked, expired page…): let the form show it the usual way.
+            button.disabled = false;
+            form.dataset.confirmed = 'fiches';
+            form.requestSubmit(button);
+            return;
+          }
+          const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '');
+          const notice = decodeURIComponent(res.headers.get('X-Notice') || '');
+          return res.blob().then((blob) => {
+            const link = document.createElement('a');
+            link.href = URL.createObjectURL(blob);
+            link.download = name ? name[1] : 'fiches-de-connexion.pdf';
+            document.body.appendChild(link);
+            link.click();
+            link.remove();
+            setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+            const p = document.createElement('p');
+            p.className = 'message notice';
+            p.textContent = notice;
+            notices.replaceChildren(p);
+          });
+        })
+        .catch(() => {
+          button.disabled = false;
+          form.dataset.confirmed = 'fiches';
+          form.requestSubmit(button);
+        })
+        .finally(() => {
+          button.disabled = false;
+        });
+    });
+  }
+
   // Confirmation before BLOQUER and RÉINITIALISER LE MOT DE PASSE.
   const dialog = document.getElementById('confirmation');
   const MESSAGES = {

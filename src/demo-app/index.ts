@@ -119,6 +119,8 @@ export function createDemoApp(options: DemoAppOptions): Koa {
       logger.warn({ err: (err as Error).message, issuer }, 'demo app: discovery failed');
       return failed(ctx, `Le fournisseur d’identité (${issuer}) ne répond pas. Réessayez dans un instant.`, 502);
     }
+    const hint = ctx.query.login_hint;
+    const loginHint = typeof hint === 'string' && hint.length <= 200 ? hint : '';
     const verifier = oidc.randomPKCECodeVerifier();
     const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier };
     sessions.renew(ctx, { pending });
@@ -129,6 +131,8 @@ export function createDemoApp(options: DemoAppOptions): Koa {
       code_challenge_method: 'S256',
       state: pending.state,
       nonce: pending.nonce,
+      // Third party initiated login (GET /connexion on the provider): CONNEXION with the identifiant filled in.
+      ...(loginHint ? { login_hint: loginHint } : {}),
     });
     ctx.redirect(url.href);
   });

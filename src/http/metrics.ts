@@ -194,6 +194,7 @@ export function createMetrics(options: { db: Database; poolSize: number; token?:
           password: 'ok',
           code: 'code',
           invalid: 'failed',
+          dead_code: 'failed',
           throttled: 'throttled',
           blocked: 'blocked',
         };

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Oidc } from '../oidc/index.js';
 import { consentRoutes } from './consent.js';
 import { csrfProtection } from './csrf.js';
+import { entryRoutes } from './entry.js';
 import { loginRoutes } from './login.js';
 import { recoveryRoutes } from './recovery.js';
 import { flowSession } from './session.js';
@@ -21,9 +22,11 @@ export interface InteractionDeps {
   domain: Domain;
   oidc: Oidc;
   logger: Logger;
+  /** Where GET /connexion sends the browser: the default ENT application's login start (it forwards `login_hint`). */
+  defaultAppLogin?: string;
 }
 
-const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie)/;
+const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$)/;
 
 export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   const router = new Router();
@@ -31,6 +34,7 @@ export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   setPasswordRoutes(router, deps);
   consentRoutes(router, deps);
   recoveryRoutes(router, deps);
+  entryRoutes(router, deps);
   const pages = compose([
     flowSession(app, deps.config, deps.logger),
     bodyParser({ enableTypes: ['form'], formLimit: '32kb' }) as unknown as Middleware,

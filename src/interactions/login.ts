@@ -1,5 +1,6 @@
 // CONNEXION: identifiant + password (or an activation/renewal code typed in the password
-// field). Every failure renders the same page with the same words, whatever the cause.
+// field). Every failure renders the same page with the same words, whatever the cause, but
+// for a dead code of the account (the secret was once right: « Ce code n'est plus valable »).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionDeps } from './index.js';
@@ -7,6 +8,8 @@ import { clientIp, clientName, field, finishInteraction, loadInteraction, type I
 import { renderConsent } from './consent.js';
 
 const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
+/** Issue 21: the child typed a code of theirs that was used, replaced or has expired. */
+const DEAD_CODE = "Ce code n'est plus valable : demande un nouveau code à ton enseignant.";
 const ACCOUNT_BLOCKED = 'Votre compte est bloqué. Adressez-vous à votre enseignant ou à l’établissement.';
 
 export async function renderLogin(
@@ -67,6 +70,9 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
       case 'blocked':
         ctx.status = 403;
         return renderLogin(ctx, deps, details, { login, error: ACCOUNT_BLOCKED });
+      case 'dead_code':
+        ctx.status = 401;
+        return renderLogin(ctx, deps, details, { login, error: DEAD_CODE });
       case 'throttled':
         ctx.status = 429;
         ctx.set('Retry-After', String(result.retryAfterSeconds));

@@ -162,7 +162,7 @@ describe('the seed: a teacher helps « test enfant » back into the ENT', () => 
     await context.close();
 
     const child = await childSignsIn(first);
-    await child.getByText('Identifiant ou mot de passe incorrect.').waitFor();
+    await child.getByText("Ce code n'est plus valable : demande un nouveau code à ton enseignant.").waitFor();
     await child.context().close();
 
     const ok = await childSignsIn(second);

@@ -77,7 +77,7 @@ export function apiRoutes(deps: AdminDeps): Middleware {
   renewalCodeRoutes(routes, domain);
   accountRoutes(routes, domain);
   passwordResetRoutes(routes, domain);
-  connectionSheetRoutes(routes, domain);
+  connectionSheetRoutes(routes, domain, deps.config);
 
   // Nothing below the API falls through to the page: an unanswered path is a 404 (after
   // allowedMethods had its chance to say 405).

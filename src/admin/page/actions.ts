@@ -15,6 +15,7 @@ import { initials, plural, tabOf, tone } from './present.js';
 import { actionForm, type ActionForm } from './schema.js';
 import { adminServices } from './services.js';
 import { connectionSheetsPdf } from './sheets.js';
+import { connectionEntryUrl } from '../../domain/login/entry-url.js';
 import { sessionOf, type Flash } from './session.js';
 
 const CONFIRM = {
@@ -53,7 +54,14 @@ function stateNotice(
   return { kind: 'notice', text: `${text}.` };
 }
 
-async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string, form: ActionForm): Promise<void> {
+async function run(
+  ctx: Context,
+  admin: Admin,
+  teacher: Teacher,
+  classId: string,
+  form: ActionForm,
+  issuer: string,
+): Promise<void> {
   const actor: Actor = teacher.actor;
   const context = { ip: ctx.ip || null, classId };
   switch (form.action) {
@@ -121,8 +129,17 @@ async function run(ctx: Context, admin: Admin, teacher: Teacher, classId: string
     }
     case 'fiches': {
       const sheets = await admin.connectionSheets(actor, form.ids, { classId });
-      const pdf = await connectionSheetsPdf(sheets);
+      const perPage = form.par_page ?? 1;
+      const pdf = await connectionSheetsPdf(sheets, {
+        perPage,
+        entryUrl: (login) => connectionEntryUrl(issuer, login),
+      });
       await admin.recordSheetsPrinted(actor, sheets, { ip: ctx.ip, classId, format: 'pdf' });
+      // The PDF is a download: the page stays where it is. The script (classe.js) fetches it
+      // and shows this message at once; without it the class page shows it on return.
+      const notice = `${plural(sheets.length, 'fiche de connexion imprimée', 'fiches de connexion imprimées')}${perPage > 1 ? `, ${perPage} par page` : ''}.`;
+      if (ctx.get('X-Sheets-Request') === 'fetch') ctx.set('X-Notice', encodeURIComponent(notice));
+      else sessionOf(ctx).flash = { kind: 'notice', text: notice };
       ctx.set('Cache-Control', 'no-store');
       ctx.type = 'application/pdf';
       ctx.attachment(`fiches-de-connexion-${new Date().toISOString().slice(0, 10)}.pdf`);
@@ -171,6 +188,6 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
         backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
       });
     }
-    await run(ctx, admin, teacher, classId, form);
+    await run(ctx, admin, teacher, classId, form, deps.config.admin.issuer);
   });
 }

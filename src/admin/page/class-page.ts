@@ -7,6 +7,7 @@ import { AdminNotFound, canAct } from '../../domain/admin/index.js';
 import { requireTeacher, type Teacher } from './auth.js';
 import { frDateTime, presentRow, TABS, tabOf } from './present.js';
 import { classQuery, codesQuery } from './schema.js';
+import { SHEETS_PER_PAGE } from '../api/connectionSheets/schema.js';
 import { adminServices } from './services.js';
 import { sessionOf, takeFlash } from './session.js';
 
@@ -93,6 +94,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       baseHref: classHref(classId),
       fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
       actionHref: `${classHref(classId)}/actions`,
+      sheetsPerPage: SHEETS_PER_PAGE,
       selectAllHref: classHref(classId, { onglet: tab.key, q: query.q, page: query.page, tout: 1 }),
     });
   });

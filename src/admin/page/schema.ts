@@ -1,6 +1,7 @@
 // What the page accepts from query strings and forms (zod), with the request types inferred.
 import { z } from 'zod';
 import { MAX_TARGETS } from '../../domain/admin/index.js';
+import { SheetsPerPageSchema } from '../api/connectionSheets/schema.js';
 
 const text = (max: number) => z.string().max(max).optional().catch(undefined);
 
@@ -32,6 +33,8 @@ export const actionForm = z.object({
   confirme: text(5),
   onglet: text(20),
   q: z.string().max(100).optional().catch(undefined),
+  /** FICHES DE CONNEXIONS: sheets per A4 page (1, 4 or 8); anything else is the default. */
+  par_page: z.coerce.number().pipe(SheetsPerPageSchema).optional().catch(undefined),
 });
 export type ActionForm = z.output<typeof actionForm>;
 

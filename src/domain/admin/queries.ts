@@ -39,6 +39,34 @@ export function accountState(
   return 'activated';
 }
 
+/** The relatives' children who are members of the class, by relative id, in name order. */
+async function childrenInClassOf(
+  db: Database,
+  classId: string,
+  relativeIds: readonly string[],
+): Promise<Map<string, { id: string; displayName: string }[]>> {
+  const children = new Map<string, { id: string; displayName: string }[]>();
+  for (const part of chunks([...relativeIds])) {
+    const links = await db.read((manager) =>
+      manager
+        .createQueryBuilder(RelativeLink, 'r')
+        .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
+        .innerJoin(Account, 's', 's.id = r.studentId')
+        .select(['r.relativeId AS relativeId', 's.id AS id', 's.firstName AS firstName', 's.lastName AS lastName'])
+        .where('r.relativeId IN (:...ids)', { ids: part })
+        .orderBy('s.searchLastName', 'ASC')
+        .addOrderBy('s.searchFirstName', 'ASC')
+        .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>(),
+    );
+    for (const link of links) {
+      const list = children.get(link.relativeId) ?? [];
+      list.push({ id: link.id, displayName: displayName(link) });
+      children.set(link.relativeId, list);
+    }
+  }
+  return children;
+}
+
 export interface Queries {
   listAccounts(actor: Actor, classId: string, options: ListAccountsOptions): Promise<Page<AccountRow>>;
   connectionSheets(
@@ -109,22 +137,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
       const children = new Map<string, { id: string; displayName: string }[]>();
       const readLinks = async () => {
         if (profile !== 'Relative' || !ids.length) return;
-        const links = await db.read((manager) =>
-          manager
-            .createQueryBuilder(RelativeLink, 'r')
-            .innerJoin(Membership, 'm', 'm.accountId = r.studentId AND m.classId = :classId', { classId })
-            .innerJoin(Account, 's', 's.id = r.studentId')
-            .select(['r.relativeId AS relativeId', 's.id AS id', 's.firstName AS firstName', 's.lastName AS lastName'])
-            .where('r.relativeId IN (:...ids)', { ids })
-            .orderBy('s.searchLastName', 'ASC')
-            .addOrderBy('s.searchFirstName', 'ASC')
-            .getRawMany<{ relativeId: string; id: string; firstName: string; lastName: string }>(),
-        );
-        for (const link of links) {
-          const list = children.get(link.relativeId) ?? [];
-          list.push({ id: link.id, displayName: displayName(link) });
-          children.set(link.relativeId, list);
-        }
+        for (const [id, list] of await childrenInClassOf(db, classId, ids)) children.set(id, list);
       };
       const [live] = await Promise.all([
         ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()),
@@ -177,6 +190,16 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
         for (const s of await db.read((manager) => manager.find(Structure, { where: { id: In(part) } })))
           structures.set(s.id, s);
 
+      // A relative's sheet names their children in the class it is printed for.
+      const relativesByClass = new Map<string, string[]>();
+      for (const { account, classId } of targets)
+        if (account.profile === 'Relative' && classId)
+          relativesByClass.set(classId, [...(relativesByClass.get(classId) ?? []), account.id]);
+      const childrenOf = new Map<string, { id: string; displayName: string }[]>();
+      for (const [classId, relativeIds] of relativesByClass)
+        for (const [id, list] of await childrenInClassOf(db, classId, relativeIds))
+          childrenOf.set(`${classId}/${id}`, list);
+
       return targets.map(({ account, classId }): ConnectionSheetRow => {
         const cls = classId ? classes.get(classId) : undefined;
         const structure = structures.get(cls?.structureId ?? account.structureId ?? '');
@@ -199,6 +222,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
           entAddress: structure?.entAddress ?? '',
           structureName: structure?.name ?? '',
           className: cls?.name ?? '',
+          ...(account.profile === 'Relative' ? { children: childrenOf.get(`${classId}/${account.id}`) ?? [] } : {}),
         };
       });
     },

@@ -107,6 +107,8 @@ export interface ConnectionSheetRow {
   entAddress: string;
   structureName: string;
   className: string;
+  /** Relatives: their children in the sheet's class (the sheet is « pour le parent de … »). */
+  children?: { id: string; displayName: string }[];
 }
 
 export interface AuditTrailEntry {

@@ -44,6 +44,12 @@ export interface Codes {
   normalize(typed: string): string;
   /** The live code of the account that `typed` is, compared by keyed digest in constant time. */
   matchLive(accountId: string, typed: string): Promise<{ id: string; kind: CodeKind } | null>;
+  /**
+   * What `typed` is among the account's recent codes, in one lookup: its live code, a dead
+   * one (used, replaced or expired: « ce code n'est plus valable »), or nothing. Every recent
+   * code is compared, so the work does not depend on which one matches.
+   */
+  match(accountId: string, typed: string): Promise<CodeMatch | null>;
   /** A code row in clear with its state (for the set-password step); null when absent. */
   read(codeId: string): Promise<{ accountId: string; kind: CodeKind; code: string; live: boolean } | null>;
   /** Marks the code consumed if it is still live; true when this call consumed it. */
@@ -51,6 +57,14 @@ export interface Codes {
   /** Revokes the account's live code(s), e.g. once a password is set another way. */
   revokeLive(manager: EntityManager, accountId: string): Promise<number>;
 }
+
+export type CodeMatch = { state: 'live'; id: string; kind: CodeKind } | { state: 'dead'; id: string; kind: CodeKind };
+
+/** How many of an account's latest codes a typed code is compared with (live and dead). */
+export const RECENT_CODES = 10;
+
+const isLive = (row: OneTimeCode, now: Date) =>
+  !row.consumedAt && !row.revokedAt && row.expiresAt.getTime() > now.getTime();
 
 const liveWhere = (now: Date) => ({ consumedAt: IsNull(), revokedAt: IsNull(), expiresAt: MoreThan(now) });
 
@@ -109,6 +123,28 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
     return { id, code, expiresAt };
   };
 
+  // One lookup per code-shaped secret, the account's latest codes live or not: the same query
+  // and the same comparisons whether the typed code is live, dead or unknown.
+  const match: Codes['match'] = async (accountId, typed) => {
+    const normalized = normalizeCode(typed);
+    if (!looksLikeCode(normalized)) return null;
+    const typedDigest = digest(digestKey, normalized);
+    work?.count('code_lookup');
+    const rows = await db.read((manager) =>
+      manager.find(OneTimeCode, { where: { accountId }, order: { createdAt: 'DESC' }, take: RECENT_CODES }),
+    );
+    const now = new Date();
+    let live: OneTimeCode | null = null;
+    let dead: OneTimeCode | null = null;
+    for (const row of rows) {
+      if (!safeEqualHex(row.codeDigest, typedDigest)) continue;
+      if (isLive(row, now)) live ??= row;
+      else dead ??= row;
+    }
+    if (live) return { state: 'live', id: live.id, kind: live.kind };
+    return dead ? { state: 'dead', id: dead.id, kind: dead.kind } : null;
+  };
+
   return {
     generate,
     issue: (input) => db.transaction((manager) => generate(manager, input)),
@@ -139,23 +175,16 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
     normalize: normalizeCode,
 
     async matchLive(accountId, typed) {
-      const normalized = normalizeCode(typed);
-      if (!looksLikeCode(normalized)) return null;
-      const typedDigest = digest(digestKey, normalized);
-      work?.count('code_lookup');
-      const rows = await db.read((manager) =>
-        manager.find(OneTimeCode, { where: { accountId, ...liveWhere(new Date()) } }),
-      );
-      let match: OneTimeCode | null = null;
-      for (const row of rows) if (safeEqualHex(row.codeDigest, typedDigest) && !match) match = row;
-      return match ? { id: match.id, kind: match.kind } : null;
+      const found = await match(accountId, typed);
+      return found?.state === 'live' ? { id: found.id, kind: found.kind } : null;
     },
+
+    match,
 
     async read(codeId) {
       const row = await db.read((manager) => manager.findOne(OneTimeCode, { where: { id: codeId } }));
       if (!row) return null;
-      const live = !row.consumedAt && !row.revokedAt && row.expiresAt.getTime() > Date.now();
-      return { accountId: row.accountId, kind: row.kind, code: open(row), live };
+      return { accountId: row.accountId, kind: row.kind, code: open(row), live: isLive(row, new Date()) };
     },
 
     async consume(manager, codeId) {

@@ -5,6 +5,7 @@
 //   find account ─ unknown ─▶ dummy verify ─▶ failure recorded ─▶ invalid
 //        │
 //   strategies in order (password, then live code) ─ none ─▶ failure recorded ─▶ invalid
+//        │                                        └ a dead code of the account ─▶ failure recorded ─▶ dead_code
 //        │
 //   account blocked? ─ yes ─▶ blocked   (only said once the secret was right)
 //        │
@@ -33,6 +34,8 @@ export type AuthenticateResult =
   | { outcome: 'password'; account: Account }
   | { outcome: 'code'; account: Account; codeId: string; codeKind: CodeKind }
   | { outcome: 'invalid' }
+  /** The secret is a code of this account that was used, replaced or has expired (a failure all the same). */
+  | { outcome: 'dead_code' }
   | { outcome: 'blocked' }
   | { outcome: 'throttled'; retryAfterSeconds: number };
 
@@ -113,6 +116,23 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     return { outcome: 'invalid' };
   }
 
+  /**
+   * A code of this account that no longer works: a failure for the throttle and the audit
+   * trail like any wrong secret, told apart only so the child asks for a new code. Knowing
+   * a dead code is knowing a secret of the account: it tells nothing an attacker lacks.
+   */
+  async function refuseDeadCode(
+    gate: ThrottleTicket,
+    account: Account,
+    input: AuthenticateInput,
+    login: string,
+    codeId: string,
+  ): Promise<AuthenticateResult> {
+    await gate.fail();
+    await record('login.code', 'failure', account, input, login, { codeState: 'dead', codeId });
+    return { outcome: 'dead_code' };
+  }
+
   /** Said only once the secret was right; the attempt neither counts nor resets the throttle. */
   async function refuseBlocked(
     gate: ThrottleTicket,
@@ -182,6 +202,7 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     }
     const match = await firstMatch(strategies, account, input.secret);
     if (!match) return refuseInvalid(gate, account, input, login);
+    if (match.strategy === 'dead_code') return refuseDeadCode(gate, account, input, login, match.codeId);
     if (account.blockedAt)
       return refuseBlocked(
         gate,

@@ -11,7 +11,7 @@ import { codeStrategy, passwordStrategy } from './strategies.js';
 
 export type { AuthenticateInput, AuthenticateResult } from './authenticate.js';
 export type { CompleteCodeInput, CompleteCodeResult } from './complete-code.js';
-export type { CredentialStrategy, StrategyMatch } from './strategies.js';
+export type { CredentialStrategy, DeadCredential, StrategyMatch } from './strategies.js';
 
 export interface Login {
   authenticate(input: AuthenticateInput): Promise<AuthenticateResult>;

@@ -238,6 +238,7 @@ describe('connection sheets', () => {
     const codes = (await bench.api(token, 'POST', '/v1/renewal-codes', { accountIds: ids() })).body.items as {
       accountId: string;
       code: string;
+      kind: 'activation' | 'renewal';
     }[];
     const res = await bench.api(token, 'POST', '/v1/connection-sheets', { accountIds: ids(), format: 'pdf' });
     expect(res.status).toBe(200);
@@ -254,7 +255,10 @@ describe('connection sheets', () => {
       expect(page).toContain('https://ecole.entsomme.fr');
       expect(page).toContain('ENREGISTRER');
       expect(page).toContain('« Mot de passe »');
-      expect(page).toContain('Réinitialisation du mot de passe');
+      // The page the code opens, named as it is titled (an activation code: « Activation de votre compte »).
+      expect(page).toContain(
+        codes[i]!.kind === 'activation' ? 'Activation de votre compte' : 'Réinitialisation du mot de passe',
+      );
     }
     const text = parsed.text;
     expect(text).toContain("Ñúñez O'Brien-Ñúñez");

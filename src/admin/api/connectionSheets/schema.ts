@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { operation } from '../registry.js';
 import { AccountIds, Uuid } from '../schema.js';
 
+/** How many sheets an A4 page holds: one with the steps in full, or 4 / 8 to cut out for a class. */
+export const SHEETS_PER_PAGE = [1, 4, 8] as const;
+export type SheetsPerPage = (typeof SHEETS_PER_PAGE)[number];
+export const SheetsPerPageSchema = z.literal(SHEETS_PER_PAGE);
+const PerPage = SheetsPerPageSchema.default(1).meta({
+  description: 'PDF : fiches par page A4 (1 avec les étapes en entier, 4 ou 8 à découper)',
+});
+
 export const SheetsBody = z.object({
   accountIds: AccountIds,
   format: z.enum(['pdf', 'csv']).default('pdf'),
+  perPage: PerPage,
   classId: Uuid.optional().meta({ description: 'Classe affichée sur les fiches quand le compte en a plusieurs' }),
 });
 
@@ -22,9 +31,10 @@ export const createConnectionSheets = operation({
   method: 'post',
   path: '/v1/connection-sheets',
   operationId: 'createConnectionSheets',
-  summary: 'FICHES DE CONNEXIONS : PDF (une page par compte) ou CSV',
+  summary: 'FICHES DE CONNEXIONS : PDF (1, 4 ou 8 fiches par page) ou CSV',
   description:
-    'Ne génère aucun code : chaque fiche porte le code en cours (activation ou temporaire), ou indique qu’il n’y en a pas. ' +
+    'Ne génère aucun code : chaque fiche porte le code en cours (activation ou temporaire), ou indique qu’il n’y en a pas, ' +
+    'et un code QR qui ouvre CONNEXION avec l’identifiant déjà saisi (<ISSUER>/connexion?identifiant=…). ' +
     `CSV : UTF-8 avec BOM, séparateur « ; », en-tête ${CSV_COLUMNS.join(';')}. Tout ou rien (404).`,
   tags: ['Comptes'],
   body: SheetsBody,
