@@ -64,6 +64,13 @@ export function refusal(command: string, err: DomainError): CliError {
 
 const registry = new Map<string, Command>();
 
+/** A repeatable option's values, each possibly comma-separated: `--scope a --scope b,c` → a, b, c. */
+export const listOption = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v])
+    .flatMap((s) => String(s).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 export function registerCommand(command: Command): void {
   if (registry.has(command.name)) throw new Error(`command ${command.name} registered twice`);
   registry.set(command.name, command);

@@ -2,13 +2,7 @@
 // users in, validated with oidc-provider's own client schema.
 import { ClientRejected, ClientStore } from '../../oidc/clients.js';
 import { clientValidator } from '../../oidc/index.js';
-import { CliError, refusal, registerCommand, UsageError } from '../commands.js';
-
-const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v])
-    .flatMap((s) => String(s).split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { CliError, listOption as list, refusal, registerCommand, UsageError } from '../commands.js';
 
 registerCommand({
   name: 'client',

@@ -2,13 +2,7 @@
 // (domain/cas/services.ts). OIDC applications stay under `client`.
 import { createAudit } from '../../domain/audit.js';
 import { createCasServices, ServiceRejected } from '../../domain/cas/services.js';
-import { CliError, refusal, registerCommand, UsageError } from '../commands.js';
-
-const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v])
-    .flatMap((s) => String(s).split(','))
-    .map((s) => s.trim())
-    .filter(Boolean);
+import { CliError, listOption as list, refusal, registerCommand, UsageError } from '../commands.js';
 
 registerCommand({
   name: 'service',

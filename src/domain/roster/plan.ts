@@ -3,7 +3,7 @@
 // memberships, class-admin roles and relative links to add or remove. Checks that need other
 // rows or the database (duplicate ids, unknown children) are made here too. Pure reads.
 import { randomUUID } from 'node:crypto';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
   Account,
   Membership,
@@ -13,7 +13,7 @@ import {
   Structure,
   type Profile,
 } from '../../db/entities/index.js';
-import { chunks } from '../../db/chunks.js';
+import { findIn } from '../../db/chunks.js';
 import { DomainError } from '../errors.js';
 import { allocateLogin, loginBase } from './logins.js';
 import { searchForm } from '../search-form.js';
@@ -57,18 +57,6 @@ export class RosterInvalid extends DomainError {
   constructor(errors: RowError[]) {
     super('invalid', 'invalid_roster', `${errors.length} invalid row(s)`, { errors });
   }
-}
-
-async function findIn<T extends object>(
-  manager: EntityManager,
-  entity: new () => T,
-  column: keyof T & string,
-  values: readonly string[],
-): Promise<T[]> {
-  const out: T[] = [];
-  for (const part of chunks([...new Set(values)]))
-    out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never })));
-  return out;
 }
 
 function groupBy<T>(

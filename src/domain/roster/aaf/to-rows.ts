@@ -15,9 +15,9 @@
 //                (names, birth date, mail, class of the year, relatives), then changed
 //
 // Each row's `line` indexes `origins`, so the planner's errors can be told as `file:record`.
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../../db/entities/index.js';
-import { chunks } from '../../../db/chunks.js';
+import { findIn } from '../../../db/chunks.js';
 import type { RawRow } from '../csv.js';
 import { modify, type Collected, type Entry } from './collect.js';
 import type { AafError } from './xml.js';
@@ -47,18 +47,6 @@ interface Place {
 }
 
 const PROFILE = { student: 'Élève', relative: 'Parent', staff: 'Enseignant' } as const;
-
-async function findIn<T extends object>(
-  manager: EntityManager,
-  entity: new () => T,
-  column: keyof T & string,
-  values: readonly string[],
-): Promise<T[]> {
-  const out: T[] = [];
-  for (const part of chunks([...new Set(values)]))
-    out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never })));
-  return out;
-}
 
 const first = (attributes: Map<string, string[]>, name: string): string => attributes.get(name)?.[0] ?? '';
 
