@@ -189,8 +189,9 @@ describe('completeCode', () => {
     expect(
       await h.domain.login.authenticate({ login: child.login, secret: 'un tout nouveau mot de passe', ip: ip() }),
     ).toMatchObject({ outcome: 'password' });
+    // Refused: a dead code of this account (CONNEXION says so, issue 21), not a sign-in.
     expect(await h.domain.login.authenticate({ login: child.login, secret: code, ip: ip() })).toEqual({
-      outcome: 'invalid',
+      outcome: 'dead_code',
     });
     const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.activatedAt?.getTime()).toBe(activatedAt?.getTime());
