@@ -327,6 +327,81 @@ describe('phone width, keyboard and no JavaScript', () => {
   });
 });
 
+describe('issue 21: comfort of the class page', () => {
+  test('the search stays after an action, and « Retour à la classe » returns to the same tab and search', async () => {
+    const { page, context, problems } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    await search(page, 'chloe');
+    await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').check();
+    await page.getByRole('button', { name: 'DÉBLOQUER', exact: true }).click();
+    await expectText(page, '1 compte n’était pas bloqué.');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('chloe');
+    expect(await page.getByLabel('Recherche par nom ou prénom').inputValue()).toBe('chloe');
+    await toHaveCount(page.locator('#lignes tr'), 1);
+
+    await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').check();
+    await page.getByRole('button', { name: 'GÉNÉRER UN CODE DE RENOUVELLEMENT' }).click();
+    await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
+    await page.getByRole('link', { name: 'Retour à la classe' }).first().click();
+    await page.getByRole('heading', { name: 'Paramétrage de la classe' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe('chloe');
+    await toHaveCount(page.locator('#lignes tr'), 1);
+
+    // The PARENTS tab: the tab too.
+    await page.getByRole('link', { name: 'PARENTS', exact: true }).click();
+    await search(page, 'karim');
+    await page.getByLabel('Sélectionner Karim Martin (karim.martin)').check();
+    await page.getByRole('button', { name: 'GÉNÉRER UN CODE DE RENOUVELLEMENT' }).click();
+    await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
+    await page.getByRole('link', { name: 'Retour à la classe' }).last().click();
+    await page.getByRole('heading', { name: 'Paramétrage de la classe' }).waitFor();
+    const back = new URL(page.url()).searchParams;
+    expect([back.get('onglet'), back.get('q')]).toEqual(['parents', 'karim']);
+    expect(await page.getByRole('link', { name: 'PARENTS', exact: true }).getAttribute('aria-current')).toBe('page');
+    await rowOf(page, 'karim.martin').waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a click anywhere on a row ticks its box; the box itself still works and is a 44 × 44 px target', async () => {
+    const { page, context, problems } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    const box = page.getByLabel('Sélectionner Emma Leroy (emma.leroy)');
+    await rowOf(page, 'emma.leroy').locator('.login').click();
+    expect(await box.isChecked()).toBe(true);
+    await expectText(page, '1 utilisateur sélectionné');
+    await rowOf(page, 'emma.leroy').locator('.name').click();
+    expect(await box.isChecked()).toBe(false);
+    await box.click();
+    expect(await box.isChecked()).toBe(true);
+    await box.click();
+    expect(await box.isChecked()).toBe(false);
+    const size = await box.boundingBox();
+    expect(size!.width).toBeGreaterThanOrEqual(44);
+    expect(size!.height).toBeGreaterThanOrEqual(44);
+    await rowOf(page, 'emma.leroy').locator('.state').click();
+    await shot(page, 'ligne-cochee');
+    expect(await box.isChecked()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('PARENTS shows whose parent each one is instead of a birth date', async () => {
+    const { page, context } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    await page.getByRole('link', { name: 'PARENTS', exact: true }).click();
+    await page.getByRole('columnheader', { name: 'Parent de', exact: true }).waitFor();
+    expect(await page.getByRole('columnheader', { name: 'Date de naissance' }).count()).toBe(0);
+    expect(await rowOf(page, 'sophie.enfant').locator('.children-of').innerText()).toBe('test enfant');
+    expect(await rowOf(page, 'karim.martin').locator('.children-of').innerText()).toBe('Lucas Martin');
+    await shot(page, 'classe-parents');
+    // The live search's rows say the same.
+    await search(page, 'sophie');
+    expect(await rowOf(page, 'sophie.enfant').locator('.children-of').innerText()).toBe('test enfant');
+    await context.close();
+  });
+});
+
 describe('Déconnexion', () => {
   test('RP-initiated logout ends on « Vous êtes déconnecté » with a way back', async () => {
     const { page, context, problems } = await newContext(browser);
