@@ -40,6 +40,18 @@
     tbody.addEventListener('change', (e) => {
       if (e.target instanceof HTMLInputElement && e.target.classList.contains('pick-box')) refreshSelection();
     });
+  // A click anywhere on a row ticks its box (the box itself, links, buttons and a text
+  // selection keep their own behaviour); the keyboard still goes box to box with Tab/Space.
+  if (tbody)
+    tbody.addEventListener('click', (e) => {
+      if (!(e.target instanceof Element) || e.target.closest('input, label, a, button, select')) return;
+      if (String(window.getSelection() || '')) return;
+      const row = e.target.closest('tr');
+      const box = row && row.querySelector('.pick-box');
+      if (!box) return;
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+    });
   refreshSelection();
 
   // Class picker: changing the class shows it.

@@ -294,15 +294,40 @@ describe('phone width, keyboard and no JavaScript', () => {
     await context.close();
   });
 
-  test('keyboard only: tick a row and generate a code', async () => {
+  test('at 320 px (a 1280 px screen zoomed to 400 %) CONNEXION and the class page need no horizontal scroll', async () => {
+    const { page, context, problems } = await newContext(browser, { viewport: { width: 320, height: 640 } });
+    const scrollWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    await openApp(app, page);
+    await shot(page, 'connexion-320');
+    expect(await scrollWidth()).toBeLessThanOrEqual(320);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    await shot(page, 'classe-320');
+    expect(await scrollWidth()).toBeLessThanOrEqual(320);
+    await page.getByRole('link', { name: 'PARENTS', exact: true }).click();
+    await rowOf(page, 'sophie.enfant').waitFor();
+    await shot(page, 'classe-parents-320');
+    expect(await scrollWidth()).toBeLessThanOrEqual(320);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('keyboard only: tick a row, FICHES DE CONNEXIONS, generate a code; focus is visible', async () => {
     const { page, context } = await newContext(browser);
     await signInTeacher(ts, page, 'claire.lefebvre');
-    await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').focus();
+    // From the top of the page, Tab after Tab, as someone without a mouse would.
+    await tabUntil(page, 'Sélectionner Chloé Dubois (chloe.dubois)');
     await page.keyboard.press('Space');
     expect(await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').isChecked()).toBe(true);
     const outline = await page.evaluate<string>('getComputedStyle(document.activeElement.parentElement).outlineStyle');
     expect(outline).toBe('solid');
-    await page.getByRole('button', { name: 'GÉNÉRER UN CODE DE RENOUVELLEMENT' }).focus();
+    await tabUntil(page, 'FICHES DE CONNEXIONS', 'Shift+Tab');
+    expect(await focusRing(page)).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toMatch(/^fiches-de-connexion.*\.pdf$/);
+    await expectText(page, '1 fiche de connexion imprimée.');
+    await tabUntil(page, 'GÉNÉRER UN CODE DE RENOUVELLEMENT', 'Shift+Tab');
+    expect(await focusRing(page)).toBe(true);
+    await shot(page, 'clavier-focus');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
     await context.close();
@@ -327,6 +352,81 @@ describe('phone width, keyboard and no JavaScript', () => {
   });
 });
 
+describe('issue 21: comfort of the class page', () => {
+  test('the search stays after an action, and « Retour à la classe » returns to the same tab and search', async () => {
+    const { page, context, problems } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    await search(page, 'chloe');
+    await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').check();
+    await page.getByRole('button', { name: 'DÉBLOQUER', exact: true }).click();
+    await expectText(page, '1 compte n’était pas bloqué.');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('chloe');
+    expect(await page.getByLabel('Recherche par nom ou prénom').inputValue()).toBe('chloe');
+    await toHaveCount(page.locator('#lignes tr'), 1);
+
+    await page.getByLabel('Sélectionner Chloé Dubois (chloe.dubois)').check();
+    await page.getByRole('button', { name: 'GÉNÉRER UN CODE DE RENOUVELLEMENT' }).click();
+    await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
+    await page.getByRole('link', { name: 'Retour à la classe' }).first().click();
+    await page.getByRole('heading', { name: 'Paramétrage de la classe' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe('chloe');
+    await toHaveCount(page.locator('#lignes tr'), 1);
+
+    // The PARENTS tab: the tab too.
+    await page.getByRole('link', { name: 'PARENTS', exact: true }).click();
+    await search(page, 'karim');
+    await page.getByLabel('Sélectionner Karim Martin (karim.martin)').check();
+    await page.getByRole('button', { name: 'GÉNÉRER UN CODE DE RENOUVELLEMENT' }).click();
+    await page.getByRole('heading', { name: 'Codes de renouvellement' }).waitFor();
+    await page.getByRole('link', { name: 'Retour à la classe' }).last().click();
+    await page.getByRole('heading', { name: 'Paramétrage de la classe' }).waitFor();
+    const back = new URL(page.url()).searchParams;
+    expect([back.get('onglet'), back.get('q')]).toEqual(['parents', 'karim']);
+    expect(await page.getByRole('link', { name: 'PARENTS', exact: true }).getAttribute('aria-current')).toBe('page');
+    await rowOf(page, 'karim.martin').waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a click anywhere on a row ticks its box; the box itself still works and is a 44 × 44 px target', async () => {
+    const { page, context, problems } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    const box = page.getByLabel('Sélectionner Emma Leroy (emma.leroy)');
+    await rowOf(page, 'emma.leroy').locator('.login').click();
+    expect(await box.isChecked()).toBe(true);
+    await expectText(page, '1 utilisateur sélectionné');
+    await rowOf(page, 'emma.leroy').locator('.name').click();
+    expect(await box.isChecked()).toBe(false);
+    await box.click();
+    expect(await box.isChecked()).toBe(true);
+    await box.click();
+    expect(await box.isChecked()).toBe(false);
+    const size = await box.boundingBox();
+    expect(size!.width).toBeGreaterThanOrEqual(44);
+    expect(size!.height).toBeGreaterThanOrEqual(44);
+    await rowOf(page, 'emma.leroy').locator('.state').click();
+    await shot(page, 'ligne-cochee');
+    expect(await box.isChecked()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('PARENTS shows whose parent each one is instead of a birth date', async () => {
+    const { page, context } = await newContext(browser);
+    await signInTeacher(ts, page, 'claire.lefebvre');
+    await page.getByRole('link', { name: 'PARENTS', exact: true }).click();
+    await page.getByRole('columnheader', { name: 'Parent de', exact: true }).waitFor();
+    expect(await page.getByRole('columnheader', { name: 'Date de naissance' }).count()).toBe(0);
+    expect(await rowOf(page, 'sophie.enfant').locator('.children-of').innerText()).toBe('test enfant');
+    expect(await rowOf(page, 'karim.martin').locator('.children-of').innerText()).toBe('Lucas Martin');
+    await shot(page, 'classe-parents');
+    // The live search's rows say the same.
+    await search(page, 'sophie');
+    expect(await rowOf(page, 'sophie.enfant').locator('.children-of').innerText()).toBe('test enfant');
+    await context.close();
+  });
+});
+
 describe('Déconnexion', () => {
   test('RP-initiated logout ends on « Vous êtes déconnecté » with a way back', async () => {
     const { page, context, problems } = await newContext(browser);
@@ -343,6 +443,26 @@ describe('Déconnexion', () => {
     await context.close();
   });
 });
+
+/** Presses `key` until the focused element is named `name` (its label or its text). */
+async function tabUntil(page: Page, name: string, key = 'Tab'): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press(key);
+    const focused = await page.evaluate<string>(
+      "(() => { const el = document.activeElement; if (!el) return ''; const label = el.labels && el.labels[0]; return ((label || el).textContent || '').trim(); })()",
+    );
+    if (focused === name) return;
+  }
+  throw new Error(`« ${name} » is not reached with ${key}`);
+}
+
+/** Whether the focused element draws a focus ring (an outline or a box-shadow). */
+async function focusRing(page: Page): Promise<boolean> {
+  const style = await page.evaluate<{ outline: string; shadow: string }>(
+    '(() => { const s = getComputedStyle(document.activeElement); return { outline: s.outlineStyle, shadow: s.boxShadow }; })()',
+  );
+  return style.outline !== 'none' || style.shadow !== 'none';
+}
 
 async function expectText(page: Page, text: string): Promise<void> {
   await page.getByText(text, { exact: false }).first().waitFor();

@@ -77,7 +77,12 @@ async function run(
       ].filter(Boolean);
       sessionOf(ctx).flash = { kind: 'notice', text: `${parts.join(', ')}.` };
       ctx.status = 303;
-      return ctx.redirect(`${classHref(classId)}/codes?ids=${issued.map((c) => c.accountId).join(',')}`);
+      const codes = new URLSearchParams({
+        ids: issued.map((c) => c.accountId).join(','),
+        onglet: tabOf(form.onglet).key,
+      });
+      if (form.q) codes.set('q', form.q);
+      return ctx.redirect(`${classHref(classId)}/codes?${codes.toString()}`);
     }
     case 'bloquer': {
       const results = await admin.blockAccounts(actor, form.ids, context);

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import type { AdminDeps } from '../index.js';
 import { AdminNotFound, canAct } from '../../domain/admin/index.js';
 import { requireTeacher, type Teacher } from './auth.js';
-import { frDateTime, presentRow, TABS, tabOf } from './present.js';
+import { DETAIL_COLUMNS, frDateTime, presentRow, TABS, tabOf } from './present.js';
 import { classQuery, codesQuery } from './schema.js';
 import { SHEETS_PER_PAGE } from '../api/connectionSheets/schema.js';
 import { adminServices } from './services.js';
@@ -61,7 +61,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       page: query.page ?? 1,
       pageSize: PAGE_SIZE,
     });
-    const rows = list.items.map((r) => presentRow(r, mayAct));
+    const rows = list.items.map((r) => presentRow(r, mayAct, tab));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
     if (query.partiel) {
       ctx.set('X-Total-Count', String(list.total));
@@ -80,7 +80,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       },
       classes,
       tabs: TABS.map((t) => ({ ...t, href: classHref(classId, { onglet: t.key }), current: t.key === tab.key })),
-      tab: { ...tab, canAct: mayAct },
+      tab: { ...tab, canAct: mayAct, detailLabel: DETAIL_COLUMNS[tab.detail] },
       q: query.q,
       rows,
       selected,
@@ -106,8 +106,10 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     if (!teacher) return;
     const admin = adminServices(deps.domain);
     const classId = ctx.params.classId!;
-    const { ids } = codesQuery.parse(ctx.query);
-    if (!ids.length) return ctx.redirect(classHref(classId));
+    const { ids, onglet, q } = codesQuery.parse(ctx.query);
+    // « Retour à la classe » goes back to the tab and search the codes were generated from.
+    const backHref = classHref(classId, { onglet: tabOf(onglet).key, q: q || undefined });
+    if (!ids.length) return ctx.redirect(backHref);
     const access = await admin.policies.requireClass(teacher.actor, classId, 'act');
     const sheets = await admin.connectionSheets(teacher.actor, ids, { classId });
     if (!sheets.length) throw new AdminNotFound('no connection sheet for these ids');
@@ -124,7 +126,9 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       })),
       entAddress: sheets[0]!.entAddress || access.structure.entAddress,
       flash: takeFlash(ctx),
-      backHref: classHref(classId),
+      backHref,
+      onglet: tabOf(onglet).key,
+      q,
       sheetsHref: `${classHref(classId)}/actions`,
     });
   });

@@ -3,18 +3,23 @@
 import type { Profile } from '../../db/entities/index.js';
 import type { AccountRow } from '../../domain/admin/index.js';
 
+/** The column between Nom and Identifiant: a birth date, or a relative's children in the class. */
+export const DETAIL_COLUMNS = { birth: 'Date de naissance', children: 'Parent de' } as const;
+export type DetailColumn = keyof typeof DETAIL_COLUMNS;
+
 export interface Tab {
   key: 'eleves' | 'parents' | 'enseignants' | 'personnels';
   label: string;
   profile: Profile;
+  detail: DetailColumn;
 }
 
 /** The seed's tabs, in its order; the key is the `?onglet=` value. */
 export const TABS: readonly Tab[] = [
-  { key: 'eleves', label: 'ÉLÈVES', profile: 'Student' },
-  { key: 'parents', label: 'PARENTS', profile: 'Relative' },
-  { key: 'enseignants', label: 'ENSEIGNANTS', profile: 'Teacher' },
-  { key: 'personnels', label: 'PERSONNELS', profile: 'Personnel' },
+  { key: 'eleves', label: 'ÉLÈVES', profile: 'Student', detail: 'birth' },
+  { key: 'parents', label: 'PARENTS', profile: 'Relative', detail: 'children' },
+  { key: 'enseignants', label: 'ENSEIGNANTS', profile: 'Teacher', detail: 'birth' },
+  { key: 'personnels', label: 'PERSONNELS', profile: 'Personnel', detail: 'birth' },
 ];
 
 export const tabOf = (key: unknown): Tab => TABS.find((t) => t.key === key) ?? TABS[0]!;
@@ -42,10 +47,13 @@ export interface RowView {
   initials: string;
   tone: number;
   canAct: boolean;
-  children?: { id: string; displayName: string }[];
+  /** The middle column: `birth` shows `birthDate`, `children` the names in `childrenNames`. */
+  detail: DetailColumn;
+  detailLabel: string;
+  childrenNames: string;
 }
 
-export const presentRow = (row: AccountRow, canAct: boolean): RowView => ({
+export const presentRow = (row: AccountRow, canAct: boolean, tab: Tab): RowView => ({
   id: row.id,
   displayName: row.displayName,
   login: row.login,
@@ -55,7 +63,9 @@ export const presentRow = (row: AccountRow, canAct: boolean): RowView => ({
   initials: initials(row.firstName, row.lastName),
   tone: tone(row.id),
   canAct,
-  children: row.children,
+  detail: tab.detail,
+  detailLabel: DETAIL_COLUMNS[tab.detail],
+  childrenNames: (row.children ?? []).map((c) => c.displayName).join(', '),
 });
 
 /** « 1 code de renouvellement généré », « 3 comptes bloqués » … */

@@ -44,4 +44,6 @@ export const codesQuery = z.object({
     .max(MAX_TARGETS * 37)
     .optional()
     .transform((v) => [...new Set((v ?? '').split(',').filter(Boolean))]),
+  onglet: text(20),
+  q: text(100),
 });
