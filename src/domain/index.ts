@@ -89,6 +89,8 @@ export function createDomain(deps: DomainDeps): Domain {
   const cas = createCasDomain({ config, db, audit, accounts });
   const maintenance = createMaintenance(db, {
     auditRetentionDays: config.auditRetentionDays,
+    departedRetentionDays: config.departedRetentionDays,
+    yearInForce,
     logouts: logoutQueue,
     // A CAS ticket is kept (sealed) while its session may live, for single logout.
     purgeCasTickets: () => cas.tickets.purge(config.ttl.rememberMe),
