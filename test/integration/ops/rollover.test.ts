@@ -21,6 +21,8 @@ const thisYear = [
   `${DUNES};CM1 A;Reste;Léa;03/04/2016;Élève;RO-E1;;`,
   `${DUNES};CM1 A;Part;Hugo;05/06/2016;Élève;RO-E2;;`,
   `${DUNES};CM1 A;Part;Anne;;Parent;RO-P2;RO-E2;`,
+  // A parent of both pupils: one child stays, so they stay.
+  `${DUNES};CM1 A;Tuteur;Marie;;Parent;RO-P1;RO-E1|RO-E2;`,
   `${DUNES};CM1 A;Ancien;Paul;;Enseignant;RO-T1;;`,
 ].join('\n');
 const nextYear = [
@@ -93,7 +95,7 @@ describe('ent-idp rollover', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`dry run, nothing written: would switch 2 school(s) to ${NEXT}`);
-    expect(run.stdout).toMatch(/0800003C\tCM2 A\t2\t1\t0\t0/);
+    expect(run.stdout).toMatch(/0800003C\tCM2 A\t2\t1\t0\t1/);
     expect(run.stdout).toContain('departed: 1 pupil(s), 1 relative(s) would be blocked');
     const leaver = await account('RO-E2');
     expect(run.stdout).toContain(`0800003C\t${leaver.login}\tHugo Part\tStudent\tCM1 A`);
@@ -148,6 +150,7 @@ describe('ent-idp rollover', () => {
     expect(parent.departedAt).not.toBeNull();
     expect(parent.blockedAt).not.toBeNull();
     expect((await account('RO-E1')).departedAt).toBeNull();
+    expect(await account('RO-P1')).toMatchObject({ departedAt: null, blockedAt: null });
     expect((await account('RO-T1')).blockedAt).toBeNull();
 
     const events = await bench.ts.server.db.read((m) =>
