@@ -151,6 +151,7 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
       passwordHash: activated ? passwordHash : null,
       activatedAt: activated ? now : null,
       blockedAt: n % 500 === 0 ? now : null,
+      departedAt: null,
       lastLoginAt: null,
       passwordChangedAt: activated ? now : null,
       createdAt: now,
@@ -163,6 +164,7 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
     uai: `08${String(10000 + i).padStart(5, '0')}A`,
     name: `École ${i + 1}`,
     entAddress: 'https://ecole.entsomme.fr',
+    schoolYear: null,
     createdAt: now,
   }));
   const classes: SchoolClass[] = structures.flatMap((s) =>

@@ -174,6 +174,7 @@ export async function insertUsers(db: Database, config: Config, count: number, p
     passwordHash,
     activatedAt: now,
     blockedAt: null,
+    departedAt: null,
     lastLoginAt: null,
     passwordChangedAt: now,
     createdAt: now,

@@ -19,6 +19,7 @@ import './commands/import.js';
 import './commands/service.js';
 import './commands/import-aaf.js';
 import './commands/export-account.js';
+import './commands/rollover.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

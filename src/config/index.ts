@@ -45,6 +45,8 @@ export interface Config {
   demo: boolean;
   purgeInterval: number;
   auditRetentionDays: number;
+  /** Days a departed account (rollover) is kept before the purge deletes it. */
+  departedRetentionDays: number;
   /** Seconds a back-channel logout is retried (oidc/backchannel.ts). */
   backchannelLogoutRetry: number;
   /** CAS (src/cas): service ticket lifetime in seconds. */
@@ -168,6 +170,7 @@ function toConfig(s: Settings): Config {
     demo: s.NODE_ENV !== 'production' && (s.DEMO ?? !isHttps(issuer)),
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    departedRetentionDays: s.DEPARTED_RETENTION_DAYS,
     backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,
     cas: { ticketTtl: s.CAS_TICKET_TTL },
     clientsFile: s.CLIENTS_FILE,

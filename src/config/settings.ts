@@ -226,6 +226,11 @@ export const settings = {
     default: 365,
     doc: 'days an audit event is kept; the purge deletes older ones',
   },
+  DEPARTED_RETENTION_DAYS: {
+    schema: int(1, 36_500),
+    default: 365,
+    doc: 'days an account is kept after it departed at a rollover (blocked); the purge then deletes it and anonymises its audit events',
+  },
   CLIENTS_FILE: {
     schema: z.string().min(1).optional(),
     doc: 'JSON file of OIDC clients (an array of `{clientId, name, type, redirectUris, postLogoutRedirectUris, grantTypes, scopes, firstParty, resourceServer, backchannelLogoutUri, secret}`) applied idempotently at start',

@@ -50,7 +50,8 @@ export function createAccounts(db: Database, yearInForce: SchoolYearInForce): Ac
         manager
           .createQueryBuilder(SchoolClass, 'c')
           .innerJoin(Membership, 'm', 'm.classId = c.id')
-          .where('m.accountId = :accountId AND c.schoolYear = :year', { accountId, year: yearInForce() })
+          .where('m.accountId = :accountId', { accountId })
+          .andWhere(yearInForce.classInForce('c').where, yearInForce.classInForce('c').params)
           .orderBy('c.name', 'ASC')
           .getMany(),
       ),

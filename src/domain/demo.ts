@@ -282,7 +282,7 @@ async function ensureSchool(manager: EntityManager, domain: Domain, now: Date): 
   let created = 0;
   let structure = await manager.findOne(Structure, { where: { uai: DEMO_STRUCTURE.uai } });
   if (!structure) {
-    structure = { id: randomUUID(), ...DEMO_STRUCTURE, createdAt: now };
+    structure = { id: randomUUID(), ...DEMO_STRUCTURE, schoolYear: null, createdAt: now };
     await manager.insert(Structure, structure);
     created++;
   }

@@ -18,7 +18,7 @@ import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createPasswords, type Passwords } from './passwords/index.js';
 import { createRecovery, type Recovery } from './recovery.js';
 import { createLogoutQueue, type LogoutQueue } from './logout-queue.js';
-import { schoolYearInForce } from './school-year.js';
+import { schoolYearInForce, type SchoolYearInForce } from './school-year.js';
 import { createSessions, type Sessions } from './sessions.js';
 import { createThrottle, type Throttle } from './throttle.js';
 import { createWorkMeter, type WorkMeter } from './work.js';
@@ -68,6 +68,8 @@ export interface Domain extends DomainDeps {
   throttle: Throttle;
   /** Counts the work an attempt costs (argon2 verifications, code and recovery lookups). */
   work: WorkMeter;
+  /** The school years in force (the calendar's, and each school's after a rollover). */
+  yearInForce: SchoolYearInForce;
 }
 
 export function createDomain(deps: DomainDeps): Domain {
@@ -87,6 +89,8 @@ export function createDomain(deps: DomainDeps): Domain {
   const cas = createCasDomain({ config, db, audit, accounts });
   const maintenance = createMaintenance(db, {
     auditRetentionDays: config.auditRetentionDays,
+    departedRetentionDays: config.departedRetentionDays,
+    yearInForce,
     logouts: logoutQueue,
     // A CAS ticket is kept (sealed) while its session may live, for single logout.
     purgeCasTickets: () => cas.tickets.purge(config.ttl.rememberMe),
@@ -110,5 +114,6 @@ export function createDomain(deps: DomainDeps): Domain {
     sessions,
     throttle,
     work,
+    yearInForce,
   };
 }

@@ -3,8 +3,11 @@
 // throttle rows at once;
 // reset links and one-time codes 30 days after they expired (kept a while so the audit trail
 // and the teacher's view can still explain what happened); audit events once older than
-// AUDIT_RETENTION_DAYS (a trail kept for ever is personal data kept for ever).
+// AUDIT_RETENTION_DAYS (a trail kept for ever is personal data kept for ever); accounts
+// departed at a rollover once DEPARTED_RETENTION_DAYS have passed (departed-retention.ts).
 import { LessThan } from 'typeorm';
+import { purgeDeparted } from './departed-retention.js';
+import type { SchoolYearInForce } from './school-year.js';
 import type { Database } from '../db/index.js';
 import { logoutTargetsOf, type LogoutQueue } from './logout-queue.js';
 import { AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
@@ -19,6 +22,8 @@ export interface PurgeCounts {
   codes: number;
   auditEvents: number;
   casTickets: number;
+  /** Accounts departed longer than DEPARTED_RETENTION_DAYS ago, deleted. */
+  departedAccounts: number;
 }
 
 export interface Maintenance {
@@ -27,7 +32,13 @@ export interface Maintenance {
 
 export function createMaintenance(
   db: Database,
-  options: { auditRetentionDays: number; logouts: LogoutQueue; purgeCasTickets(): Promise<number> },
+  options: {
+    auditRetentionDays: number;
+    departedRetentionDays: number;
+    yearInForce: SchoolYearInForce;
+    logouts: LogoutQueue;
+    purgeCasTickets(): Promise<number>;
+  },
 ): Maintenance {
   const purgeOwnTables = () =>
     db.transaction(async (manager) => {
@@ -52,7 +63,13 @@ export function createMaintenance(
       const auditEvents = await manager.delete(AuditEvent, {
         createdAt: LessThan(new Date(now.getTime() - options.auditRetentionDays * 86400_000)),
       });
+      const departedAccounts = await purgeDeparted(
+        manager,
+        new Date(now.getTime() - options.departedRetentionDays * 86400_000),
+        options.yearInForce,
+      );
       return {
+        departedAccounts,
         artifacts: artifacts.affected ?? 0,
         adminSessions: adminSessions.affected ?? 0,
         rateLimits: rateLimits.affected ?? 0,

@@ -34,6 +34,7 @@ export async function createStructure(db: Database, fields: Partial<Structure> =
     uai: `${String(randomInt(1e7)).padStart(7, '0')}${'ABCDEFGHJK'[randomInt(10)]}`,
     name: `École ${unique()}`,
     entAddress: 'https://ecole.entsomme.fr',
+    schoolYear: null,
     createdAt: new Date(),
     ...fields,
   };
@@ -87,6 +88,7 @@ export async function createAccount(db: Database, fields: AccountFields): Promis
     externalId: null,
     activatedAt: passwordHash ? now : null,
     blockedAt: null,
+    departedAt: null,
     lastLoginAt: null,
     passwordChangedAt: passwordHash ? now : null,
     createdAt: now,

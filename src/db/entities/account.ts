@@ -10,6 +10,7 @@ export type Profile = (typeof PROFILES)[number];
 @Index('idx_accounts_search_last', ['searchLastName'])
 @Index('idx_accounts_search_first', ['searchFirstName'])
 @Index('idx_accounts_email', ['email'])
+@Index('idx_accounts_departed', ['departedAt'])
 export class Account {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   /** The identifiant, e.g. enfant.test; unique across the database, lowercase. */
@@ -31,6 +32,8 @@ export class Account {
   @stringColumn(255, { nullable: true }) passwordHash!: string | null;
   @nullableDateColumn() activatedAt!: Date | null;
   @nullableDateColumn() blockedAt!: Date | null;
+  /** Left the school at a rollover (blocked then); the purge deletes it DEPARTED_RETENTION_DAYS later. */
+  @nullableDateColumn() departedAt!: Date | null;
   @nullableDateColumn() lastLoginAt!: Date | null;
   @nullableDateColumn() passwordChangedAt!: Date | null;
   @dateColumn() createdAt!: Date;

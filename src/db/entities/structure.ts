@@ -10,5 +10,10 @@ export class Structure {
   @stringColumn(255) name!: string;
   /** ENT address printed on connection sheets, e.g. https://ecole.entsomme.fr */
   @stringColumn(255) entAddress!: string;
+  /**
+   * The school year in force (`ent-idp rollover`), e.g. 2027-2028; null: the calendar's year
+   * from SCHOOL_YEAR_START (domain/school-year.ts).
+   */
+  @stringColumn(9, { nullable: true }) schoolYear!: string | null;
   @dateColumn() createdAt!: Date;
 }

@@ -7,7 +7,7 @@
 //   Relatives of its students; they view (never act on) its Teachers and Personnel.
 // - A teacher who is a member of a class without the role sees it, read-only.
 // - A school admin (`school-admin` on a structure) acts on every account of the structure.
-// - Only the classes of the school year in force count (school-year.ts): last year's
+// - Only the classes of their school's year in force count (school-year.ts): last year's
 //   classes, memberships and class-admin roles grant nothing, so a teacher whose pupil moved
 //   to another class at the new year's import can no longer see, unblock or print for them.
 //   Past classes are not listed and answer like unknown ones.
@@ -106,8 +106,13 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
   /** The class of the year in force and the actor's access to it; null when they may not view it. */
   const classAccess = async (actor: Actor, classId: string): Promise<ClassAccess | null> => {
     if (!isUuid(classId)) return null;
+    const inForce = yearInForce.classInForce('c');
     const cls = await db.read((manager) =>
-      manager.findOne(SchoolClass, { where: { id: classId, schoolYear: yearInForce() } }),
+      manager
+        .createQueryBuilder(SchoolClass, 'c')
+        .where('c.id = :classId', { classId })
+        .andWhere(inForce.where, inForce.params)
+        .getOne(),
     );
     if (!cls) return null;
     const acts = actor.classAdminOf.has(cls.id) || actor.schoolAdminOf.has(cls.structureId);
@@ -122,14 +127,14 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
 
   /** Where each account is placed in a class of the year in force: as member, or as relative of a member. */
   const placementsOf = async (ids: readonly string[]): Promise<Placement[]> => {
-    const year = yearInForce();
+    const inForce = yearInForce.classInForce('c');
     const placed: Placement[] = [];
     for (const part of chunks(ids)) {
       const [members, relatives] = await Promise.all([
         db.read((manager) =>
           manager
             .createQueryBuilder(Membership, 'm')
-            .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
+            .innerJoin(SchoolClass, 'c', `c.id = m.classId AND ${inForce.where}`, inForce.params)
             .select(['m.accountId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
             .where('m.accountId IN (:...part)', { part })
             .getRawMany<Omit<Placement, 'via'>>(),
@@ -138,7 +143,7 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
           manager
             .createQueryBuilder(RelativeLink, 'r')
             .innerJoin(Membership, 'm', 'm.accountId = r.studentId')
-            .innerJoin(SchoolClass, 'c', 'c.id = m.classId AND c.schoolYear = :year', { year })
+            .innerJoin(SchoolClass, 'c', `c.id = m.classId AND ${inForce.where}`, inForce.params)
             .select(['r.relativeId AS accountId', 'm.classId AS classId', 'c.structureId AS structureId'])
             .where('r.relativeId IN (:...part)', { part })
             .getRawMany<Omit<Placement, 'via'>>(),
@@ -155,30 +160,32 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
   return {
     async loadActor(accountId) {
       if (!isUuid(accountId)) return null;
+      const inForce = yearInForce.classInForce('c');
       const [account, roles] = await Promise.all([
         accountById(accountId),
         db.read((manager) =>
           manager
             .createQueryBuilder(RoleAssignment, 'r')
-            .leftJoin(SchoolClass, 'c', "r.role = 'class-admin' AND c.id = r.scopeId")
-            .select(['r.role AS role', 'r.scopeId AS scopeId', 'c.schoolYear AS schoolYear'])
-            .where('r.accountId = :accountId', { accountId })
-            .getRawMany<{ role: string; scopeId: string; schoolYear: string | null }>(),
+            // The class joins only when it is of its school's year in force.
+            .leftJoin(SchoolClass, 'c', `r.role = 'class-admin' AND c.id = r.scopeId AND ${inForce.where}`)
+            .select(['r.role AS role', 'r.scopeId AS scopeId', 'c.id AS classInForce'])
+            .where('r.accountId = :accountId', { accountId, ...inForce.params })
+            .getRawMany<{ role: string; scopeId: string; classInForce: string | null }>(),
         ),
       ]);
       if (!account || account.blockedAt) return null;
-      const year = yearInForce();
       return {
         account,
         // class-admin of a past year's class grants nothing.
         classAdminOf: new Set(
-          roles.filter((r) => r.role === 'class-admin' && r.schoolYear === year).map((r) => r.scopeId),
+          roles.filter((r) => r.role === 'class-admin' && r.classInForce !== null).map((r) => r.scopeId),
         ),
         schoolAdminOf: new Set(roles.filter((r) => r.role === 'school-admin').map((r) => r.scopeId)),
       };
     },
 
     async classesOf(actor) {
+      const inForce = yearInForce.classInForce('c');
       const classes = (manager: EntityManager) =>
         manager
           .createQueryBuilder(SchoolClass, 'c')
@@ -190,7 +197,7 @@ export function createPolicies(db: Database, yearInForce: SchoolYearInForce): Po
             'c.structureId AS structureId',
             's.name AS structureName',
           ])
-          .where('c.schoolYear = :year', { year: yearInForce() });
+          .where(inForce.where, inForce.params);
       const visible: string[] = ['1 = 0'];
       const params: Record<string, unknown> = {};
       if (actor.classAdminOf.size) {

@@ -174,6 +174,7 @@ async function planStructures(
         uai: row.uai,
         name: row.structureName,
         entAddress: options.entAddress,
+        schoolYear: null,
         createdAt: now,
       };
       structures.set(row.uai, created);
@@ -284,6 +285,7 @@ async function planAccounts(
       passwordHash: null,
       activatedAt: null,
       blockedAt: null,
+      departedAt: null,
       lastLoginAt: null,
       passwordChangedAt: null,
       createdAt: now,

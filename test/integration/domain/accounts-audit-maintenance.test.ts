@@ -207,6 +207,7 @@ describe('maintenance', () => {
       codes: 1,
       auditEvents: 0,
       casTickets: 0,
+      departedAccounts: 0,
     });
     expect((await h.db.read((m) => m.find(OidcArtifact))).map((a) => a.id).sort()).toEqual(['forever', 'live']);
     expect(await h.db.read((m) => m.count(OneTimeCode, { where: { id: recent.id } }))).toBe(1);
