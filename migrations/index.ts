@@ -7,6 +7,7 @@ import { AdminSessions1764350000000 } from './1764350000000-admin-sessions.js';
 import { LogoutDeliveries1764400000000 } from './1764400000000-logout-deliveries.js';
 import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
 import { Cas1796100000000 } from './1796100000000-cas.js';
+import { Saml1796200000000 } from './1796200000000-saml.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -16,4 +17,5 @@ export const migrations = [
   LogoutDeliveries1764400000000,
   SearchColumnsCollapseSpaces1796014682766,
   Cas1796100000000,
+  Saml1796200000000,
 ];
