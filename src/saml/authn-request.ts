@@ -83,13 +83,20 @@ function verifyRedirectSignature(sp: RegisteredSp, rawQuery: string): 'absent' |
   const params = rawParams(rawQuery);
   const signature = params.get('Signature');
   if (!signature) return 'absent';
-  const sigAlg = params.get('SigAlg') ?? '';
-  if (decodeURIComponent(sigAlg) !== RSA_SHA256) return 'invalid';
+  // No `+` → space: a base64 signature sent unencoded keeps its `+` (a space is never valid there).
+  const decoded = (v: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return null;
+    }
+  };
+  if (decoded(params.get('SigAlg') ?? '') !== RSA_SHA256) return 'invalid';
   const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
     .filter((k) => params.has(k))
     .map((k) => `${k}=${params.get(k)}`)
     .join('&');
-  const sig = Buffer.from(decodeURIComponent(signature), 'base64');
+  const sig = Buffer.from(decoded(signature) ?? '', 'base64');
   return sp.metadata.certificates.some((c) => {
     try {
       return verify('sha256', Buffer.from(signed), createPublicKey(pem(c)), sig);

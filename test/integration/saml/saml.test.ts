@@ -237,4 +237,15 @@ describe('refused requests: a French page and an audit event', () => {
   });
 
   it('no SAMLRequest at all', () => refusedGet(sso(), 'malformed'));
+
+  it('a Redirect signature that is not even percent-encoded right', () =>
+    refusedGet(`${redirectUrl(sso(), authnRequest(signedSp))}&SigAlg=%E0%A4%A&Signature=%ZZ`, 'bad_signature'));
+
+  it('garbage instead of a message', async () => {
+    await refusedPost('not xml at all <<<', 'unsafe_xml');
+    await refusedGet(
+      `${sso()}?SAMLRequest=${encodeURIComponent(Buffer.from('not deflated').toString('base64'))}`,
+      'malformed',
+    );
+  });
 });
