@@ -50,13 +50,21 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
     async admit({ serviceId, entityId, requestId, ip }) {
       const digest = createHash('sha256').update(`${entityId}\u0000${requestId}`).digest('hex');
       try {
-        await db.transaction((manager) =>
-          manager.insert(SamlRequest, {
+        await db.transaction(async (manager) => {
+          // Ids past their window can no longer be replayed (IssueInstant is checked first): the
+          // table holds only the last 10 minutes' requests, without a purge job.
+          await manager
+            .createQueryBuilder()
+            .delete()
+            .from(SamlRequest)
+            .where('expiresAt < :now', { now: new Date() })
+            .execute();
+          await manager.insert(SamlRequest, {
             digest,
             serviceId,
             expiresAt: new Date(Date.now() + 2 * CLOCK_SKEW_MS),
-          }),
-        );
+          });
+        });
         return true;
       } catch (err) {
         if (!isDuplicate(err)) throw err;
