@@ -8,6 +8,7 @@ import { LogoutDeliveries1764400000000 } from './1764400000000-logout-deliveries
 import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search-columns-collapse-spaces.js';
 import { Cas1796100000000 } from './1796100000000-cas.js';
 import { SchoolYearRollover1796200000000 } from './1796200000000-school-year-rollover.js';
+import { Saml1796300000000 } from './1796300000000-saml.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -18,4 +19,5 @@ export const migrations = [
   SearchColumnsCollapseSpaces1796014682766,
   Cas1796100000000,
   SchoolYearRollover1796200000000,
+  Saml1796300000000,
 ];

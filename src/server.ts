@@ -21,6 +21,7 @@ import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
+import { samlClient, samlRoutes } from './saml/index.js';
 import type { CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
@@ -109,6 +110,8 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
   await registerAdminClient(oidc, config);
   // CAS sign-ins go through the provider as this internal client (src/cas/oidc-client.ts).
   await oidc.clients.save(casClient(config));
+  // SAML sign-ins ride the same way, as `ent-saml` (src/saml/oidc-client.ts).
+  await oidc.clients.save(samlClient(config));
   const { cas } = domain;
   if (config.clientsFile) await applyClientsFile(oidc, config.clientsFile);
   // The demo ENT applications, outside production only; their clients are registered like the admin's.
@@ -146,6 +149,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       metrics: createCasMetrics(metrics.registry),
     }),
   );
+  app.use(samlRoutes({ config, saml: domain.saml, logger, signingKeys: oidc.signingKeys }));
   // The QR code of connection sheets (GET /connexion) opens the first demo application, when there is one.
   const defaultAppLogin = demoApps[0] ? `${demoApps[0].path}/login` : undefined;
   app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin }));

@@ -53,12 +53,25 @@ export interface CasOidcClient {
 }
 
 export function createCasOidcClient(config: Config): CasOidcClient {
-  const redirectUri = `${config.issuer}${CALLBACK_PATH}`;
-  const secret = casClientSecret(config);
+  return createInternalOidcClient(config, {
+    clientId: CAS_CLIENT_ID,
+    secret: casClientSecret(config),
+    callbackPath: CALLBACK_PATH,
+    loggedOutPath: LOGGED_OUT_PATH,
+  });
+}
+
+/** The same ride for any internal client of ours (CAS: `ent-cas`; SAML: `ent-saml`). */
+export function createInternalOidcClient(
+  config: Config,
+  client_: { clientId: string; secret: string; callbackPath: string; loggedOutPath: string },
+): CasOidcClient {
+  const { clientId, secret, callbackPath, loggedOutPath } = client_;
+  const redirectUri = `${config.issuer}${callbackPath}`;
   let discovered: Promise<client.Configuration> | undefined;
   const configuration = () => {
     discovered ??= client
-      .discovery(new URL(config.issuer), CAS_CLIENT_ID, secret, client.ClientSecretBasic(secret), {
+      .discovery(new URL(config.issuer), clientId, secret, client.ClientSecretBasic(secret), {
         execute: config.issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
       })
       .catch((err: unknown) => {
@@ -100,8 +113,8 @@ export function createCasOidcClient(config: Config): CasOidcClient {
     },
     endSessionUrl() {
       const url = new URL(`${config.issuer}/session/end`);
-      url.searchParams.set('client_id', CAS_CLIENT_ID);
-      url.searchParams.set('post_logout_redirect_uri', `${config.issuer}${LOGGED_OUT_PATH}`);
+      url.searchParams.set('client_id', clientId);
+      url.searchParams.set('post_logout_redirect_uri', `${config.issuer}${loggedOutPath}`);
       return url.href;
     },
   };

@@ -51,6 +51,7 @@ export interface Config {
   backchannelLogoutRetry: number;
   /** CAS (src/cas): service ticket lifetime in seconds. */
   cas: { ticketTtl: number };
+  saml: { garIdEnt: string | null };
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -173,6 +174,7 @@ function toConfig(s: Settings): Config {
     departedRetentionDays: s.DEPARTED_RETENTION_DAYS,
     backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,
     cas: { ticketTtl: s.CAS_TICKET_TTL },
+    saml: { garIdEnt: s.SAML_GAR_ID_ENT ?? null },
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

@@ -180,6 +180,10 @@ export const settings = {
     default: 10,
     doc: 'CAS service ticket lifetime in seconds (used once, bound to the exact service URL)',
   },
+  SAML_GAR_ID_ENT: {
+    schema: z.string().max(64).optional(),
+    doc: "the ENT's identifier at the GAR (`idEnt` attribute of the SAML `gar` profile); empty: not released",
+  },
 
   ADMIN_API_AUDIENCE: {
     schema: z.string().optional(),

@@ -10,6 +10,7 @@ import { createAccounts, type Accounts } from './accounts.js';
 import { createAdminSessions, type AdminSessions } from './admin-sessions.js';
 import { createAdmin, type Admin } from './admin/index.js';
 import { createCasDomain, type CasDomain } from './cas/index.js';
+import { createSamlDomain, type SamlDomain } from './saml/index.js';
 import { createAudit, type Audit } from './audit.js';
 import { createCodes, type Codes } from './codes/index.js';
 import { createLogin, type Login } from './login/index.js';
@@ -55,6 +56,8 @@ export interface Domain extends DomainDeps {
   admin: Admin;
   /** The CAS services registry and service tickets (src/cas serves them). */
   cas: CasDomain;
+  /** The SAML service providers registry and AuthnRequest ids (src/saml serves them). */
+  saml: SamlDomain;
   adminSessions: AdminSessions;
   audit: Audit;
   codes: Codes;
@@ -87,6 +90,7 @@ export function createDomain(deps: DomainDeps): Domain {
   const login = createLogin({ db, accounts, audit, codes, passwords, sessions, throttle });
   const recovery = createRecovery({ config, db, accounts, audit, codes, mail, passwords, sessions, work });
   const cas = createCasDomain({ config, db, audit, accounts });
+  const saml = createSamlDomain({ config, db, audit, accounts });
   const maintenance = createMaintenance(db, {
     auditRetentionDays: config.auditRetentionDays,
     departedRetentionDays: config.departedRetentionDays,
@@ -104,6 +108,7 @@ export function createDomain(deps: DomainDeps): Domain {
     adminSessions,
     audit,
     cas,
+    saml,
     codes,
     login,
     logoutQueue,

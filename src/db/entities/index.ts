@@ -10,6 +10,7 @@ export * from './one-time-code.js';
 export * from './password-reset-token.js';
 export * from './relative-link.js';
 export * from './role-assignment.js';
+export * from './saml.js';
 export * from './school-class.js';
 export * from './signing-key.js';
 export * from './structure.js';
@@ -27,6 +28,7 @@ import { OneTimeCode } from './one-time-code.js';
 import { PasswordResetToken } from './password-reset-token.js';
 import { RelativeLink } from './relative-link.js';
 import { RoleAssignment } from './role-assignment.js';
+import { SamlRequest, SamlService } from './saml.js';
 import { SchoolClass } from './school-class.js';
 import { SigningKey } from './signing-key.js';
 import { Structure } from './structure.js';
@@ -46,6 +48,8 @@ export const entities = [
   PasswordResetToken,
   RelativeLink,
   RoleAssignment,
+  SamlRequest,
+  SamlService,
   SchoolClass,
   SigningKey,
   Structure,

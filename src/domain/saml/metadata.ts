@@ -1,0 +1,78 @@
+// What ent-idp keeps from a service provider's metadata: its entity id, its assertion
+// consumer services (HTTP-POST only: the Response is POSTed by the browser), its signing
+// certificates and whether it signs its AuthnRequests. Read once, at `service add`.
+import type { Element } from '@xmldom/xmldom';
+import { BINDING_POST, DS, MD, children, descendants, parseXml } from './xml.js';
+
+export interface AssertionConsumer {
+  location: string;
+  index: number | null;
+  isDefault: boolean;
+}
+
+export interface SpMetadata {
+  entityId: string;
+  acs: AssertionConsumer[];
+  /** Base64 DER of each signing certificate. */
+  certificates: string[];
+  authnRequestsSigned: boolean;
+  /** SingleLogoutService locations (HTTP-POST or HTTP-Redirect), kept for single logout. */
+  singleLogout: { location: string; binding: string }[];
+}
+
+export class MetadataRejected extends Error {
+  override name = 'MetadataRejected';
+}
+
+const https = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+
+export function parseSpMetadata(xml: string): SpMetadata {
+  let doc;
+  try {
+    doc = parseXml(xml);
+  } catch (err) {
+    throw new MetadataRejected(`metadata: ${(err as Error).message}`);
+  }
+  const root = doc.documentElement!;
+  const entity: Element | undefined =
+    root.namespaceURI === MD && root.localName === 'EntityDescriptor'
+      ? root
+      : children(root, MD, 'EntityDescriptor')[0];
+  if (!entity) throw new MetadataRejected('metadata: no md:EntityDescriptor');
+  const entityId = entity.getAttribute('entityID') ?? '';
+  if (!entityId || entityId.length > 1024) throw new MetadataRejected('metadata: no entityID');
+  const sp = children(entity, MD, 'SPSSODescriptor')[0];
+  if (!sp) throw new MetadataRejected('metadata: no md:SPSSODescriptor');
+  const acs = children(sp, MD, 'AssertionConsumerService')
+    .filter((e) => e.getAttribute('Binding') === BINDING_POST)
+    .map((e) => ({
+      location: e.getAttribute('Location') ?? '',
+      index: e.hasAttribute('index') ? Number(e.getAttribute('index')) : null,
+      isDefault: e.getAttribute('isDefault') === 'true',
+    }));
+  if (!acs.length) throw new MetadataRejected('metadata: no AssertionConsumerService with the HTTP-POST binding');
+  for (const a of acs) if (!https(a.location)) throw new MetadataRejected(`metadata: bad ACS URL "${a.location}"`);
+  const certificates = children(sp, MD, 'KeyDescriptor')
+    .filter((k) => (k.getAttribute('use') ?? 'signing') === 'signing')
+    .flatMap((k) => descendants(k, DS, 'X509Certificate'))
+    .map((c) => (c.textContent ?? '').replace(/\s+/g, ''))
+    .filter(Boolean);
+  const authnRequestsSigned = sp.getAttribute('AuthnRequestsSigned') === 'true';
+  if (authnRequestsSigned && !certificates.length)
+    throw new MetadataRejected('metadata: AuthnRequestsSigned="true" but no signing certificate');
+  const singleLogout = children(sp, MD, 'SingleLogoutService').map((e) => ({
+    location: e.getAttribute('Location') ?? '',
+    binding: e.getAttribute('Binding') ?? '',
+  }));
+  return { entityId, acs, certificates, authnRequestsSigned, singleLogout };
+}
+
+/** The ACS a request names (by URL or index), else the default one; null when not in the metadata. */
+export function chooseAcs(
+  metadata: SpMetadata,
+  requested: { url: string | null; index: number | null },
+): string | null {
+  if (requested.url !== null) return metadata.acs.some((a) => a.location === requested.url) ? requested.url : null;
+  if (requested.index !== null) return metadata.acs.find((a) => a.index === requested.index)?.location ?? null;
+  return (metadata.acs.find((a) => a.isDefault) ?? metadata.acs[0])!.location;
+}

@@ -1,0 +1,87 @@
+// The AuthnRequests answered, and those refused: each admitted request id is stored (a digest
+// of the SP's entity id and the id) until its validity window is over, so a replayed request
+// is refused on every instance; each refusal is audited (`saml.request`, outcome refused).
+import { createHash } from 'node:crypto';
+import type { Database } from '../../db/index.js';
+import { SamlRequest } from '../../db/entities/index.js';
+import type { Audit } from '../audit.js';
+
+/** How far an AuthnRequest's IssueInstant may be from our clock, either way. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+export type RefusalReason =
+  | 'malformed'
+  | 'unsafe_xml'
+  | 'too_large'
+  | 'unknown_issuer'
+  | 'acs_not_in_metadata'
+  | 'unsupported_binding'
+  | 'issue_instant'
+  | 'replayed'
+  | 'unsigned'
+  | 'bad_signature';
+
+export interface SamlRequests {
+  /** Records the request id; false when it was already seen (replay), audited then. */
+  admit(input: { serviceId: string; entityId: string; requestId: string; ip: string | null }): Promise<boolean>;
+  refuse(input: {
+    reason: RefusalReason;
+    serviceId?: string | null;
+    detail?: string;
+    ip: string | null;
+  }): Promise<void>;
+  /** Deletes request ids whose window is over; returns how many. */
+  purge(): Promise<number>;
+}
+
+const isDuplicate = (err: unknown) => /duplicate|unique|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(String(err));
+
+export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
+  const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip }) =>
+    db.transaction((manager) =>
+      audit.record(manager, {
+        action: 'saml.request',
+        ip,
+        outcome: 'refused',
+        detail: { reason, serviceId: serviceId ?? null, ...(detail ? { detail: detail.slice(0, 200) } : {}) },
+      }),
+    );
+  return {
+    async admit({ serviceId, entityId, requestId, ip }) {
+      const digest = createHash('sha256').update(`${entityId}\u0000${requestId}`).digest('hex');
+      try {
+        await db.transaction(async (manager) => {
+          // Ids past their window can no longer be replayed (IssueInstant is checked first): the
+          // table holds only the last 10 minutes' requests, without a purge job.
+          await manager
+            .createQueryBuilder()
+            .delete()
+            .from(SamlRequest)
+            .where('expiresAt < :now', { now: new Date() })
+            .execute();
+          await manager.insert(SamlRequest, {
+            digest,
+            serviceId,
+            expiresAt: new Date(Date.now() + 2 * CLOCK_SKEW_MS),
+          });
+        });
+        return true;
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+        await refuse({ reason: 'replayed', serviceId, ip });
+        return false;
+      }
+    },
+    refuse,
+    purge: () =>
+      db.transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .delete()
+          .from(SamlRequest)
+          .where('expiresAt < :now', { now: new Date() })
+          .execute();
+        return result.affected ?? 0;
+      }),
+  };
+}
