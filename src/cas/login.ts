@@ -83,17 +83,7 @@ export function loginRoutes(router: Router, deps: CasDeps): void {
       logger.info({ error: ctx.query.error, serviceId: service.id }, 'CAS sign-in refused by the provider');
       throw new AppError(403, 'access_denied', 'La connexion à l’application n’a pas abouti.');
     }
-    let signedIn: { accountId: string; sid: string | null };
-    try {
-      signedIn = await oidcClient.finish(new URL(`${deps.config.issuer}${CALLBACK_PATH}${ctx.search}`), pending);
-    } catch (err) {
-      throw new AppError(
-        400,
-        'invalid_request',
-        'La connexion n’a pas pu être vérifiée. Revenez à l’application et recommencez.',
-        (err as Error).message,
-      );
-    }
+    const signedIn = await oidcClient.finish(new URL(`${deps.config.issuer}${CALLBACK_PATH}${ctx.search}`), pending);
     const issued = await cas.tickets.issue({
       ...signedIn,
       service,

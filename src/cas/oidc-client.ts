@@ -6,6 +6,7 @@
 import * as client from 'openid-client';
 import type { Config } from '../config/index.js';
 import { deriveKey } from '../domain/crypto.js';
+import { AppError } from '../http/errors.js';
 import type { ClientInput } from '../oidc/clients.js';
 
 export const CAS_CLIENT_ID = 'ent-cas';
@@ -47,7 +48,7 @@ export interface PendingCasLogin {
 
 export interface CasOidcClient {
   start(prompt: 'login' | 'none' | null): Promise<{ url: URL; pending: PendingCasLogin }>;
-  /** The provider's answer: who signed in and the session's sid for this client. */
+  /** The provider's answer: who signed in, and the session's sid for this client (AppError 400 if it fails). */
   finish(callbackUrl: URL, pending: PendingCasLogin): Promise<{ accountId: string; sid: string | null }>;
   endSessionUrl(): string;
 }
@@ -101,15 +102,25 @@ export function createInternalOidcClient(
       return { url, pending };
     },
     async finish(callbackUrl, pending) {
-      const res = await client.authorizationCodeGrant(await configuration(), callbackUrl, {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      });
-      const claims = res.claims();
-      if (!claims?.sub) throw new Error('no sub in the ID token');
-      return { accountId: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : null };
+      try {
+        const res = await client.authorizationCodeGrant(await configuration(), callbackUrl, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+        const claims = res.claims();
+        if (!claims?.sub) throw new Error('no sub in the ID token');
+        return { accountId: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : null };
+      } catch (err) {
+        // A callback that does not verify (state, nonce, code): the French page, the reason logged.
+        throw new AppError(
+          400,
+          'invalid_request',
+          'La connexion n’a pas pu être vérifiée. Revenez à l’application et recommencez.',
+          (err as Error).message,
+        );
+      }
     },
     endSessionUrl() {
       const url = new URL(`${config.issuer}/session/end`);

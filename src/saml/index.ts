@@ -130,17 +130,10 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       logger.info({ error: ctx.query.error, serviceId: sp.id }, 'SAML sign-in refused by the provider');
       throw new AppError(403, 'access_denied', 'La connexion à l’application n’a pas abouti.');
     }
-    let accountId: string;
-    try {
-      ({ accountId } = await oidcClient.finish(new URL(`${config.issuer}${SAML_CALLBACK_PATH}${ctx.search}`), pending));
-    } catch (err) {
-      throw new AppError(
-        400,
-        'invalid_request',
-        'La connexion n’a pas pu être vérifiée. Revenez à l’application et recommencez.',
-        (err as Error).message,
-      );
-    }
+    const { accountId } = await oidcClient.finish(
+      new URL(`${config.issuer}${SAML_CALLBACK_PATH}${ctx.search}`),
+      pending,
+    );
     const claims = await saml.accounts.claimsFor(accountId);
     if (!claims || claims.account.blockedAt)
       throw new AppError(403, 'forbidden', 'Votre compte ne permet pas d’accéder à cette application.');
