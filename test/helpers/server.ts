@@ -1,6 +1,9 @@
 // A real ent-idp server on 127.0.0.1 over a fresh test database (SQLite, or MariaDB with
 // TEST_DATABASE_URL), for integration tests that talk HTTP to it.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createServer, type EntIdpServer } from '../../src/server.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -40,6 +43,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = options.database ?? (await createTestDatabaseUrl());
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  // A directory of its own: one keyed on the port could hold an earlier server's mails (ports are
+  // reused across test files and CI stages), and a test would follow a stale link.
+  const mailDir = mkdtempSync(join(tmpdir(), 'ent-idp-mail-'));
   const config = loadConfig({
     env: {
       NODE_ENV: 'test',
@@ -47,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
-      MAIL_DIR: `${process.env.TMPDIR ?? '/tmp'}/ent-idp-mail-${port}`,
+      MAIL_DIR: mailDir,
       ...options.env,
     },
   });
@@ -66,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await server.close();
       await db.close();
       if (!stopOptions.keepDatabase) await database.drop();
+      rmSync(mailDir, { recursive: true, force: true });
     },
   };
 }
