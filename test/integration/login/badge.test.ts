@@ -103,7 +103,9 @@ describe('badge sign-in', () => {
     expect(tokens).toBeDefined();
     expect([pupil.id, school.studentsA[1]!.id]).toContain(subOf(tokens));
     // The class page marks the pupils with a badge.
-    expect((await classPage(teacher, school.classA.id)).html).toContain('<span class="badge muted-badge has-badge">Badge</span>');
+    expect((await classPage(teacher, school.classA.id)).html).toContain(
+      '<span class="badge muted-badge has-badge">Badge</span>',
+    );
     // Printing again reprints the same badge (it keeps working).
     const again = await printBadges(teacher, school.classA.id, [pupil.id]);
     expect(urls).toContain(again[0]);
