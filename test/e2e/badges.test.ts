@@ -116,6 +116,10 @@ test('badge journey: enable, print, scan with the camera, sign in, revoke, refus
     teacher.page.getByRole('button', { name: 'IMPRIMER LES BADGES' }).click(),
   ]);
   expect(download.suggestedFilename()).toMatch(/^badges-.*\.pdf$/);
+  await teacher.page.getByText('1 badge imprimé.').waitFor();
+  await teacher.page.reload();
+  await teacher.page.getByText('Badge', { exact: true }).waitFor();
+  await shot(teacher.page, 'classe-badges');
   const pdf = readFileSync((await download.path())!);
   writeFileSync('test-results/badges.pdf', pdf);
   const parser = new PDFParse({ data: new Uint8Array(pdf) });
