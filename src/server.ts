@@ -150,8 +150,9 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
     }),
   );
   app.use(samlRoutes({ config, saml: domain.saml, logger, signingKeys: oidc.signingKeys }));
-  // The QR code of connection sheets (GET /connexion) opens the first demo application, when there is one.
-  const defaultAppLogin = demoApps[0] ? `${demoApps[0].path}/login` : undefined;
+  // The QR code of connection sheets (GET /connexion) opens the ENT portal's sign-in
+  // (ENT_LOGIN_URL), else the first demo application, when there is one.
+  const defaultAppLogin = config.entLoginUrl ?? (demoApps[0] ? `${demoApps[0].path}/login` : undefined);
   app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);

@@ -174,6 +174,7 @@ export async function insertDistrict(db: Database, config: Config): Promise<Dist
       name: `Classe ${i + 1}`,
       schoolYear: currentSchoolYear(now, '09-01'),
       externalId: null,
+      badgeSignIn: false,
       createdAt: now,
     })),
   );

@@ -114,20 +114,21 @@
     });
   }
 
-  // FICHES DE CONNEXIONS: the PDF fetched and handed to the browser as a download, so the
-  // page can say at once how many sheets were printed (without this, it says so on return).
+  // FICHES DE CONNEXIONS and the badges: the PDF fetched and handed to the browser as a
+  // download, so the page can say at once what was printed (without this, it says so on return).
+  const PDF_ACTIONS = ['fiches', 'badges', 'nouveaux-badges'];
   const notices = document.getElementById('annonces');
   if (form && notices && window.fetch && window.URL && URL.createObjectURL) {
     form.addEventListener('submit', (e) => {
       const button = e.submitter;
-      if (!button || button.value !== 'fiches' || e.defaultPrevented) return;
-      if (form.dataset.confirmed === 'fiches') {
+      if (!button || !PDF_ACTIONS.includes(button.value) || e.defaultPrevented) return;
+      if (form.dataset.confirmed === button.value) {
         delete form.dataset.confirmed;
         return;
       }
       e.preventDefault();
       const body = new FormData(form);
-      body.set('action', 'fiches');
+      body.set('action', button.value);
       button.disabled = true;
       // form.action would be the buttons named « action »: the attribute is the address.
       fetch(form.getAttribute('action'), {
@@ -140,7 +141,7 @@
           if (!res.ok || !(res.headers.get('Content-Type') || '').startsWith('application/pdf')) {
             // An error page (nothing ticked, expired page…): let the form show it the usual way.
             button.disabled = false;
-            form.dataset.confirmed = 'fiches';
+            form.dataset.confirmed = button.value;
             form.requestSubmit(button);
             return;
           }
@@ -149,7 +150,7 @@
           return res.blob().then((blob) => {
             const link = document.createElement('a');
             link.href = URL.createObjectURL(blob);
-            link.download = name ? name[1] : 'fiches-de-connexion.pdf';
+            link.download = name ? name[1] : `${button.value}.pdf`;
             document.body.appendChild(link);
             link.click();
             link.remove();
@@ -162,7 +163,7 @@
         })
         .catch(() => {
           button.disabled = false;
-          form.dataset.confirmed = 'fiches';
+          form.dataset.confirmed = button.value;
           form.requestSubmit(button);
         })
         .finally(() => {

@@ -43,6 +43,8 @@ export interface Config {
   /** `mode` is MAIL, resolved: `smtp` needs smtpUrl; `files` writes to `dir`; `disabled` sends nothing. */
   mail: { mode: 'smtp' | 'files' | 'disabled'; smtpUrl?: string; from: string; dir: string };
   demo: boolean;
+  /** The ENT portal's sign-in start that GET /connexion forwards to (with `login_hint`). */
+  entLoginUrl?: string;
   purgeInterval: number;
   auditRetentionDays: number;
   /** Days a departed account (rollover) is kept before the purge deletes it. */
@@ -169,6 +171,7 @@ function toConfig(s: Settings): Config {
     // The demo school has published passwords: on by default only on a plain-http
     // (development) issuer; an https one seeds it only when DEMO is set; production never.
     demo: s.NODE_ENV !== 'production' && (s.DEMO ?? !isHttps(issuer)),
+    entLoginUrl: s.ENT_LOGIN_URL,
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     departedRetentionDays: s.DEPARTED_RETENTION_DAYS,

@@ -189,6 +189,10 @@ export const settings = {
     schema: z.string().optional(),
     doc: 'audience (resource indicator) of the admin API; default `<ISSUER>/admin/api`',
   },
+  ENT_LOGIN_URL: {
+    schema: url.optional(),
+    doc: 'where the QR codes of connection sheets (`<ISSUER>/connexion?identifiant=`) send the browser: the ENT portal’s sign-in start, which must forward `login_hint` to the provider (default: the demo application outside production; unset in production: a page says to open the ENT)',
+  },
   ADMIN_ISSUER: {
     schema: url.optional(),
     doc: 'issuer the admin app trusts (default ISSUER; set when the admin app runs alone)',

@@ -296,6 +296,8 @@ async function ensureSchool(manager: EntityManager, domain: Domain, now: Date): 
         name: spec.name,
         schoolYear: currentSchoolYear(now, domain.config.codes.schoolYearStart),
         externalId: spec.externalId,
+        // The youngest demo class shows badge sign-in (its teacher prints the badges).
+        badgeSignIn: spec.name === 'CE1 B',
         createdAt: now,
       };
       await manager.insert(SchoolClass, cls);

@@ -12,6 +12,7 @@ import { createAdmin, type Admin } from './admin/index.js';
 import { createCasDomain, type CasDomain } from './cas/index.js';
 import { createSamlDomain, type SamlDomain } from './saml/index.js';
 import { createAudit, type Audit } from './audit.js';
+import { createBadges, type Badges } from './badges.js';
 import { createCodes, type Codes } from './codes/index.js';
 import { createLogin, type Login } from './login/index.js';
 import { createMail, type Mail } from './mail.js';
@@ -28,6 +29,7 @@ export type { Accounts, AccountClaims, ChildSummary } from './accounts.js';
 export type { Admin } from './admin/index.js';
 export type { AdminSessions, AdminSignIn } from './admin-sessions.js';
 export type { Audit, AuditEntry, AuditInput, AuditOutcome } from './audit.js';
+export type { Badges, BadgeSignIn, PrintedBadge } from './badges.js';
 export type { Codes, GenerateInput, LiveCode } from './codes/index.js';
 export type {
   AuthenticateInput,
@@ -60,6 +62,8 @@ export interface Domain extends DomainDeps {
   saml: SamlDomain;
   adminSessions: AdminSessions;
   audit: Audit;
+  /** Badge sign-in of the youngest classes (QR badges). */
+  badges: Badges;
   codes: Codes;
   login: Login;
   logoutQueue: LogoutQueue;
@@ -101,12 +105,14 @@ export function createDomain(deps: DomainDeps): Domain {
   });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
+  const badges = createBadges({ config, db, audit, throttle, policies: admin.policies, yearInForce });
   return {
     ...deps,
     accounts,
     admin,
     adminSessions,
     audit,
+    badges,
     cas,
     saml,
     codes,

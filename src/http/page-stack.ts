@@ -2,6 +2,8 @@
 // security headers, nunjucks views, the error handler (French page or problem+json),
 // health routes and our static assets. The server and the admin app run alone both start
 // with `createBaseApp`.
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
@@ -16,6 +18,8 @@ import { requestDeadline } from './deadline.js';
 import { requestContext } from './request-id.js';
 import { securityHeaders } from './security.js';
 import { PUBLIC_DIR, viewsMiddleware } from './views.js';
+
+const JSQR_DIR = dirname(createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js'));
 
 export interface BaseAppDeps {
   logger: Logger;
@@ -42,6 +46,8 @@ export function createBaseApp(config: Config, deps: BaseAppDeps): Koa {
   app.use(errorHandler(deps.logger));
   app.use(requestDeadline(config.requestTimeoutMs, deps.logger));
   app.use(healthRoutes(deps.db, config.database.timeoutMs));
+  // The QR decoder of « Scanner mon badge », served as the package ships it (same origin: strict CSP).
+  app.use(mount('/static/vendor/jsqr', serve(JSQR_DIR, { maxage: 86_400_000, gzip: false })));
   app.use(mount('/static', serve(PUBLIC_DIR, { maxage: 86_400_000, gzip: false })));
   return app;
 }

@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import type { Oidc } from '../oidc/index.js';
+import { badgeRoutes } from './badge.js';
 import { consentRoutes } from './consent.js';
 import { csrfProtection } from './csrf.js';
 import { entryRoutes } from './entry.js';
@@ -26,11 +27,12 @@ export interface InteractionDeps {
   defaultAppLogin?: string;
 }
 
-const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$)/;
+const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$|badge$)/;
 
 export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   const router = new Router();
   loginRoutes(router, deps);
+  badgeRoutes(router, deps);
   setPasswordRoutes(router, deps);
   consentRoutes(router, deps);
   recoveryRoutes(router, deps);

@@ -24,6 +24,7 @@ export async function renderLogin(
     client: await clientName(deps.oidc, details),
     csrf: ctx.state._csrf,
     login: typeof details.params.login_hint === 'string' ? details.params.login_hint : '',
+    badges: await deps.domain.badges.anyEnabled(),
     ...extra,
   });
 }

@@ -53,6 +53,7 @@ export async function createClass(
     name: 'CM2 A',
     schoolYear: SCHOOL_YEAR,
     externalId: null,
+    badgeSignIn: false,
     createdAt: new Date(),
     ...fields,
   };

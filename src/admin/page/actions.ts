@@ -12,9 +12,11 @@ import type { AdminDeps } from '../index.js';
 import { requireTeacher, type Teacher } from './auth.js';
 import { classHref, renderPage } from './class-page.js';
 import { initials, plural, tabOf, tone } from './present.js';
-import { actionForm, type ActionForm } from './schema.js';
+import { actionForm, badgesForm, type ActionForm } from './schema.js';
 import { adminServices } from './services.js';
 import { connectionSheetsPdf } from './sheets.js';
+import { badgesPdf } from './badges-pdf.js';
+import { badgeUrl, type Badges } from '../../domain/badges.js';
 import { connectionEntryUrl } from '../../domain/login/entry-url.js';
 import { sessionOf, type Flash } from './session.js';
 
@@ -54,9 +56,20 @@ function stateNotice(
   return { kind: 'notice', text: `${text}.` };
 }
 
+/** A PDF download; the script (classe.js) shows `notice` at once, the class page on return without it. */
+function sendPdf(ctx: Context, pdf: Buffer, name: string, notice: string): void {
+  if (ctx.get('X-Sheets-Request') === 'fetch') ctx.set('X-Notice', encodeURIComponent(notice));
+  else sessionOf(ctx).flash = { kind: 'notice', text: notice };
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'application/pdf';
+  ctx.attachment(`${name}-${new Date().toISOString().slice(0, 10)}.pdf`);
+  ctx.body = pdf;
+}
+
 async function run(
   ctx: Context,
   admin: Admin,
+  badges: Badges,
   teacher: Teacher,
   classId: string,
   form: ActionForm,
@@ -143,13 +156,24 @@ async function run(
       // The PDF is a download: the page stays where it is. The script (classe.js) fetches it
       // and shows this message at once; without it the class page shows it on return.
       const notice = `${plural(sheets.length, 'fiche de connexion imprimée', 'fiches de connexion imprimées')}${perPage > 1 ? `, ${perPage} par page` : ''}.`;
-      if (ctx.get('X-Sheets-Request') === 'fetch') ctx.set('X-Notice', encodeURIComponent(notice));
-      else sessionOf(ctx).flash = { kind: 'notice', text: notice };
-      ctx.set('Cache-Control', 'no-store');
-      ctx.type = 'application/pdf';
-      ctx.attachment(`fiches-de-connexion-${new Date().toISOString().slice(0, 10)}.pdf`);
-      ctx.body = pdf;
-      return;
+      return sendPdf(ctx, pdf, 'fiches-de-connexion', notice);
+    }
+    case 'badges':
+    case 'nouveaux-badges': {
+      const renew = form.action === 'nouveaux-badges';
+      const printed = await badges.print(actor, classId, form.ids, { renew, ip: context.ip });
+      const pdf = await badgesPdf(printed, (secret) => badgeUrl(issuer, secret));
+      const notice = renew
+        ? `${plural(printed.length, 'nouveau badge imprimé', 'nouveaux badges imprimés')} : les anciens ne marchent plus.`
+        : `${plural(printed.length, 'badge imprimé', 'badges imprimés')}.`;
+      return sendPdf(ctx, pdf, 'badges', notice);
+    }
+    case 'retirer-badges': {
+      const revoked = await badges.revoke(actor, classId, form.ids, context);
+      return back(ctx, classId, form, {
+        kind: 'notice',
+        text: revoked ? `${plural(revoked, 'badge retiré', 'badges retirés')}.` : 'Aucun badge à retirer.',
+      });
     }
   }
 }
@@ -193,6 +217,32 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
         backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
       });
     }
-    await run(ctx, admin, teacher, classId, form, deps.config.admin.issuer);
+    await run(ctx, admin, deps.domain.badges, teacher, classId, form, deps.config.admin.issuer);
+  });
+
+  // « Connexion par badge » of the class: on, off, or every badge revoked at once.
+  router.post('/classes/:classId/badges', async (ctx) => {
+    const teacher = await requireTeacher(ctx, deps);
+    if (!teacher) return;
+    const classId = ctx.params.classId!;
+    const parsed = badgesForm.safeParse((ctx.request as unknown as { body?: unknown }).body ?? {});
+    if (!parsed.success) throw badRequest('Cette action n’est pas reconnue. Rechargez la page et réessayez.');
+    const form = parsed.data;
+    const { badges } = deps.domain;
+    const context = { ip: ctx.ip || null };
+    let text: string;
+    if (form.badges === 'retirer-tous') {
+      const revoked = await badges.revoke(teacher.actor, classId, 'all', context);
+      text = revoked
+        ? `${plural(revoked, 'badge retiré', 'badges retirés')} : il faudra en imprimer de nouveaux.`
+        : 'Aucun badge à retirer.';
+    } else {
+      const on = form.badges === 'activer';
+      await badges.setClassEnabled(teacher.actor, classId, on, context);
+      text = on
+        ? 'Connexion par badge activée : imprimez les badges des élèves (cochez-les, puis IMPRIMER LES BADGES).'
+        : 'Connexion par badge désactivée : les badges ne marchent plus, jusqu’à ce que vous la réactiviez.';
+    }
+    back(ctx, classId, form, { kind: 'notice', text });
   });
 }

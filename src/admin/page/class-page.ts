@@ -61,7 +61,10 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       page: query.page ?? 1,
       pageSize: PAGE_SIZE,
     });
-    const rows = list.items.map((r) => presentRow(r, mayAct, tab));
+    // Badge sign-in (issue 21) concerns the pupils of a class the teacher acts on.
+    const badgeTab = tab.profile === 'Student' && mayAct;
+    const withBadge = badgeTab && access.cls.badgeSignIn ? await deps.domain.badges.withBadge(classId) : null;
+    const rows = list.items.map((r) => ({ ...presentRow(r, mayAct, tab), hasBadge: withBadge?.has(r.id) ?? false }));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
     if (query.partiel) {
       ctx.set('X-Total-Count', String(list.total));
@@ -95,6 +98,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
       actionHref: `${classHref(classId)}/actions`,
       sheetsPerPage: SHEETS_PER_PAGE,
+      badges: badgeTab ? { enabled: access.cls.badgeSignIn, href: `${classHref(classId)}/badges` } : null,
       selectAllHref: classHref(classId, { onglet: tab.key, q: query.q, page: query.page, tout: 1 }),
     });
   });

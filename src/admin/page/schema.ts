@@ -24,7 +24,16 @@ const ids = z
   .optional()
   .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])]);
 
-const ACTIONS = ['reinitialiser', 'renouveler', 'bloquer', 'debloquer', 'fiches'] as const;
+const ACTIONS = [
+  'reinitialiser',
+  'renouveler',
+  'bloquer',
+  'debloquer',
+  'fiches',
+  'badges',
+  'nouveaux-badges',
+  'retirer-badges',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const actionForm = z.object({
@@ -37,6 +46,13 @@ export const actionForm = z.object({
   par_page: z.coerce.number().pipe(SheetsPerPageSchema).optional().catch(undefined),
 });
 export type ActionForm = z.output<typeof actionForm>;
+
+/** « Connexion par badge » of the class: on, off, or every badge of the class revoked. */
+export const badgesForm = z.object({
+  badges: z.enum(['activer', 'desactiver', 'retirer-tous']),
+  onglet: text(20),
+  q: z.string().max(100).optional().catch(undefined),
+});
 
 export const codesQuery = z.object({
   ids: z

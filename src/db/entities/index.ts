@@ -1,6 +1,7 @@
 export * from './account.js';
 export * from './admin-session.js';
 export * from './audit-event.js';
+export * from './badge.js';
 export * from './cas.js';
 export * from './logout-delivery.js';
 export * from './membership.js';
@@ -19,6 +20,7 @@ export * from './throttle-entry.js';
 import { Account } from './account.js';
 import { AdminSession } from './admin-session.js';
 import { AuditEvent } from './audit-event.js';
+import { Badge } from './badge.js';
 import { CasService, CasTicket } from './cas.js';
 import { LogoutDelivery } from './logout-delivery.js';
 import { Membership } from './membership.js';
@@ -38,6 +40,7 @@ export const entities = [
   Account,
   AdminSession,
   AuditEvent,
+  Badge,
   CasService,
   CasTicket,
   LogoutDelivery,

@@ -1,5 +1,5 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
-import { dateColumn, stringColumn, uuidColumn } from './columns.js';
+import { boolColumn, dateColumn, stringColumn, uuidColumn } from './columns.js';
 
 @Entity('classes')
 @Index('idx_classes_structure', ['structureId', 'name'])
@@ -11,5 +11,7 @@ export class SchoolClass {
   /** e.g. 2026-2027 */
   @stringColumn(9) schoolYear!: string;
   @stringColumn(64, { nullable: true, unique: true }) externalId!: string | null;
+  /** Badge sign-in (issue 21) enabled by the class's teacher. */
+  @boolColumn({ default: false }) badgeSignIn!: boolean;
   @dateColumn() createdAt!: Date;
 }

@@ -208,7 +208,15 @@ async function classResolver(
     const key = classKey(structureId, name);
     let cls = classes.get(key);
     if (!cls) {
-      cls = { id: randomUUID(), structureId, name, schoolYear: options.schoolYear, externalId: null, createdAt: now };
+      cls = {
+        id: randomUUID(),
+        structureId,
+        name,
+        schoolYear: options.schoolYear,
+        externalId: null,
+        badgeSignIn: false,
+        createdAt: now,
+      };
       classes.set(key, cls);
       plan.classes.push(cls);
       importedIds.add(cls.id);

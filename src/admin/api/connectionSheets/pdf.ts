@@ -22,10 +22,10 @@ const loadFonts = () =>
     bold: readFileSync(fontFile('DejaVuSans-Bold.ttf')),
   });
 
-const REGULAR = 'Sans';
-const BOLD = 'Sans-Bold';
+export const REGULAR = 'Sans';
+export const BOLD = 'Sans-Bold';
 /** A4 in points. */
-const PAGE = { width: 595.28, height: 841.89 };
+export const PAGE = { width: 595.28, height: 841.89 };
 /** White modules around the symbol, as the QR specification asks. */
 const QUIET_ZONE = 4;
 
@@ -35,10 +35,10 @@ export interface SheetsPdfOptions {
   entryUrl: (login: string) => string;
 }
 
-type Doc = InstanceType<typeof PDFDocument>;
+export type Doc = InstanceType<typeof PDFDocument>;
 
 /** The QR code of `text` as dark squares in a `size`-point square at (x, y), quiet zone included. */
-function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
+export function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const unit = size / (modules.size + 2 * QUIET_ZONE);
   doc.save().fillColor('#000');
@@ -159,7 +159,7 @@ function compactSheet(doc: Doc, row: ConnectionSheetRow, url: string, x: number,
 }
 
 /** Dashed cut lines between the cells, from edge to edge. */
-function cutLines(doc: Doc, columns: number, rows: number): void {
+export function cutLines(doc: Doc, columns: number, rows: number): void {
   doc.save().lineWidth(0.5).strokeColor('#888').dash(4, { space: 3 });
   for (let c = 1; c < columns; c++) {
     const x = (PAGE.width / columns) * c;
@@ -172,14 +172,9 @@ function cutLines(doc: Doc, columns: number, rows: number): void {
   doc.undash().restore();
 }
 
-export function connectionSheetsPdf(rows: ConnectionSheetRow[], options: SheetsPdfOptions): Promise<Buffer> {
-  const perPage = options.perPage ?? 1;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: perPage === 1 ? 56 : 0,
-    autoFirstPage: false,
-    info: { Title: 'Fiches de connexion', Author: 'ENT' },
-  });
+/** An A4 document with the embedded fonts, and its bytes once `doc.end()` is called. */
+export function a4Document(title: string, margin: number): { doc: Doc; done: Promise<Buffer> } {
+  const doc = new PDFDocument({ size: 'A4', margin, autoFirstPage: false, info: { Title: title, Author: 'ENT' } });
   const { regular, bold } = loadFonts();
   doc.registerFont(REGULAR, regular);
   doc.registerFont(BOLD, bold);
@@ -189,7 +184,12 @@ export function connectionSheetsPdf(rows: ConnectionSheetRow[], options: SheetsP
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  return { doc, done };
+}
 
+export function connectionSheetsPdf(rows: ConnectionSheetRow[], options: SheetsPdfOptions): Promise<Buffer> {
+  const perPage = options.perPage ?? 1;
+  const { doc, done } = a4Document('Fiches de connexion', perPage === 1 ? 56 : 0);
   const columns = perPage === 1 ? 1 : 2;
   const gridRows = perPage / columns;
   const w = PAGE.width / columns;
