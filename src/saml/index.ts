@@ -19,6 +19,7 @@ import type { Config } from '../config/index.js';
 import { nameIdFor, samlAttributes, type SamlDomain } from '../domain/saml/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import type { SamlMetrics } from './metrics.js';
 import { checkAuthnRequest, type RawMessage } from './authn-request.js';
 import { samlBrowserStore } from './browser-state.js';
 import { idpSigningKey } from './certificate.js';
@@ -27,6 +28,7 @@ import { idpMetadata, samlId, signedResponse } from './response.js';
 import { sloRoutes } from './slo.js';
 
 export { samlClient } from './oidc-client.js';
+export { createSamlMetrics } from './metrics.js';
 
 export interface SamlAppDeps {
   config: Config;
@@ -34,6 +36,7 @@ export interface SamlAppDeps {
   logger: Logger;
   /** The provider's signing keys (private parts included: the IdP signs with the RS256 one). */
   signingKeys(): JWK[];
+  metrics?: SamlMetrics;
 }
 
 const MAX_RELAY_STATE = 512;

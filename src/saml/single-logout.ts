@@ -26,6 +26,7 @@ import type { Logger } from '../logger.js';
 import { verifyLogoutToken } from '../oidc/logout-token.js';
 import { idpSigningKey, type IdpSigningKey } from './certificate.js';
 import { logoutRequestXml, signedMessage, signedRedirectUrl, soapEnvelope } from './logout-messages.js';
+import type { SamlMetrics } from './metrics.js';
 import { SAML_CLIENT_ID } from './oidc-client.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -36,8 +37,7 @@ export interface SamlSingleLogoutDeps {
   /** The provider's signing keys (logout tokens are checked, LogoutRequests signed, with them). */
   signingKeys(): JWK[];
   logger: Logger;
-  /** Called once each SP was tried (tests and metrics). */
-  onSent?(outcome: 'sent' | 'failed', serviceId: string): void;
+  metrics?: SamlMetrics;
 }
 
 /** Sends `session`'s LogoutRequest to the SP; throws when it is not delivered. */
@@ -87,9 +87,9 @@ export function createSamlSingleLogout(deps: SamlSingleLogoutDeps) {
       if (!sp) return;
       const key = await idpSigningKey(deps.signingKeys(), deps.issuer);
       await deliver(sp, session, key, deps.issuer);
-      deps.onSent?.('sent', session.serviceId);
+      deps.metrics?.singleLogout('sent');
     } catch (err) {
-      deps.onSent?.('failed', session.serviceId);
+      deps.metrics?.singleLogout('failed');
       logger.warn({ serviceId: session.serviceId, error: (err as Error).message }, 'SAML single logout not delivered');
     }
   };

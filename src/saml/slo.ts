@@ -83,6 +83,7 @@ export function sloRoutes(router: Router, deps: SamlAppDeps): void {
     saml,
     signingKeys: deps.signingKeys,
     logger,
+    metrics: deps.metrics,
   });
 
   const refuse = async (ctx: Context, reason: 'malformed', detail: string) => {

@@ -20,7 +20,7 @@ import {
   type SloReceiver,
   type TestSp,
 } from '../../helpers/saml.js';
-import { AuditEvent, SamlSession } from '../../../src/db/entities/index.js';
+import { AuditEvent, OidcArtifact, SamlSession } from '../../../src/db/entities/index.js';
 
 let ts: TestServer;
 let receiver: SloReceiver;
@@ -269,6 +269,10 @@ describe('IdP-initiated', () => {
     expect(request.doc.getElementsByTagNameNS(SAMLP, 'SessionIndex')[0]!.textContent).toBe(web.sessionIndex);
     expect(await sessionsOf('soap')).toEqual([]);
     expect(await sessionsOf('plain')).toEqual([]);
+    const metrics = await (await fetch(`${ts.url}/metrics`)).text();
+    expect(Number(/entidp_saml_single_logouts_total\{outcome="sent"\} (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it('a password change (every session of the account revoked) reaches the SPs too', async () => {
@@ -277,6 +281,19 @@ describe('IdP-initiated', () => {
     const soap = await signIn(browser, soapSp);
     const account = await ts.server.domain.accounts.findByLogin('enfant.test');
     await ts.server.db.transaction((m) => ts.server.domain.sessions.revokeAllForAccount(m, account!.id, 'password'));
+    const [got] = await receiver.waitFor('soap', 1);
+    expect(got!.body).toContain(`<samlp:SessionIndex>${soap.sessionIndex}</samlp:SessionIndex>`);
+  });
+
+  it('an expired session, when the purge removes it', async () => {
+    receiver.received.length = 0;
+    const browser = new Browser();
+    const soap = await signIn(browser, soapSp);
+    const account = await ts.server.domain.accounts.findByLogin('enfant.test');
+    await ts.server.db.transaction((m) =>
+      m.update(OidcArtifact, { model: 'Session', accountId: account!.id }, { expiresAt: new Date(Date.now() - 1000) }),
+    );
+    await ts.server.domain.maintenance.purgeExpired();
     const [got] = await receiver.waitFor('soap', 1);
     expect(got!.body).toContain(`<samlp:SessionIndex>${soap.sessionIndex}</samlp:SessionIndex>`);
   });
