@@ -20,7 +20,7 @@
 // Best effort, as in CAS: an SP that is down is not retried (its own session times out).
 import type { JWK } from 'jose';
 import type { RegisteredSp, SamlDomain, SpSession } from '../domain/saml/index.js';
-import { logoutService } from '../domain/saml/metadata.js';
+import { logoutService, type SingleLogoutService } from '../domain/saml/metadata.js';
 import { BINDING_POST, BINDING_REDIRECT, BINDING_SOAP } from '../domain/saml/xml.js';
 import type { Logger } from '../logger.js';
 import { verifyLogoutToken } from '../oidc/logout-token.js';
@@ -40,11 +40,19 @@ export interface SamlSingleLogoutDeps {
   metrics?: SamlMetrics;
 }
 
+/** The SP's single logout endpoint we use without a browser, by binding preference. */
+const backChannelService = (sp: RegisteredSp) =>
+  [BINDING_SOAP, BINDING_REDIRECT, BINDING_POST].map((b) => logoutService(sp.metadata, b)).find((s) => s !== null) ??
+  null;
+
 /** Sends `session`'s LogoutRequest to the SP; throws when it is not delivered. */
-async function deliver(sp: RegisteredSp, session: SpSession, key: IdpSigningKey, issuer: string): Promise<void> {
-  const services = [BINDING_SOAP, BINDING_REDIRECT, BINDING_POST].map((b) => logoutService(sp.metadata, b));
-  const service = services.find((s) => s !== null);
-  if (!service) return;
+async function deliver(
+  sp: RegisteredSp,
+  service: SingleLogoutService,
+  session: SpSession,
+  key: IdpSigningKey,
+  issuer: string,
+): Promise<void> {
   const xml = logoutRequestXml({
     idpEntityId: `${issuer}/saml/metadata`,
     spEntityId: sp.entityId,
@@ -84,9 +92,11 @@ export function createSamlSingleLogout(deps: SamlSingleLogoutDeps) {
   const send = async (session: SpSession): Promise<void> => {
     try {
       const sp = await saml.services.byId(session.serviceId);
-      if (!sp) return;
+      const service = sp ? backChannelService(sp) : null;
+      // Removed since, or it announces no single logout: nothing to send.
+      if (!sp || !service) return;
       const key = await idpSigningKey(deps.signingKeys(), deps.issuer);
-      await deliver(sp, session, key, deps.issuer);
+      await deliver(sp, service, session, key, deps.issuer);
       deps.metrics?.singleLogout('sent');
     } catch (err) {
       deps.metrics?.singleLogout('failed');
