@@ -9,6 +9,7 @@
 //   GET /saml/callback?code&state
 //     code → ID token (sub) ─▶ account live? ─▶ signed Response (response.ts) ─▶ a form that
 //     POSTs it to the ACS with RelayState (public/saml/autopost.js submits it; CSP: no inline)
+//   /saml/slo, /saml/logout/done, /saml/backchannel-logout: single logout (slo.ts)
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import compose from 'koa-compose';
@@ -18,13 +19,16 @@ import type { Config } from '../config/index.js';
 import { nameIdFor, samlAttributes, type SamlDomain } from '../domain/saml/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import type { SamlMetrics } from './metrics.js';
 import { checkAuthnRequest, type RawMessage } from './authn-request.js';
 import { samlBrowserStore } from './browser-state.js';
 import { idpSigningKey } from './certificate.js';
 import { SAML_CALLBACK_PATH, createSamlOidcClient } from './oidc-client.js';
 import { idpMetadata, samlId, signedResponse } from './response.js';
+import { sloRoutes } from './slo.js';
 
 export { samlClient } from './oidc-client.js';
+export { createSamlMetrics } from './metrics.js';
 
 export interface SamlAppDeps {
   config: Config;
@@ -32,6 +36,7 @@ export interface SamlAppDeps {
   logger: Logger;
   /** The provider's signing keys (private parts included: the IdP signs with the RS256 one). */
   signingKeys(): JWK[];
+  metrics?: SamlMetrics;
 }
 
 const MAX_RELAY_STATE = 512;
@@ -130,7 +135,7 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       logger.info({ error: ctx.query.error, serviceId: sp.id }, 'SAML sign-in refused by the provider');
       throw new AppError(403, 'access_denied', 'La connexion à l’application n’a pas abouti.');
     }
-    const { accountId } = await oidcClient.finish(
+    const { accountId, sid } = await oidcClient.finish(
       new URL(`${config.issuer}${SAML_CALLBACK_PATH}${ctx.search}`),
       pending,
     );
@@ -138,13 +143,14 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
     if (!claims || claims.account.blockedAt)
       throw new AppError(403, 'forbidden', 'Votre compte ne permet pas d’accéder à cette application.');
     const sessionIndex = samlId();
+    const nameId = nameIdFor(saml.nameIdKeys, sp, claims.account);
     const xml = signedResponse(
       {
         idpEntityId,
         spEntityId: sp.entityId,
         acs: pending.acs,
         inResponseTo: pending.requestId,
-        nameId: nameIdFor(saml.nameIdKeys, sp, claims.account),
+        nameId,
         attributes: samlAttributes(sp.attributeProfile, claims, {
           keys: saml.nameIdKeys,
           garIdEnt: config.saml.garIdEnt,
@@ -154,7 +160,15 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       },
       await idpSigningKey(deps.signingKeys(), config.issuer),
     );
-    await saml.recordResponse({ accountId: claims.account.id, serviceId: sp.id, ip: ctx.ip });
+    // Kept for single logout: the session's end sends this SP a LogoutRequest (single-logout.ts).
+    await saml.logout.recordResponse({
+      accountId: claims.account.id,
+      serviceId: sp.id,
+      sid,
+      nameId,
+      sessionIndex,
+      ip: ctx.ip,
+    });
     await ctx.render('saml-post', {
       title: `Connexion à ${sp.name}`,
       spName: sp.name,
@@ -163,6 +177,8 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       relayState: pending.relayState,
     });
   });
+
+  sloRoutes(router, deps);
 
   const routes = compose([router.routes() as unknown as Middleware, router.allowedMethods() as unknown as Middleware]);
   return (ctx, next) => (ctx.path.startsWith('/saml/') ? routes(ctx, next) : next());

@@ -25,7 +25,8 @@ export function idpMetadata(issuer: string, key: IdpSigningKey): string {
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${e(`${issuer}/saml/metadata`)}">`,
     `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
     `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${key.certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
-    // No SingleLogoutService until /saml/slo is served: an SP would send its logouts to a 404.
+    `    <md:SingleLogoutService Binding="${BINDING_REDIRECT}" Location="${e(`${issuer}/saml/slo`)}"/>`,
+    `    <md:SingleLogoutService Binding="${BINDING_POST}" Location="${e(`${issuer}/saml/slo`)}"/>`,
     `    <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>`,
     `    <md:NameIDFormat>${NAMEID_UNSPECIFIED}</md:NameIDFormat>`,
     `    <md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${e(`${issuer}/saml/sso`)}"/>`,
@@ -48,7 +49,13 @@ export interface ResponseInput {
   now?: Date;
 }
 
-function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response', issuerXpath: string): string {
+/** `xml` with an enveloped signature of its root `local`, placed after its Issuer. */
+export function sign(
+  xml: string,
+  key: IdpSigningKey,
+  local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse',
+  issuerXpath: string,
+): string {
   const sig = new SignedXml({
     privateKey: key.privateKeyPem,
     publicCert: key.certificatePem,

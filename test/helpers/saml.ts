@@ -1,7 +1,9 @@
 // SAML from a service provider's point of view, for tests: an SP key pair and certificate,
-// its metadata, crafted AuthnRequests (signed or not, either binding), and reading the
-// Response our IdP POSTs back.
+// its metadata, crafted AuthnRequests and LogoutRequests (signed or not, either binding),
+// reading the Response our IdP POSTs back, and an SP's single logout endpoint.
 import { createSign, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
@@ -14,7 +16,19 @@ export interface TestSp {
   privateKeyPem: string;
   certificatePem: string;
   certificateBase64: string;
-  metadata(options?: { signed?: boolean }): string;
+  metadata(options?: { signed?: boolean; slo?: SloEndpoint[] }): string;
+}
+
+export const BINDINGS = {
+  soap: 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP',
+  redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
+  post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
+} as const;
+
+export interface SloEndpoint {
+  binding: keyof typeof BINDINGS;
+  location: string;
+  responseLocation?: string;
 }
 
 export async function makeSp(entityId: string, acs: string): Promise<TestSp> {
@@ -40,11 +54,12 @@ export async function makeSp(entityId: string, acs: string): Promise<TestSp> {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     certificatePem: cert.toString('pem'),
     certificateBase64,
-    metadata: ({ signed = false } = {}) =>
+    metadata: ({ signed = false, slo = [] }: { signed?: boolean; slo?: SloEndpoint[] } = {}) =>
       `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">
   <md:SPSSODescriptor AuthnRequestsSigned="${signed}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    ${slo.map((e) => `<md:SingleLogoutService Binding="${BINDINGS[e.binding]}" Location="${e.location}"${e.responseLocation ? ` ResponseLocation="${e.responseLocation}"` : ''}/>`).join('\n    ')}
     <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}" index="0" isDefault="true"/>
   </md:SPSSODescriptor>
 </md:EntityDescriptor>`,
@@ -87,6 +102,7 @@ export function redirectUrl(
 
 /** `xml` with an enveloped signature of its root (HTTP-POST binding). */
 export function signEnveloped(xml: string, sp: TestSp): string {
+  const root = /^<samlp:(\w+)/.exec(xml)![1]!;
   const sig = new SignedXml({
     privateKey: sp.privateKeyPem,
     publicCert: sp.certificatePem,
@@ -94,13 +110,101 @@ export function signEnveloped(xml: string, sp: TestSp): string {
     canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
   });
   sig.addReference({
-    xpath: "/*[local-name(.)='AuthnRequest']",
+    xpath: `/*[local-name(.)='${root}']`,
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
     transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
   });
   sig.computeSignature(xml, {
     prefix: 'ds',
-    location: { reference: "/*[local-name(.)='AuthnRequest']/*[local-name(.)='Issuer']", action: 'after' },
+    location: { reference: `/*[local-name(.)='${root}']/*[local-name(.)='Issuer']`, action: 'after' },
   });
   return sig.getSignedXml();
+}
+
+export function logoutRequest(
+  sp: { entityId: string },
+  options: {
+    destination: string;
+    nameId: string;
+    sessionIndex?: string;
+    id?: string;
+    instant?: Date;
+    notOnOrAfter?: Date;
+    issuer?: string;
+  },
+): string {
+  const until = options.notOnOrAfter ? ` NotOnOrAfter="${options.notOnOrAfter.toISOString()}"` : '';
+  return (
+    `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
+    ` ID="${options.id ?? requestId()}" Version="2.0" IssueInstant="${(options.instant ?? new Date()).toISOString()}"` +
+    ` Destination="${options.destination}"${until}>` +
+    `<saml:Issuer>${options.issuer ?? sp.entityId}</saml:Issuer>` +
+    `<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">${options.nameId}</saml:NameID>` +
+    (options.sessionIndex ? `<samlp:SessionIndex>${options.sessionIndex}</samlp:SessionIndex>` : '') +
+    `</samlp:LogoutRequest>`
+  );
+}
+
+export interface ReceivedSlo {
+  sp: string;
+  method: string;
+  /** The raw query string (Redirect binding). */
+  query: string;
+  contentType: string;
+  body: string;
+}
+
+export interface SloReceiver {
+  url: string;
+  received: ReceivedSlo[];
+  /** The SP's single logout URL. */
+  location(sp: string): string;
+  waitFor(sp: string, count: number, ms?: number): Promise<ReceivedSlo[]>;
+  close(): Promise<void>;
+}
+
+/** SPs' SingleLogoutService endpoints (/<sp>/slo): every request recorded, answered 200. */
+export async function startSloReceiver(): Promise<SloReceiver> {
+  const received: ReceivedSlo[] = [];
+  const server: Server = createServer((req, res) => {
+    const [path, query = ''] = (req.url ?? '').split('?');
+    const sp = /^\/([\w-]+)\/slo$/.exec(path ?? '')?.[1];
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (!sp) {
+        res.writeHead(404).end();
+        return;
+      }
+      received.push({
+        sp,
+        method: req.method ?? '',
+        query,
+        contentType: req.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    location: (sp) => `${url}/${sp}/slo`,
+    async waitFor(sp, count, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const got = received.filter((r) => r.sp === sp);
+        if (got.length >= count) return got;
+        if (Date.now() > deadline) throw new Error(`${sp}: ${got.length}/${count} logout requests after ${ms} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -1,8 +1,9 @@
 // What ent-idp keeps from a service provider's metadata: its entity id, its assertion
 // consumer services (HTTP-POST only: the Response is POSTed by the browser), its signing
-// certificates and whether it signs its AuthnRequests. Read once, at `service add`.
+// certificates, whether it signs its AuthnRequests, and where it hears single logout. Read
+// once, at `service add`.
 import type { Element } from '@xmldom/xmldom';
-import { BINDING_POST, DS, MD, children, descendants, parseXml } from './xml.js';
+import { BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, DS, MD, children, descendants, parseXml } from './xml.js';
 
 export interface AssertionConsumer {
   location: string;
@@ -16,9 +17,21 @@ export interface SpMetadata {
   /** Base64 DER of each signing certificate. */
   certificates: string[];
   authnRequestsSigned: boolean;
-  /** SingleLogoutService locations (HTTP-POST or HTTP-Redirect), kept for single logout. */
-  singleLogout: { location: string; binding: string }[];
+  /**
+   * SingleLogoutService endpoints (SOAP, HTTP-Redirect, HTTP-POST), in metadata order;
+   * others, and those not on http(s), are left out.
+   */
+  singleLogout: SingleLogoutService[];
 }
+
+export interface SingleLogoutService {
+  binding: string;
+  location: string;
+  /** Where LogoutResponses go, when not to `location`. */
+  responseLocation: string | null;
+}
+
+const SLO_BINDINGS = [BINDING_SOAP, BINDING_REDIRECT, BINDING_POST];
 
 export class MetadataRejected extends Error {
   override name = 'MetadataRejected';
@@ -60,11 +73,24 @@ export function parseSpMetadata(xml: string): SpMetadata {
   const authnRequestsSigned = sp.getAttribute('AuthnRequestsSigned') === 'true';
   if (authnRequestsSigned && !certificates.length)
     throw new MetadataRejected('metadata: AuthnRequestsSigned="true" but no signing certificate');
-  const singleLogout = children(sp, MD, 'SingleLogoutService').map((e) => ({
-    location: e.getAttribute('Location') ?? '',
-    binding: e.getAttribute('Binding') ?? '',
-  }));
+  const singleLogout = children(sp, MD, 'SingleLogoutService')
+    .map((e) => ({
+      binding: e.getAttribute('Binding') ?? '',
+      location: e.getAttribute('Location') ?? '',
+      responseLocation: e.getAttribute('ResponseLocation') || null,
+    }))
+    .filter(
+      (s) =>
+        SLO_BINDINGS.includes(s.binding) &&
+        https(s.location) &&
+        (s.responseLocation === null || https(s.responseLocation)),
+    );
   return { entityId, acs, certificates, authnRequestsSigned, singleLogout };
+}
+
+/** The SP's SingleLogoutService for `binding`, if it has one. */
+export function logoutService(metadata: SpMetadata, binding: string): SingleLogoutService | null {
+  return metadata.singleLogout.find((s) => s.binding === binding) ?? null;
 }
 
 /** The ACS a request names (by URL or index), else the default one; null when not in the metadata. */

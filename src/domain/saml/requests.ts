@@ -19,16 +19,29 @@ export type RefusalReason =
   | 'issue_instant'
   | 'replayed'
   | 'unsigned'
-  | 'bad_signature';
+  | 'bad_signature'
+  // LogoutRequest only:
+  | 'not_on_or_after'
+  | 'no_logout_service';
 
 export interface SamlRequests {
-  /** Records the request id; false when it was already seen (replay), audited then. */
-  admit(input: { serviceId: string; entityId: string; requestId: string; ip: string | null }): Promise<boolean>;
+  /**
+   * Records the request id; false when it was already seen (replay), audited then (as
+   * `saml.request`, or `saml.logout` for a LogoutRequest: one table for both kinds of id).
+   */
+  admit(input: {
+    serviceId: string;
+    entityId: string;
+    requestId: string;
+    ip: string | null;
+    action?: 'saml.request' | 'saml.logout';
+  }): Promise<boolean>;
   refuse(input: {
     reason: RefusalReason;
     serviceId?: string | null;
     detail?: string;
     ip: string | null;
+    action?: 'saml.request' | 'saml.logout';
   }): Promise<void>;
   /** Deletes request ids whose window is over; returns how many. */
   purge(): Promise<number>;
@@ -37,17 +50,17 @@ export interface SamlRequests {
 const isDuplicate = (err: unknown) => /duplicate|unique|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(String(err));
 
 export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
-  const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip }) =>
+  const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip, action }) =>
     db.transaction((manager) =>
       audit.record(manager, {
-        action: 'saml.request',
+        action: action ?? 'saml.request',
         ip,
         outcome: 'refused',
         detail: { reason, serviceId: serviceId ?? null, ...(detail ? { detail: detail.slice(0, 200) } : {}) },
       }),
     );
   return {
-    async admit({ serviceId, entityId, requestId, ip }) {
+    async admit({ serviceId, entityId, requestId, ip, action }) {
       const digest = createHash('sha256').update(`${entityId}\u0000${requestId}`).digest('hex');
       try {
         await db.transaction(async (manager) => {
@@ -68,7 +81,7 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
         return true;
       } catch (err) {
         if (!isDuplicate(err)) throw err;
-        await refuse({ reason: 'replayed', serviceId, ip });
+        await refuse({ reason: 'replayed', serviceId, ip, action });
         return false;
       }
     },

@@ -87,8 +87,7 @@ describe('metadata', () => {
     expect(xml).toContain('urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified');
     expect(xml).toContain('bindings:HTTP-Redirect" Location="' + `${ts.url}/saml/sso"`);
     expect(xml).toContain('bindings:HTTP-POST" Location="' + `${ts.url}/saml/sso"`);
-    // Not announced until single logout is served.
-    expect(xml).not.toContain('SingleLogoutService');
+    expect(xml).toContain('<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"');
     expect(await metadataCertificate()).toMatch(/BEGIN CERTIFICATE/);
   });
 });
