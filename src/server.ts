@@ -21,7 +21,7 @@ import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
-import { samlClient, samlRoutes } from './saml/index.js';
+import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
 import type { CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
@@ -149,7 +149,15 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       metrics: createCasMetrics(metrics.registry),
     }),
   );
-  app.use(samlRoutes({ config, saml: domain.saml, logger, signingKeys: oidc.signingKeys }));
+  app.use(
+    samlRoutes({
+      config,
+      saml: domain.saml,
+      logger,
+      signingKeys: oidc.signingKeys,
+      metrics: createSamlMetrics(metrics.registry),
+    }),
+  );
   // The QR code of connection sheets (GET /connexion) opens the first demo application, when there is one.
   const defaultAppLogin = demoApps[0] ? `${demoApps[0].path}/login` : undefined;
   app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin }));

@@ -14,6 +14,8 @@ export type RefusalReason =
   | 'unsafe_xml'
   | 'too_large'
   | 'unknown_issuer'
+  /** IdP-initiated: no SP by that id. */
+  | 'unknown_service'
   | 'acs_not_in_metadata'
   | 'unsupported_binding'
   | 'issue_instant'
