@@ -5,13 +5,13 @@
 // key transport: RSA-OAEP (mgf1p, the one every SAML stack reads) to the SP's certificate.
 import { X509Certificate } from 'node:crypto';
 import xmlenc from 'xml-encryption';
-import type { SpMetadata } from '../domain/saml/metadata.js';
+import type { SpEncryption } from '../domain/saml/encryption-key.js';
 
 export const AES256_GCM = 'http://www.w3.org/2009/xmlenc11#aes256-gcm';
 export const AES256_CBC = 'http://www.w3.org/2001/04/xmlenc#aes256-cbc';
 export const RSA_OAEP_MGF1P = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
 
-export type EncryptionTarget = NonNullable<SpMetadata['encryption']>;
+export type EncryptionTarget = SpEncryption;
 
 /** The content encryption algorithm for this SP. */
 export function contentAlgorithm(target: EncryptionTarget): string {

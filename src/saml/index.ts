@@ -197,7 +197,7 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       });
     // The ACS and request id come from a checked request: the SP hears why there is no assertion.
     const fail = async (status: ErrorStatus, accountId: string | null) => {
-      await saml.recordErrorResponse({ accountId, serviceId: sp.id, status, ip: ctx.ip });
+      await saml.requests.recordErrorResponse({ accountId, serviceId: sp.id, status, ip: ctx.ip });
       deps.metrics?.response(OUTCOME_OF[status]);
       const xml = statusResponse({ idpEntityId, acs: pending.acs, inResponseTo: pending.requestId, status }, key);
       await post(xml, true);

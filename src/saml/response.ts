@@ -56,7 +56,7 @@ export interface ResponseInput {
   now?: Date;
 }
 
-function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response'): string {
+function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response', issuerXpath: string): string {
   const sig = new SignedXml({
     privateKey: key.privateKeyPem,
     publicCert: key.certificatePem,
@@ -64,12 +64,10 @@ function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response'):
     canonicalizationAlgorithm: EXC_C14N,
   });
   sig.addReference({
-    xpath: `/*[local-name(.)='${local}']`,
+    xpath: `//*[local-name(.)='${local}']`,
     digestAlgorithm: SHA256,
     transforms: [ENVELOPED, EXC_C14N],
   });
-  // After the root's Issuer, where the schema puts ds:Signature.
-  const issuerXpath = `/*[local-name(.)='${local}']/*[local-name(.)='Issuer']`;
   sig.computeSignature(xml, { prefix: 'ds', location: { reference: issuerXpath, action: 'after' } });
   return sig.getSignedXml();
 }
@@ -77,6 +75,9 @@ function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response'):
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
+// ds:Signature goes right after the root's Issuer, where the schema wants it.
+const RESPONSE_ISSUER = "/*[local-name(.)='Response']/*[local-name(.)='Issuer']";
+const ASSERTION_ISSUER = "/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']";
 /** The second-level status of an error Response (top level: Responder). */
 export type ErrorStatus = 'NoPassive' | 'RequestDenied' | 'AuthnFailed';
 
@@ -102,7 +103,7 @@ export function statusResponse(
   key: IdpSigningKey,
 ): string {
   const code = `<samlp:StatusCode Value="${STATUS}Responder"><samlp:StatusCode Value="${STATUS}${input.status}"/></samlp:StatusCode>`;
-  return sign(responseXml({ ...input, now: input.now ?? new Date() }, code, ''), key, 'Response');
+  return sign(responseXml({ ...input, now: input.now ?? new Date() }, code, ''), key, 'Response', RESPONSE_ISSUER);
 }
 
 export async function signedResponse(input: ResponseInput, key: IdpSigningKey): Promise<string> {
@@ -134,8 +135,8 @@ export async function signedResponse(input: ResponseInput, key: IdpSigningKey): 
     `</saml:AuthnStatement>` +
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
     `</saml:Assertion>`;
-  const signedAssertion = sign(assertion, key, 'Assertion').replace(/^<\?xml[^>]*>/, '');
+  const signedAssertion = sign(assertion, key, 'Assertion', ASSERTION_ISSUER).replace(/^<\?xml[^>]*>/, '');
   const sent = input.encryptFor ? await encryptAssertion(signedAssertion, input.encryptFor) : signedAssertion;
   const success = `<samlp:StatusCode Value="${STATUS}Success"/>`;
-  return sign(responseXml({ ...input, now }, success, sent), key, 'Response');
+  return sign(responseXml({ ...input, now }, success, sent), key, 'Response', RESPONSE_ISSUER);
 }

@@ -21,13 +21,6 @@ export interface SamlDomain {
   nameIdKeys: NameIdKeys;
   /** Audits a Response sent to an SP (`saml.response_issue`). */
   recordResponse(input: { accountId: string; serviceId: string; ip: string | null }): Promise<void>;
-  /** Audits an error Response sent to an SP (`saml.response_issue`, outcome refused, its status). */
-  recordErrorResponse(input: {
-    accountId: string | null;
-    serviceId: string;
-    status: string;
-    ip: string | null;
-  }): Promise<void>;
 }
 
 export function createSamlDomain(deps: { config: Config; db: Database; audit: Audit; accounts: Accounts }): SamlDomain {
@@ -46,17 +39,6 @@ export function createSamlDomain(deps: { config: Config; db: Database; audit: Au
           ip,
           outcome: 'success',
           detail: { serviceId },
-        }),
-      ),
-    recordErrorResponse: ({ accountId, serviceId, status, ip }) =>
-      deps.db.transaction((manager) =>
-        deps.audit.record(manager, {
-          actorId: accountId,
-          action: 'saml.response_issue',
-          targetId: accountId,
-          ip,
-          outcome: 'refused',
-          detail: { serviceId, status },
         }),
       ),
   };

@@ -1,9 +1,8 @@
 // What ent-idp keeps from a service provider's metadata: its entity id, its assertion
 // consumer services (HTTP-POST only: the Response is POSTed by the browser), its signing
-// certificates and whether it signs its AuthnRequests, and its encryption certificate (a
-// KeyDescriptor use="encryption": then its assertions are encrypted). Read once, at `service add`.
-import { X509Certificate } from 'node:crypto';
+// certificates and whether it signs its AuthnRequests. Read once, at `service add`.
 import type { Element } from '@xmldom/xmldom';
+import { EncryptionKeyRejected, encryptionOf, type SpEncryption } from './encryption-key.js';
 import { BINDING_POST, DS, MD, children, descendants, parseXml } from './xml.js';
 
 export interface AssertionConsumer {
@@ -15,14 +14,11 @@ export interface AssertionConsumer {
 export interface SpMetadata {
   entityId: string;
   acs: AssertionConsumer[];
+  /** Its encryption certificate (encryption-key.ts); null: assertions in clear. */
+  encryption: SpEncryption | null;
   /** Base64 DER of each signing certificate. */
   certificates: string[];
   authnRequestsSigned: boolean;
-  /**
-   * The certificate (base64 DER, RSA) of the first KeyDescriptor use="encryption", and the
-   * content encryption algorithms listed there (EncryptionMethod); null: assertions in clear.
-   */
-  encryption: { certificate: string; methods: string[] } | null;
   /** SingleLogoutService locations (HTTP-POST or HTTP-Redirect), kept for single logout. */
   singleLogout: { location: string; binding: string }[];
 }
@@ -59,6 +55,7 @@ export function parseSpMetadata(xml: string): SpMetadata {
     }));
   if (!acs.length) throw new MetadataRejected('metadata: no AssertionConsumerService with the HTTP-POST binding');
   for (const a of acs) if (!https(a.location)) throw new MetadataRejected(`metadata: bad ACS URL "${a.location}"`);
+  const encryption = readEncryption(sp);
   const certificates = children(sp, MD, 'KeyDescriptor')
     .filter((k) => (k.getAttribute('use') ?? 'signing') === 'signing')
     .flatMap((k) => descendants(k, DS, 'X509Certificate'))
@@ -67,35 +64,11 @@ export function parseSpMetadata(xml: string): SpMetadata {
   const authnRequestsSigned = sp.getAttribute('AuthnRequestsSigned') === 'true';
   if (authnRequestsSigned && !certificates.length)
     throw new MetadataRejected('metadata: AuthnRequestsSigned="true" but no signing certificate');
-  const encryption = encryptionOf(sp);
   const singleLogout = children(sp, MD, 'SingleLogoutService').map((e) => ({
     location: e.getAttribute('Location') ?? '',
     binding: e.getAttribute('Binding') ?? '',
   }));
   return { entityId, acs, certificates, authnRequestsSigned, encryption, singleLogout };
-}
-
-/**
- * Only an explicit use="encryption" turns encryption on: a KeyDescriptor without `use` is
- * read as a signing key, so an SP that never asked for encrypted assertions keeps them clear.
- * The certificate must parse and hold an RSA key (RSA-OAEP key transport).
- */
-function encryptionOf(sp: Element): SpMetadata['encryption'] {
-  const descriptor = children(sp, MD, 'KeyDescriptor').find((k) => k.getAttribute('use') === 'encryption');
-  if (!descriptor) return null;
-  const certificate = (descendants(descriptor, DS, 'X509Certificate')[0]?.textContent ?? '').replace(/\s+/g, '');
-  if (!certificate) throw new MetadataRejected('metadata: KeyDescriptor use="encryption" without a certificate');
-  let keyType: string | undefined;
-  try {
-    keyType = new X509Certificate(Buffer.from(certificate, 'base64')).publicKey.asymmetricKeyType;
-  } catch {
-    throw new MetadataRejected('metadata: the encryption certificate is not a valid X.509 certificate');
-  }
-  if (keyType !== 'rsa') throw new MetadataRejected('metadata: the encryption certificate must hold an RSA key');
-  const methods = children(descriptor, MD, 'EncryptionMethod')
-    .map((m) => m.getAttribute('Algorithm') ?? '')
-    .filter(Boolean);
-  return { certificate, methods };
 }
 
 /** The ACS a request names (by URL or index), else the default one; null when not in the metadata. */
@@ -106,4 +79,13 @@ export function chooseAcs(
   if (requested.url !== null) return metadata.acs.some((a) => a.location === requested.url) ? requested.url : null;
   if (requested.index !== null) return metadata.acs.find((a) => a.index === requested.index)?.location ?? null;
   return (metadata.acs.find((a) => a.isDefault) ?? metadata.acs[0])!.location;
+}
+
+function readEncryption(sp: Element): SpEncryption | null {
+  try {
+    return encryptionOf(sp);
+  } catch (err) {
+    if (err instanceof EncryptionKeyRejected) throw new MetadataRejected(err.message);
+    throw err;
+  }
 }

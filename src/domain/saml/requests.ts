@@ -32,6 +32,16 @@ export interface SamlRequests {
     detail?: string;
     ip: string | null;
   }): Promise<void>;
+  /**
+   * Audits an error Response sent to an SP in answer to a checked request (`saml.response_issue`,
+   * outcome refused, its status).
+   */
+  recordErrorResponse(input: {
+    accountId: string | null;
+    serviceId: string;
+    status: string;
+    ip: string | null;
+  }): Promise<void>;
   /** Deletes request ids whose window is over; returns how many. */
   purge(): Promise<number>;
 }
@@ -75,6 +85,17 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
       }
     },
     refuse,
+    recordErrorResponse: ({ accountId, serviceId, status, ip }) =>
+      db.transaction((manager) =>
+        audit.record(manager, {
+          actorId: accountId,
+          action: 'saml.response_issue',
+          targetId: accountId,
+          ip,
+          outcome: 'refused',
+          detail: { serviceId, status },
+        }),
+      ),
     purge: () =>
       db.transaction(async (manager) => {
         const result = await manager
