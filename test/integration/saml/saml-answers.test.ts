@@ -16,7 +16,7 @@ import {
   responseSignatures,
   type TestSp,
 } from '../../helpers/saml.js';
-import { Account, AuditEvent } from '../../../src/db/entities/index.js';
+import { Account, AuditEvent, SamlService } from '../../../src/db/entities/index.js';
 import { AES256_CBC, AES256_GCM } from '../../../src/saml/encrypt.js';
 
 let ts: TestServer;
@@ -245,6 +245,26 @@ describe('encrypted assertions', () => {
       saml.save({ id: 'bad', name: 'x', metadataXml: sp.metadata({ encryption: { certificate: ' ' } }) }),
     ).rejects.toThrow(/without a certificate/);
     expect(await saml.byId('bad')).toBeNull();
+  });
+
+  it('metadata stored before the rule, now refused: a French page, never a 500', async () => {
+    const broken = await makeSp('https://old.example/metadata', 'https://old.example/acs');
+    await ts.server.db.transaction((m) =>
+      m.insert(SamlService, {
+        id: 'ancien',
+        name: 'Ancien',
+        entityId: broken.entityId,
+        metadata: broken.metadata({ encryption: { certificate: 'Z2FyYmFnZQ==' } }),
+        nameIdFormat: 'persistent',
+        attributeProfile: null,
+        createdAt: new Date(),
+      }),
+    );
+    for (const url of [`${ts.url}/saml/sso/ancien`, redirectUrl(sso(), authnRequest(broken))]) {
+      const page = await new Browser().go(url);
+      expect(page.status).toBe(400);
+      expect(textOf(page)).toContain('Cette application est mal enregistrée dans CONNEXION');
+    }
   });
 });
 
