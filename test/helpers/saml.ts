@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import * as x509 from '@peculiar/x509';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
+import xmlenc from 'xml-encryption';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -16,7 +18,7 @@ export interface TestSp {
   privateKeyPem: string;
   certificatePem: string;
   certificateBase64: string;
-  metadata(options?: { signed?: boolean; slo?: SloEndpoint[] }): string;
+  metadata(options?: MetadataOptions): string;
 }
 
 export const BINDINGS = {
@@ -29,6 +31,13 @@ export interface SloEndpoint {
   binding: keyof typeof BINDINGS;
   location: string;
   responseLocation?: string;
+}
+
+export interface MetadataOptions {
+  signed?: boolean;
+  slo?: SloEndpoint[];
+  /** A KeyDescriptor use="encryption" with this SP's certificate (or `garbage`), and EncryptionMethods. */
+  encryption?: { certificate?: string; methods?: string[] };
 }
 
 export async function makeSp(entityId: string, acs: string): Promise<TestSp> {
@@ -54,10 +63,15 @@ export async function makeSp(entityId: string, acs: string): Promise<TestSp> {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     certificatePem: cert.toString('pem'),
     certificateBase64,
-    metadata: ({ signed = false, slo = [] }: { signed?: boolean; slo?: SloEndpoint[] } = {}) =>
+    metadata: ({ signed = false, encryption, slo = [] }: MetadataOptions = {}) =>
       `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">
-  <md:SPSSODescriptor AuthnRequestsSigned="${signed}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:SPSSODescriptor AuthnRequestsSigned="${signed}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${
+    encryption
+      ? `
+    <md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${encryption.certificate ?? certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>${(encryption.methods ?? []).map((m) => `<md:EncryptionMethod Algorithm="${m}"/>`).join('')}</md:KeyDescriptor>`
+      : ''
+  }
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     ${slo.map((e) => `<md:SingleLogoutService Binding="${BINDINGS[e.binding]}" Location="${e.location}"${e.responseLocation ? ` ResponseLocation="${e.responseLocation}"` : ''}/>`).join('\n    ')}
     <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}" index="0" isDefault="true"/>
@@ -70,13 +84,13 @@ export const requestId = () => `_${randomBytes(16).toString('hex')}`;
 
 export function authnRequest(
   sp: { entityId: string; acs: string },
-  options: { id?: string; instant?: Date; acs?: string | null; issuer?: string } = {},
+  options: { id?: string; instant?: Date; acs?: string | null; issuer?: string; isPassive?: boolean } = {},
 ): string {
   const acs = options.acs === null ? '' : ` AssertionConsumerServiceURL="${options.acs ?? sp.acs}"`;
   return (
     `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
     ` ID="${options.id ?? requestId()}" Version="2.0" IssueInstant="${(options.instant ?? new Date()).toISOString()}"` +
-    ` ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"${acs}>` +
+    ` ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"${acs}${options.isPassive ? ' IsPassive="true"' : ''}>` +
     `<saml:Issuer>${options.issuer ?? sp.entityId}</saml:Issuer>` +
     `<samlp:NameIDPolicy AllowCreate="true"/>` +
     `</samlp:AuthnRequest>`
@@ -207,4 +221,50 @@ export async function startSloReceiver(): Promise<SloReceiver> {
         server.closeAllConnections();
       }),
   };
+}
+
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+
+/** Whether the ds:Signature child of `element` verifies with `certificatePem` and references it. */
+function signatureOf(xml: string, element: Element, certificatePem: string): boolean {
+  let signature: Element | undefined;
+  for (let n = element.firstChild; n; n = n.nextSibling)
+    if (n.nodeType === 1 && (n as Element).namespaceURI === DS && (n as Element).localName === 'Signature')
+      signature = n as Element;
+  if (!signature) return false;
+  const sig = new SignedXml({ publicCert: certificatePem });
+  sig.loadSignature(signature as never);
+  const refs = sig.getReferences();
+  if (refs.length !== 1 || refs[0]!.uri !== `#${element.getAttribute('ID')}`) return false;
+  return sig.checkSignature(xml);
+}
+
+/**
+ * The signatures of a Response as an SP checks them: the Response's own (over the whole
+ * Response), and the Assertion's (null when there is no clear Assertion).
+ */
+export function responseSignatures(
+  xml: string,
+  certificatePem: string,
+): { response: boolean; assertion: boolean | null } {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const root = doc.documentElement!;
+  const assertion = doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0];
+  return {
+    response: signatureOf(xml, root, certificatePem),
+    assertion: assertion ? signatureOf(xml, assertion, certificatePem) : null,
+  };
+}
+
+/** The Assertion inside a Response's EncryptedAssertion, decrypted with the SP's key. */
+export function decryptAssertion(responseXml: string, privateKeyPem: string): Promise<string> {
+  const encrypted = /<xenc:EncryptedData[\s\S]*<\/xenc:EncryptedData>/.exec(responseXml)?.[0];
+  if (!encrypted) return Promise.reject(new Error('no EncryptedData'));
+  return new Promise((resolve, reject) =>
+    xmlenc.decrypt(
+      encrypted,
+      { key: privateKeyPem, disallowDecryptionWithInsecureAlgorithm: false, warnInsecureAlgorithm: false },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    ),
+  );
 }

@@ -3,6 +3,7 @@
 // certificates, whether it signs its AuthnRequests, and where it hears single logout. Read
 // once, at `service add`.
 import type { Element } from '@xmldom/xmldom';
+import { EncryptionKeyRejected, encryptionOf, type SpEncryption } from './encryption-key.js';
 import { BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, DS, MD, children, descendants, parseXml } from './xml.js';
 
 export interface AssertionConsumer {
@@ -14,6 +15,8 @@ export interface AssertionConsumer {
 export interface SpMetadata {
   entityId: string;
   acs: AssertionConsumer[];
+  /** Its encryption certificate (encryption-key.ts); null: assertions in clear. */
+  encryption: SpEncryption | null;
   /** Base64 DER of each signing certificate. */
   certificates: string[];
   authnRequestsSigned: boolean;
@@ -65,6 +68,7 @@ export function parseSpMetadata(xml: string): SpMetadata {
     }));
   if (!acs.length) throw new MetadataRejected('metadata: no AssertionConsumerService with the HTTP-POST binding');
   for (const a of acs) if (!https(a.location)) throw new MetadataRejected(`metadata: bad ACS URL "${a.location}"`);
+  const encryption = readEncryption(sp);
   const certificates = children(sp, MD, 'KeyDescriptor')
     .filter((k) => (k.getAttribute('use') ?? 'signing') === 'signing')
     .flatMap((k) => descendants(k, DS, 'X509Certificate'))
@@ -85,7 +89,7 @@ export function parseSpMetadata(xml: string): SpMetadata {
         https(s.location) &&
         (s.responseLocation === null || https(s.responseLocation)),
     );
-  return { entityId, acs, certificates, authnRequestsSigned, singleLogout };
+  return { entityId, acs, certificates, authnRequestsSigned, encryption, singleLogout };
 }
 
 /** The SP's SingleLogoutService for `binding`, if it has one. */
@@ -101,4 +105,13 @@ export function chooseAcs(
   if (requested.url !== null) return metadata.acs.some((a) => a.location === requested.url) ? requested.url : null;
   if (requested.index !== null) return metadata.acs.find((a) => a.index === requested.index)?.location ?? null;
   return (metadata.acs.find((a) => a.isDefault) ?? metadata.acs[0])!.location;
+}
+
+function readEncryption(sp: Element): SpEncryption | null {
+  try {
+    return encryptionOf(sp);
+  } catch (err) {
+    if (err instanceof EncryptionKeyRejected) throw new MetadataRejected(err.message);
+    throw err;
+  }
 }

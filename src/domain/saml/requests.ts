@@ -14,6 +14,8 @@ export type RefusalReason =
   | 'unsafe_xml'
   | 'too_large'
   | 'unknown_issuer'
+  /** IdP-initiated: no SP by that id. */
+  | 'unknown_service'
   | 'acs_not_in_metadata'
   | 'unsupported_binding'
   | 'issue_instant'
@@ -42,6 +44,16 @@ export interface SamlRequests {
     detail?: string;
     ip: string | null;
     action?: 'saml.request' | 'saml.logout';
+  }): Promise<void>;
+  /**
+   * Audits an error Response sent to an SP in answer to a checked request (`saml.response_issue`,
+   * outcome refused, its status).
+   */
+  recordErrorResponse(input: {
+    accountId: string | null;
+    serviceId: string;
+    status: string;
+    ip: string | null;
   }): Promise<void>;
   /** Deletes request ids whose window is over; returns how many. */
   purge(): Promise<number>;
@@ -86,6 +98,17 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
       }
     },
     refuse,
+    recordErrorResponse: ({ accountId, serviceId, status, ip }) =>
+      db.transaction((manager) =>
+        audit.record(manager, {
+          actorId: accountId,
+          action: 'saml.response_issue',
+          targetId: accountId,
+          ip,
+          outcome: 'refused',
+          detail: { serviceId, status },
+        }),
+      ),
     purge: () =>
       db.transaction(async (manager) => {
         const result = await manager

@@ -107,4 +107,29 @@ withMellon('mod_auth_mellon (Apache) against /saml', () => {
     await expectSignedOutOfMellon(browser);
     expect(apache.errorLog()).not.toMatch(/Error (processing|validating) logout request/);
   });
+
+  it('IdP-initiated, with the assertion encrypted (AES-256-GCM, RSA-OAEP): lasso decrypts it', async () => {
+    // The same SP, now with its certificate as encryption key too (mellon decrypts with its SP key).
+    const cert = /<ds:X509Certificate>([^<]+)</.exec(apache.metadata)![1]!;
+    const metadataXml = apache.metadata.replace(
+      '<KeyDescriptor use="signing">',
+      `<KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor><KeyDescriptor use="signing">`,
+    );
+    await ts.server.domain.saml.services.save({ id: 'mellon', name: 'Apache', metadataXml });
+    try {
+      const child = await createAccount(ts.server.db, { profile: 'Student', firstName: 'Noé', password: PASSWORD });
+      const browser = new Browser();
+      const connexion = await browser.go(`${ts.url}/saml/sso/mellon?RelayState=${encodeURIComponent(apache.page)}`);
+      const post = await browser.submit(connexion, '/login', { identifiant: child.login, mot_de_passe: PASSWORD });
+      const form = formOf(post, '/mellon/postResponse');
+      expect(Buffer.from(form.hidden.SAMLResponse!, 'base64').toString()).toContain('<saml:EncryptedAssertion');
+      const page = await browser.go(form.action, { form: form.hidden });
+      if (page.status !== 200) console.log(apache.errorLog());
+      expect([page.status, page.url]).toEqual([200, apache.page]);
+      expect(page.html).toContain(`identifiant=${child.login}`);
+      expect(page.html).toContain('prenom=Noé');
+    } finally {
+      await ts.server.domain.saml.services.save({ id: 'mellon', name: 'Apache', metadataXml: apache.metadata });
+    }
+  });
 });
