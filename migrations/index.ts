@@ -9,6 +9,7 @@ import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search
 import { Cas1796100000000 } from './1796100000000-cas.js';
 import { SchoolYearRollover1796200000000 } from './1796200000000-school-year-rollover.js';
 import { Saml1796300000000 } from './1796300000000-saml.js';
+import { Terms1796400000000 } from './1796400000000-terms.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -20,4 +21,5 @@ export const migrations = [
   Cas1796100000000,
   SchoolYearRollover1796200000000,
   Saml1796300000000,
+  Terms1796400000000,
 ];

@@ -14,6 +14,7 @@ export * from './saml.js';
 export * from './school-class.js';
 export * from './signing-key.js';
 export * from './structure.js';
+export * from './terms.js';
 export * from './throttle-entry.js';
 
 import { Account } from './account.js';
@@ -32,6 +33,7 @@ import { SamlRequest, SamlService } from './saml.js';
 import { SchoolClass } from './school-class.js';
 import { SigningKey } from './signing-key.js';
 import { Structure } from './structure.js';
+import { TermsAcceptance, TermsVersion } from './terms.js';
 import { ThrottleEntry } from './throttle-entry.js';
 
 export const entities = [
@@ -53,5 +55,7 @@ export const entities = [
   SchoolClass,
   SigningKey,
   Structure,
+  TermsAcceptance,
+  TermsVersion,
   ThrottleEntry,
 ];
