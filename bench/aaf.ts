@@ -16,7 +16,8 @@ import { mysqlTarget, sqliteTarget, type Target } from './lib/setup.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 
 const PERSONS = knob('AAF_PERSONS', 100_000);
-const CLI = 'dist/src/cli/index.js';
+// BENCH_DIST names another build to measure (A/B: build the other tree, point at its dist/).
+const CLI = join(process.env.BENCH_DIST ?? 'dist', 'src/cli/index.js');
 const PUPILS_PER_CLASS = 25;
 const CLASSES_PER_SCHOOL = 20;
 
