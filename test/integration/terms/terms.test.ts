@@ -14,6 +14,7 @@ import {
 import { createAccount, createClass } from '../../helpers/factories.js';
 import { seedChild, CHILD_PASSWORD } from '../../helpers/school.js';
 import { AuditEvent, OidcArtifact, TermsAcceptance } from '../../../src/db/entities/index.js';
+import { exportAccount } from '../../../src/domain/account-export.js';
 
 let ts: TestServer;
 let app: RegisteredClient;
@@ -98,6 +99,9 @@ describe('once published', () => {
     await exchange(app, callback.url, request);
     const list = await ts.server.domain.terms.latestAcceptances([childId]);
     expect(list.get(childId)?.version).toBe('v2');
+    // The right of access (GDPR art. 15) lists every version accepted.
+    const exported = await exportAccount(ts.server.db, 'enfant.test');
+    expect(exported.termsOfUseAccepted.map((a) => a.version)).toEqual(['v1', 'v2']);
   });
 
   it('a stale page (a newer version published meanwhile) is shown again with the new text', async () => {
