@@ -5,6 +5,7 @@
 // and on MariaDB when TEST_DATABASE_URL is set. Target: < 5 min and < 300 MB.
 //
 //   npx tsx bench/aaf.ts          BENCH_AAF_PERSONS=20000 npx tsx bench/aaf.ts
+//   BENCH_PROFILE=1 …              also profiles the import (--cpu-prof) and prints where its CPU went
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,11 @@ import { join } from 'node:path';
 import { ensureBuilt } from './lib/proc.js';
 import { knob, machineLine, table } from './lib/report.js';
 import { mysqlTarget, sqliteTarget, type Target } from './lib/setup.js';
+import { profileArgs, reportProfile } from './lib/profile-summary.js';
 
 const PERSONS = knob('AAF_PERSONS', 100_000);
-const CLI = 'dist/src/cli/index.js';
+// BENCH_DIST names another build to measure (A/B: build the other tree, point at its dist/).
+const CLI = join(process.env.BENCH_DIST ?? 'dist', 'src/cli/index.js');
 const PUPILS_PER_CLASS = 25;
 const CLASSES_PER_SCHOOL = 20;
 
@@ -110,12 +113,23 @@ function run(target: Target, dir: string) {
   // --school-year keeps the run independent of the date.
   const timed = spawnSync(
     '/usr/bin/time',
-    ['-f', 'TIME %e %M', process.execPath, CLI, 'import-aaf', dir, '--school-year', '2026-2027'],
+    [
+      '-f',
+      'TIME %e %M',
+      process.execPath,
+      ...profileArgs(`aaf-${target.kind}`),
+      CLI,
+      'import-aaf',
+      dir,
+      '--school-year',
+      '2026-2027',
+    ],
     { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 },
   );
   const line = timed.stderr.split('\n').find((l) => l.startsWith('TIME ')) ?? '';
   const [, seconds, kib] = line.split(' ');
   if (timed.status !== 0) throw new Error(`import-aaf failed: ${timed.stderr.slice(0, 2000)}`);
+  reportProfile(`aaf-${target.kind}`);
   return { seconds: Number(seconds), peakMb: Number(kib) / 1024 };
 }
 

@@ -11,6 +11,7 @@ import { SchoolYearRollover1796200000000 } from './1796200000000-school-year-rol
 import { Saml1796300000000 } from './1796300000000-saml.js';
 import { SamlSessions1796381000000 } from './1796381000000-saml-sessions.js';
 import { Badges1796400000000 } from './1796400000000-badges.js';
+import { Terms1796450000000 } from './1796450000000-terms.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -24,4 +25,5 @@ export const migrations = [
   Saml1796300000000,
   SamlSessions1796381000000,
   Badges1796400000000,
+  Terms1796450000000,
 ];

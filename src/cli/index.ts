@@ -20,6 +20,7 @@ import './commands/service.js';
 import './commands/import-aaf.js';
 import './commands/export-account.js';
 import './commands/rollover.js';
+import './commands/terms.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;

@@ -6,7 +6,7 @@
 //
 //   account ─ structure, classes (every school year), roles, relatives / children,
 //             one-time codes and reset links (dates), applications granted (client, scopes),
-//             audit events by or about the account
+//             terms of use accepted (version, date), audit events by or about the account
 import { In } from 'typeorm';
 import type { Database } from '../db/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   PasswordResetToken,
   RelativeLink,
   RoleAssignment,
+  TermsAcceptance,
   SchoolClass,
   Structure,
 } from '../db/entities/index.js';
@@ -73,6 +74,10 @@ export async function exportAccount(db: Database, login: string) {
       order: { createdAt: 'ASC' },
     });
     const grants = await manager.find(OidcArtifact, { where: { accountId: account.id, model: 'Grant' } });
+    const acceptances = await manager.find(TermsAcceptance, {
+      where: { accountId: account.id },
+      order: { acceptedAt: 'ASC' },
+    });
     const events = [
       ...(await manager.find(AuditEvent, { where: { targetId: account.id } })),
       ...(await manager.find(AuditEvent, { where: { actorId: account.id } })),
@@ -118,6 +123,7 @@ export async function exportAccount(db: Database, login: string) {
         consumedAt: iso(r.consumedAt),
       })),
       applications: grants.map(grantSummary),
+      termsOfUseAccepted: acceptances.map((a) => ({ version: a.version, acceptedAt: iso(a.acceptedAt) })),
       auditEvents: events.map((e) => ({
         at: iso(e.createdAt),
         action: e.action,

@@ -4,8 +4,8 @@
 // school may need to answer for last year (GDPR art. 5(1)(e): storage limitation).
 //
 // Deleted: the account and its personal fields, codes, reset links, provider artifacts,
-// CAS tickets, pending back-channel logouts, admin page sessions, memberships, roles and
-// relative links. The audit trail keeps its events (what happened, when, in which class)
+// CAS tickets, pending back-channel logouts, admin page sessions, memberships, roles,
+// relative links and terms of use acceptances. The audit trail keeps its events (what happened, when, in which class)
 // but loses who: actor and target ids become null, the IP goes, and the detail (which may
 // hold a typed identifiant) is replaced by the marker below.
 //
@@ -24,6 +24,7 @@ import {
   PasswordResetToken,
   RelativeLink,
   RoleAssignment,
+  TermsAcceptance,
 } from '../db/entities/index.js';
 import { chunks } from '../db/chunks.js';
 import type { SchoolYearInForce } from './school-year.js';
@@ -62,6 +63,7 @@ export async function purgeDeparted(
       AdminSession,
       Membership,
       RoleAssignment,
+      TermsAcceptance,
     ] as const)
       await manager.delete(entity, { accountId: mine });
     await manager.delete(RelativeLink, { relativeId: mine });

@@ -22,6 +22,7 @@ import { createRecovery, type Recovery } from './recovery.js';
 import { createLogoutQueue, type LogoutQueue } from './logout-queue.js';
 import { schoolYearInForce, type SchoolYearInForce } from './school-year.js';
 import { createSessions, type Sessions } from './sessions.js';
+import { createTerms, type Terms } from './terms.js';
 import { createThrottle, type Throttle } from './throttle.js';
 import { createWorkMeter, type WorkMeter } from './work.js';
 
@@ -43,6 +44,7 @@ export type { Maintenance, PurgeCounts } from './maintenance.js';
 export type { Passwords, VerifyResult } from './passwords/index.js';
 export type { ChildResetResult, CompleteResetResult, Recovery } from './recovery.js';
 export type { Sessions } from './sessions.js';
+export type { Acceptance, Terms, TermsSummary } from './terms.js';
 export type { LogoutQueue, LogoutTarget } from './logout-queue.js';
 export type { Throttle, ThrottleCheck } from './throttle.js';
 export type { WorkKind, WorkMeter } from './work.js';
@@ -72,6 +74,8 @@ export interface Domain extends DomainDeps {
   passwords: Passwords;
   recovery: Recovery;
   sessions: Sessions;
+  /** The terms of use (« charte »): published versions and acceptances. */
+  terms: Terms;
   throttle: Throttle;
   /** Counts the work an attempt costs (argon2 verifications, code and recovery lookups). */
   work: WorkMeter;
@@ -103,7 +107,8 @@ export function createDomain(deps: DomainDeps): Domain {
     // A CAS ticket is kept (sealed) while its session may live, for single logout.
     purgeCasTickets: () => cas.tickets.purge(config.ttl.rememberMe),
   });
-  const admin = createAdmin({ db, audit, codes, recovery, sessions, yearInForce });
+  const terms = createTerms({ db, audit, sessions });
+  const admin = createAdmin({ db, audit, codes, recovery, sessions, terms, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
   const badges = createBadges({ config, db, audit, throttle, policies: admin.policies, yearInForce });
   return {
@@ -123,6 +128,7 @@ export function createDomain(deps: DomainDeps): Domain {
     passwords,
     recovery,
     sessions,
+    terms,
     throttle,
     work,
     yearInForce,

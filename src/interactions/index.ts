@@ -17,6 +17,7 @@ import { loginRoutes } from './login.js';
 import { recoveryRoutes } from './recovery.js';
 import { flowSession } from './session.js';
 import { setPasswordRoutes } from './set-password.js';
+import { termsRoutes } from './terms.js';
 
 export interface InteractionDeps {
   config: Config;
@@ -35,6 +36,7 @@ export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   badgeRoutes(router, deps);
   setPasswordRoutes(router, deps);
   consentRoutes(router, deps);
+  termsRoutes(router, deps);
   recoveryRoutes(router, deps);
   entryRoutes(router, deps);
   const pages = compose([

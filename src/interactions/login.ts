@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { InteractionDeps } from './index.js';
 import { clientIp, clientName, field, finishInteraction, loadInteraction, type InteractionDetails } from './flow.js';
 import { renderConsent } from './consent.js';
+import { isTermsStep, renderTerms } from './terms.js';
 
 const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
 /** Issue 21: the child typed a code of theirs that was used, replaced or has expired. */
@@ -36,6 +37,7 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
     ctx.set('Cache-Control', 'no-store');
     const details = await loadInteraction(ctx, oidc);
     if (details.prompt.name === 'consent') return renderConsent(ctx, deps, details);
+    if (isTermsStep(details)) return renderTerms(ctx, deps, details);
     await renderLogin(ctx, deps, details);
   });
 

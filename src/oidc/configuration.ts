@@ -13,6 +13,7 @@ import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
 import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
 import { ADMIN_SCOPE } from '../scopes.js';
+import { policyWithTerms } from './terms-prompt.js';
 
 /** Every scope the provider grants; clientValidator (index.ts) checks clients against the same list. */
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
@@ -26,6 +27,8 @@ export interface ConfigurationDeps {
   jwks: JWK[];
   /** oidc-provider's error classes, from the module index.ts loaded (it is imported lazily). */
   providerErrors: typeof import('oidc-provider').errors;
+  /** oidc-provider's interaction policy helpers, from the same module. */
+  providerPolicy: typeof import('oidc-provider').interactionPolicy;
 }
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
@@ -180,6 +183,8 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       },
     },
     interactions: {
+      // login, then the terms of use in force (terms-prompt.ts), then consent.
+      policy: policyWithTerms(deps.providerPolicy, deps.domain.terms),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async renderError(ctx, out, error) {

@@ -109,7 +109,11 @@ export async function clientValidator(config: Config, logger?: Logger) {
 
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, db, logger } = deps;
-  const { default: ProviderClass, errors: providerErrors } = await loadProviderModule(logger);
+  const {
+    default: ProviderClass,
+    errors: providerErrors,
+    interactionPolicy: providerPolicy,
+  } = await loadProviderModule(logger);
   const clients = new ClientStore(db, config, await clientValidator(config, logger));
 
   await ensureSigningKeys(db, config);
@@ -118,7 +122,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(
       config.issuer,
-      providerConfiguration({ ...deps, clients, jwks: keys, providerErrors }),
+      providerConfiguration({ ...deps, clients, jwks: keys, providerErrors, providerPolicy }),
     );
     queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but

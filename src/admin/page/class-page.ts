@@ -66,9 +66,11 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const withBadge = badgeTab && access.cls.badgeSignIn ? await deps.domain.badges.withBadge(classId) : null;
     const rows = list.items.map((r) => ({ ...presentRow(r, mayAct, tab), hasBadge: withBadge?.has(r.id) ?? false }));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
+    // The rows say whether the terms of use were accepted once a version is published.
+    const termsInForce = Boolean(await deps.domain.terms.inForce());
     if (query.partiel) {
       ctx.set('X-Total-Count', String(list.total));
-      return renderPage(ctx, '_rows', teacher, { rows, selected, q: query.q });
+      return renderPage(ctx, '_rows', teacher, { rows, selected, q: query.q, termsInForce });
     }
     const classes = await admin.classesOf(teacher.actor);
     const pageCount = Math.ceil(list.total / PAGE_SIZE);
@@ -87,6 +89,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       q: query.q,
       rows,
       selected,
+      termsInForce,
       total: list.total,
       pages: Array.from({ length: pageCount }, (_, i) => ({
         number: i + 1,

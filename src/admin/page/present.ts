@@ -51,6 +51,9 @@ export interface RowView {
   detail: DetailColumn;
   detailLabel: string;
   childrenNames: string;
+  /** « Charte acceptée (v2, 30/11/2026) » or « Charte non acceptée » (shown once terms are published). */
+  terms: string;
+  termsAccepted: boolean;
 }
 
 export const presentRow = (row: AccountRow, canAct: boolean, tab: Tab): RowView => ({
@@ -66,7 +69,24 @@ export const presentRow = (row: AccountRow, canAct: boolean, tab: Tab): RowView 
   detail: tab.detail,
   detailLabel: DETAIL_COLUMNS[tab.detail],
   childrenNames: (row.children ?? []).map((c) => c.displayName).join(', '),
+  terms: termsLabel(row.termsAccepted),
+  termsAccepted: Boolean(row.termsAccepted),
 });
+
+/** The row's terms of use line, in the words of the row's other states. */
+export function termsLabel(accepted: AccountRow['termsAccepted']): string {
+  return accepted ? `Charte acceptée (${accepted.version}, ${frDay(accepted.acceptedAt)})` : 'Charte non acceptée';
+}
+
+/** dd/mm/yyyy, in the school's time zone. */
+export function frDay(date: Date): string {
+  return new Intl.DateTimeFormat('fr-FR', {
+    timeZone: 'Europe/Paris',
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+  }).format(date);
+}
 
 /** « 1 code de renouvellement généré », « 3 comptes bloqués » … */
 export const plural = (n: number, one: string, many: string): string => `${n} ${n > 1 ? many : one}`;

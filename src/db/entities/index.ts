@@ -16,6 +16,7 @@ export * from './saml-session.js';
 export * from './school-class.js';
 export * from './signing-key.js';
 export * from './structure.js';
+export * from './terms.js';
 export * from './throttle-entry.js';
 
 import { Account } from './account.js';
@@ -36,6 +37,7 @@ import { SamlSession } from './saml-session.js';
 import { SchoolClass } from './school-class.js';
 import { SigningKey } from './signing-key.js';
 import { Structure } from './structure.js';
+import { TermsAcceptance, TermsVersion } from './terms.js';
 import { ThrottleEntry } from './throttle-entry.js';
 
 export const entities = [
@@ -59,5 +61,7 @@ export const entities = [
   SchoolClass,
   SigningKey,
   Structure,
+  TermsAcceptance,
+  TermsVersion,
   ThrottleEntry,
 ];

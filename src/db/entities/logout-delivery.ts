@@ -2,7 +2,7 @@ import { Entity, Index, PrimaryColumn } from 'typeorm';
 import { dateColumn, intColumn, nullableDateColumn, stringColumn, uuidColumn } from './columns.js';
 
 /** Why a session ended, as recorded on its back-channel logout delivery. */
-export const LOGOUT_REASONS = ['logout', 'block', 'password', 'expired'] as const;
+export const LOGOUT_REASONS = ['logout', 'block', 'password', 'expired', 'terms'] as const;
 export type LogoutReason = (typeof LOGOUT_REASONS)[number];
 
 /**

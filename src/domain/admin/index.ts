@@ -7,6 +7,7 @@ import type { Codes } from '../codes/index.js';
 import type { Recovery } from '../recovery.js';
 import type { SchoolYearInForce } from '../school-year.js';
 import type { Sessions } from '../sessions.js';
+import type { Terms } from '../terms.js';
 import { createCommands, type Commands } from './commands.js';
 import { createPolicies, type Policies } from './policies.js';
 import { createQueries, type Queries } from './queries.js';
@@ -33,6 +34,7 @@ export interface AdminDeps {
   codes: Codes;
   recovery: Recovery;
   sessions: Sessions;
+  terms: Terms;
   yearInForce: SchoolYearInForce;
 }
 

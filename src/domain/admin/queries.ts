@@ -6,6 +6,7 @@ import type { Database } from '../../db/index.js';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Audit, AuditListOptions } from '../audit.js';
 import type { Codes, LiveCode } from '../codes/index.js';
+import type { Terms } from '../terms.js';
 import { chunks } from '../../db/chunks.js';
 import { canAct, type Policies } from './policies.js';
 import { applySearch } from './search.js';
@@ -77,8 +78,14 @@ export interface Queries {
   auditTrail(actor: Actor, classId: string, options?: AuditListOptions): Promise<AuditTrailEntry[]>;
 }
 
-export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; policies: Policies }): Queries {
-  const { db, codes, audit, policies } = deps;
+export function createQueries(deps: {
+  db: Database;
+  codes: Codes;
+  audit: Audit;
+  policies: Policies;
+  terms: Pick<Terms, 'latestAcceptances'>;
+}): Queries {
+  const { db, codes, audit, policies, terms } = deps;
 
   const namesOf = async (ids: string[]): Promise<Map<string, string>> => {
     const names = new Map<string, string>();
@@ -139,8 +146,9 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
         if (profile !== 'Relative' || !ids.length) return;
         for (const [id, list] of await childrenInClassOf(db, classId, ids)) children.set(id, list);
       };
-      const [live] = await Promise.all([
+      const [live, accepted] = await Promise.all([
         ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()),
+        terms.latestAcceptances(ids),
         readLinks(),
       ]);
       const mayAct = canAct(actor, access.place, profile);
@@ -158,6 +166,7 @@ export function createQueries(deps: { db: Database; codes: Codes; audit: Audit; 
           profile: a.profile,
           state,
           lastLoginAt: a.lastLoginAt,
+          termsAccepted: accepted.get(a.id) ?? null,
         };
         if (mayAct && code && (state === 'renewal_code' || state === 'activation_code')) {
           row.code = code.code;

@@ -49,6 +49,8 @@ export interface AccountRow {
   code?: string;
   codeExpiresAt?: Date;
   lastLoginAt: Date | null;
+  /** The latest version of the terms of use (« charte ») the account accepted, and when; null: none. */
+  termsAccepted: { version: string; acceptedAt: Date } | null;
   /** Relatives: their children in this class. */
   children?: { id: string; displayName: string }[];
 }

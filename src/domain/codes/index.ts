@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
+import { insertMany } from '../../db/bulk-insert.js';
 import { OneTimeCode, type CodeKind } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
 import type { WorkMeter } from '../work.js';
@@ -36,6 +37,15 @@ export interface LiveCode {
 export interface Codes {
   /** Inside the caller's transaction: revokes the live code, stores a new one, audits `code.generate`. */
   generate(manager: EntityManager, input: GenerateInput): Promise<{ id: string; code: string; expiresAt: Date }>;
+  /**
+   * Activation codes for accounts created in the caller's transaction (an import): they have
+   * no code to revoke, so the codes and their `code.generate` events go in multi-row INSERTs.
+   * Returns each account's code in clear, for the import's report.
+   */
+  generateForNewAccounts(
+    manager: EntityManager,
+    inputs: readonly Omit<GenerateInput, 'kind' | 'ip'>[],
+  ): Promise<Map<string, string>>;
   /** `generate` in a transaction of its own. */
   issue(input: GenerateInput): Promise<{ id: string; code: string; expiresAt: Date }>;
   liveCode(accountId: string): Promise<LiveCode | null>;
@@ -123,6 +133,45 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
     return { id, code, expiresAt };
   };
 
+  const generateForNewAccounts: Codes['generateForNewAccounts'] = async (manager, inputs) => {
+    const now = new Date();
+    const expiresAt = codeExpiry('activation', now, config.codes);
+    const issued = new Map<string, string>();
+    for (let i = 0; i < inputs.length; i += 200) {
+      const part = inputs.slice(i, i + 200);
+      const rows = part.map((input) => {
+        const id = randomUUID();
+        const code = generateCode();
+        issued.set(input.accountId, code);
+        return {
+          id,
+          accountId: input.accountId,
+          kind: 'activation' as const,
+          codeCiphertext: encrypt(sealKey, code, id),
+          codeDigest: digest(digestKey, code),
+          createdBy: input.createdBy,
+          createdAt: now,
+          expiresAt,
+          consumedAt: null,
+          revokedAt: null,
+        };
+      });
+      await insertMany(manager, OneTimeCode, rows);
+      await audit.recordMany(
+        manager,
+        rows.map((row, k) => ({
+          actorId: row.createdBy,
+          action: 'code.generate',
+          targetId: row.accountId,
+          classId: part[k]!.classId ?? null,
+          outcome: 'success' as const,
+          detail: { kind: 'activation', codeId: row.id, expiresAt: expiresAt.toISOString(), revokedPrevious: false },
+        })),
+      );
+    }
+    return issued;
+  };
+
   // One lookup per code-shaped secret, the account's latest codes live or not: the same query
   // and the same comparisons whether the typed code is live, dead or unknown.
   const match: Codes['match'] = async (accountId, typed) => {
@@ -147,6 +196,7 @@ export function createCodes(deps: { config: Config; db: Database; audit: Audit; 
 
   return {
     generate,
+    generateForNewAccounts,
     issue: (input) => db.transaction((manager) => generate(manager, input)),
 
     async liveCode(accountId) {

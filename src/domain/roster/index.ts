@@ -16,10 +16,10 @@
 import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Domain } from '../index.js';
+import { insertMany } from '../../db/bulk-insert.js';
 import { currentSchoolYear } from '../school-year.js';
 import { parseRoster } from './csv.js';
-import { chunks } from '../../db/chunks.js';
-import { planImport, RosterInvalid, type Plan, type PlannedAccount } from './plan.js';
+import { planImport, RosterInvalid, type Plan, type PlannedAccount, type PlanOptions } from './plan.js';
 import { checkRow, type RosterRow, type RowError } from './rows.js';
 
 export { RosterFileError } from './csv.js';
@@ -61,11 +61,16 @@ export function checkRows(content: Buffer | string): RosterRow[] {
   return rows;
 }
 
+/**
+ * Writes the plan. Each list is emptied once written (an académie's import plans 100,000
+ * accounts, memberships and links: the report needs only their counts, taken before).
+ */
 async function apply(domain: Domain, manager: EntityManager, plan: Plan): Promise<Map<string, string>> {
   const { codes } = domain;
-  // Batches small enough for SQLite's and MySQL's placeholder limits.
+  // Batches small enough for SQLite's and MySQL's placeholder limits, as multi-row INSERTs.
   const insert = async <T extends object>(entity: new () => T, rows: T[], size = 200) => {
-    for (const part of chunks(rows, size)) await manager.insert(entity, part as never);
+    await insertMany(manager, entity, rows, size);
+    rows.length = 0;
   };
   await insert(Structure, plan.structures.create);
   for (const { id, name } of plan.structures.rename) await manager.update(Structure, { id }, { name });
@@ -78,30 +83,18 @@ async function apply(domain: Domain, manager: EntityManager, plan: Plan): Promis
   await insert(RoleAssignment, plan.roles.add, 500);
   for (const l of plan.links.remove) await manager.delete(RelativeLink, l);
   await insert(RelativeLink, plan.links.add, 500);
-  const issued = new Map<string, string>();
-  for (const account of plan.created) {
-    const { code } = await codes.generate(manager, {
-      accountId: account.id,
-      kind: 'activation',
-      createdBy: null,
-      classId: account.classId,
-    });
-    issued.set(account.id, code);
-  }
-  return issued;
+  // The accounts were created just above: no code of theirs to revoke.
+  return codes.generateForNewAccounts(
+    manager,
+    plan.created.map((account) => ({ accountId: account.id, createdBy: null, classId: account.classId })),
+  );
 }
 
-function report(
-  plan: Plan,
-  rows: number,
-  schoolYear: string,
-  dryRun: boolean,
-  issued: Map<string, string>,
-): ImportReport {
+type Counts = Omit<ImportReport, 'dryRun' | 'rows' | 'schoolYear' | 'newAccounts'>;
+
+/** What the plan changes, counted (before `apply` empties its lists). */
+function countsOf(plan: Plan): Counts {
   return {
-    dryRun,
-    rows,
-    schoolYear,
     structures: { created: plan.structures.create.length, renamed: plan.structures.rename.length },
     classes: { created: plan.classes.length },
     accounts: {
@@ -112,8 +105,34 @@ function report(
     memberships: { added: plan.memberships.add.length, removed: plan.memberships.remove.length },
     roles: { added: plan.roles.add.length, removed: plan.roles.remove.length },
     links: { added: plan.links.add.length, removed: plan.links.remove.length },
+  };
+}
+
+function report(
+  plan: Plan,
+  counts: Counts,
+  rows: number,
+  schoolYear: string,
+  dryRun: boolean,
+  issued: Map<string, string>,
+): ImportReport {
+  return {
+    dryRun,
+    rows,
+    schoolYear,
+    ...counts,
     newAccounts: plan.created.map(({ id, classId: _classId, ...rest }) => ({ ...rest, code: issued.get(id) ?? null })),
   };
+}
+
+/** The rows and their plan; the rows are let go once planned (only their count is kept). */
+async function planRows(
+  manager: EntityManager,
+  rowsOf: (manager: EntityManager, schoolYear: string) => Promise<RosterRow[]>,
+  options: PlanOptions,
+): Promise<{ plan: Plan; rowCount: number }> {
+  const rows = await rowsOf(manager, options.schoolYear);
+  return { plan: await planImport(manager, rows, options), rowCount: rows.length };
 }
 
 export async function importRoster(
@@ -152,20 +171,19 @@ export async function importRows<Extra extends Record<string, unknown> = Record<
   };
   if (options.dryRun) {
     return db.read(async (manager) => {
-      const rows = await rowsOf(manager, planOptions.schoolYear);
-      const plan = await planImport(manager, rows, planOptions);
+      const { plan, rowCount } = await planRows(manager, rowsOf, planOptions);
       const extra =
         (await source.afterPlan?.(manager, plan, { dryRun: true, schoolYear: planOptions.schoolYear })) ?? null;
-      return { ...report(plan, rows.length, planOptions.schoolYear, true, new Map()), extra };
+      return { ...report(plan, countsOf(plan), rowCount, planOptions.schoolYear, true, new Map()), extra };
     });
   }
   return db.transaction(async (manager) => {
-    const rows = await rowsOf(manager, planOptions.schoolYear);
-    const plan = await planImport(manager, rows, planOptions);
+    const { plan, rowCount } = await planRows(manager, rowsOf, planOptions);
+    const planned = countsOf(plan);
     const issued = await apply(domain, manager, plan);
     const extra =
       (await source.afterPlan?.(manager, plan, { dryRun: false, schoolYear: planOptions.schoolYear })) ?? null;
-    const result = report(plan, rows.length, planOptions.schoolYear, false, issued);
+    const result = report(plan, planned, rowCount, planOptions.schoolYear, false, issued);
     const { newAccounts: _list, dryRun: _dry, ...counts } = result;
     await audit.record(manager, { action: source.action, outcome: 'success', detail: { ...counts, ...extra } });
     return { ...result, extra };

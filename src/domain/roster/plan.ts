@@ -270,6 +270,7 @@ async function planAccounts(
       (r) => r.login,
     ),
   );
+  const nextSuffix = new Map<string, number>();
   const ids = new Map<string, string>();
   for (const [externalId, person] of people) {
     const { first: row } = person;
@@ -284,7 +285,7 @@ async function planAccounts(
     }
     const id = randomUUID();
     ids.set(externalId, id);
-    const login = allocateLogin(loginBase(row.firstName, row.lastName), taken);
+    const login = allocateLogin(loginBase(row.firstName, row.lastName), taken, nextSuffix);
     plan.accounts.create.push({
       id,
       login,

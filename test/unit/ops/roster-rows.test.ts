@@ -18,6 +18,15 @@ describe('identifiants', () => {
     expect(allocateLogin('lea.dubois', taken)).toBe('lea.dubois4');
     expect(allocateLogin('noe.muller', taken)).toBe('noe.muller');
   });
+  it('with its memo of suffixes, gives the same identifiants as counting from 2 each time', () => {
+    const taken = new Set(['lea.dubois', 'lea.dubois2', 'lea.dubois5', 'tom.roux']);
+    const plain = new Set(taken);
+    const next = new Map<string, number>();
+    const bases = Array.from({ length: 3000 }, (_, i) => ['lea.dubois', 'tom.roux', `x${i % 7}.y`][i % 3]!);
+    for (const base of bases) expect(allocateLogin(base, taken, next)).toBe(allocateLogin(base, plain));
+    expect(taken).toEqual(plain);
+    expect(taken.has('lea.dubois1001')).toBe(true);
+  });
 });
 
 describe('rows', () => {

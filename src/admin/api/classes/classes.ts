@@ -21,6 +21,9 @@ function presentAccount(row: Row): z.input<typeof AccountRow> {
     state: row.state,
     ...(row.code !== undefined ? { code: row.code, codeExpiresAt: iso(row.codeExpiresAt)! } : {}),
     lastLoginAt: iso(row.lastLoginAt),
+    termsAccepted: row.termsAccepted
+      ? { version: row.termsAccepted.version, acceptedAt: iso(row.termsAccepted.acceptedAt)! }
+      : null,
     ...(row.children ? { children: row.children } : {}),
   };
 }

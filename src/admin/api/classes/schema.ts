@@ -43,6 +43,10 @@ export const AccountRow = z.object({
   }),
   codeExpiresAt: DateTime.optional(),
   lastLoginAt: DateTime.nullable(),
+  termsAccepted: z
+    .object({ version: z.string(), acceptedAt: DateTime })
+    .nullable()
+    .meta({ description: 'Dernière version de la charte acceptée par le compte, et quand ; null : aucune' }),
   children: z.array(Person).optional().meta({ description: 'Parents : leurs enfants dans cette classe' }),
 });
 

@@ -2,7 +2,7 @@
 // gives the full record, a modifyRequest changes it (or, when the person is not in these
 // files, is kept to be applied to what the database holds), a deleteRequest marks it gone.
 // Attributes outside the mapping are set aside here, counted for the operator's warning.
-import type { AafError, AafRecord, Modification } from './xml.js';
+import { own, type AafError, type AafRecord, type Modification } from './xml.js';
 
 export type FileKind = 'structure' | 'student' | 'relative' | 'staff';
 
@@ -176,8 +176,15 @@ function keepRead(kind: FileKind, names: Iterable<string>, origin: string, colle
   }
 }
 
+/**
+ * The attributes the import reads, each list of values at its exact size: every record is
+ * kept until the plan is made (100,000 persons in an académie), and a list grown by push
+ * reserves room for 17 values.
+ */
 function readOnly(kind: FileKind, attributes: Map<string, string[]>): Map<string, string[]> {
-  return new Map([...attributes].filter(([name]) => READ[kind].includes(name)));
+  const kept = new Map<string, string[]>();
+  for (const [name, values] of attributes) if (READ[kind].includes(name)) kept.set(name, values.map(own));
+  return kept;
 }
 
 /** Folds one record into `collected` (records arrive in file order, files in FILE_KINDS order). */
@@ -203,7 +210,9 @@ export function collect(kind: FileKind, record: AafRecord, collected: Collected)
     }
     entries.set(id, { id, kind, origin, attributes: readOnly(kind, record.attributes), pending: [], deleted: false });
   } else if (operation === 'modify') {
-    const changes = record.modifications.filter((m) => READ[kind].includes(m.name));
+    const changes = record.modifications
+      .filter((m) => READ[kind].includes(m.name))
+      .map((m) => ({ ...m, values: m.values.map(own) }));
     if (entry?.deleted)
       collected.errors.push({ at: origin, message: `modifyRequest for "${id}", deleted by ${entry.origin}` });
     else if (entry?.attributes) modify(entry.attributes, changes);

@@ -137,10 +137,14 @@ export async function importAaf(
   const rowsOf = async (manager: EntityManager, schoolYear: string): Promise<RosterRow[]> => {
     const built = await aafRows(manager, collected, { schoolYear, allowedUais });
     ({ origins, departing, droppedLinks, relativesWithoutPupil } = built);
+    // The records are in the rows now: let them go (an académie's are 100,000 persons).
+    collected.people.clear();
+    collected.structures.clear();
     const errors = [...built.errors];
     const rows: RosterRow[] = [];
-    for (const raw of built.rows) {
-      const checked = checkRow(raw);
+    for (let i = 0; i < built.rows.length; i++) {
+      const checked = checkRow(built.rows[i]!);
+      built.rows[i] = undefined!; // each raw row goes as soon as it is checked
       if ('row' in checked) rows.push(checked.row);
       else errors.push(...checked.errors.map((e) => ({ at: origins[e.line]!, message: inAafTerms(e.message) })));
     }

@@ -59,6 +59,13 @@ const MODIFICATIONS = new Set<string>(['replace', 'add', 'delete']);
 
 class Refused extends Error {}
 
+/**
+ * A copy of the string that holds nothing else, for what is kept for the whole import: sax
+ * hands out slices of its 64 KiB chunks (a kept slice would keep its chunk, so the whole
+ * file, alive), and a string built from parts is a tree of them. Short strings are copies.
+ */
+export const own = (value: string): string => (value.length < 13 ? value : (' ' + value).slice(1));
+
 /** Calls `onRecord` for each record of `path`, in order; throws an AafError-carrying error on the first problem. */
 export async function readAafFile(path: string, onRecord: (record: AafRecord) => void): Promise<void> {
   const file = basename(path);
@@ -99,7 +106,7 @@ export async function readAafFile(path: string, onRecord: (record: AafRecord) =>
       count++;
       startLine = parser.line + 1;
       record = { origin: '', operation: operation!, id: null, attributes: new Map(), modifications: [] };
-      record.origin = where();
+      record.origin = own(where());
       return;
     }
     const attribute = (key: string) => {
@@ -128,7 +135,7 @@ export async function readAafFile(path: string, onRecord: (record: AafRecord) =>
     stack.pop();
     if (!record) return;
     if (name === 'id' && stack[stack.length - 1] === 'identifier') {
-      record.id = (text ?? '').trim() || null;
+      record.id = own((text ?? '').trim()) || null;
     } else if (name === 'value') {
       const value = (text ?? '').trim();
       if (modification) modification.values.push(value);
