@@ -10,6 +10,7 @@ import { Cas1796100000000 } from './1796100000000-cas.js';
 import { SchoolYearRollover1796200000000 } from './1796200000000-school-year-rollover.js';
 import { Saml1796300000000 } from './1796300000000-saml.js';
 import { Badges1796400000000 } from './1796400000000-badges.js';
+import { Educonnect1796500000000 } from './1796500000000-educonnect.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -22,4 +23,5 @@ export const migrations = [
   SchoolYearRollover1796200000000,
   Saml1796300000000,
   Badges1796400000000,
+  Educonnect1796500000000,
 ];

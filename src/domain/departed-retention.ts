@@ -16,9 +16,12 @@ import {
   Account,
   AdminSession,
   AuditEvent,
+  Badge,
   CasTicket,
+  FederationLink,
   LogoutDelivery,
   Membership,
+  NationalId,
   OidcArtifact,
   OneTimeCode,
   PasswordResetToken,
@@ -62,6 +65,9 @@ export async function purgeDeparted(
       AdminSession,
       Membership,
       RoleAssignment,
+      Badge,
+      FederationLink,
+      NationalId,
     ] as const)
       await manager.delete(entity, { accountId: mine });
     await manager.delete(RelativeLink, { relativeId: mine });
