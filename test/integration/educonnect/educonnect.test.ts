@@ -252,7 +252,7 @@ describe('bad Responses: refused with a French page, audited, never linked', () 
     ['attributes missing', (s) => respond(s, { FrEduCtId: 'ec-bad-7', sn: 'X' })],
     [
       'an unknown InResponseTo',
-      (s) => idp.response({ inResponseTo: '_inconnu', acs, audience: sp, person: pupil('ec-bad-8') }),
+      () => idp.response({ inResponseTo: '_inconnu', acs, audience: sp, person: pupil('ec-bad-8') }),
     ],
     ['from another issuer', (s) => respond(s, pupil('ec-bad-9'), { issuer: 'https://faux-educonnect.example/idp' })],
     ['not base64 XML', () => Buffer.from('<<<not xml').toString('base64')],
