@@ -1,4 +1,4 @@
-// npm run bench — every benchmark in sequence (login, token, cas, memory, admin, enumeration), then every
+// npm run bench — every benchmark in sequence (login, token, cas, saml, memory, admin, enumeration), then every
 // ratio and latency against its target in one table. Each bench can also be run alone
 // (`npx tsx bench/login.ts`, …). Knobs: BENCH_* environment variables (see BENCHMARKS.md).
 import { runAdmin } from './admin.js';
@@ -6,6 +6,7 @@ import { runCas } from './cas.js';
 import { runEnumeration } from './enumeration.js';
 import { runLogin } from './login.js';
 import { runMemory } from './memory.js';
+import { runSaml } from './saml.js';
 import { runToken } from './token.js';
 import { findingLine, machine, type Finding } from './lib/report.js';
 
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<Finding[]>][] = [
   ['login', runLogin],
   ['token', runToken],
   ['cas', runCas],
+  ['saml', runSaml],
   ['memory', runMemory],
   ['admin', runAdmin],
   ['enumeration', runEnumeration],

@@ -9,6 +9,7 @@ import { SearchColumnsCollapseSpaces1796014682766 } from './1796014682766-search
 import { Cas1796100000000 } from './1796100000000-cas.js';
 import { SchoolYearRollover1796200000000 } from './1796200000000-school-year-rollover.js';
 import { Saml1796300000000 } from './1796300000000-saml.js';
+import { SamlSessions1796381000000 } from './1796381000000-saml-sessions.js';
 import { Badges1796400000000 } from './1796400000000-badges.js';
 import { Educonnect1796500000000 } from './1796500000000-educonnect.js';
 
@@ -22,6 +23,7 @@ export const migrations = [
   Cas1796100000000,
   SchoolYearRollover1796200000000,
   Saml1796300000000,
+  SamlSessions1796381000000,
   Badges1796400000000,
   Educonnect1796500000000,
 ];

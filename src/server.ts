@@ -23,7 +23,7 @@ import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
 import { createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
 import { loadIdpMetadata } from './domain/educonnect/index.js';
-import { samlClient, samlRoutes } from './saml/index.js';
+import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
 import type { CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
@@ -151,7 +151,15 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       metrics: createCasMetrics(metrics.registry),
     }),
   );
-  app.use(samlRoutes({ config, saml: domain.saml, logger, signingKeys: oidc.signingKeys }));
+  app.use(
+    samlRoutes({
+      config,
+      saml: domain.saml,
+      logger,
+      signingKeys: oidc.signingKeys,
+      metrics: createSamlMetrics(metrics.registry),
+    }),
+  );
   // ÉduConnect (our SP side), when configured: its metadata is read once, at start.
   const educonnect = config.educonnect
     ? createEduconnectSp({

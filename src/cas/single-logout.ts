@@ -11,16 +11,15 @@
 //   then, in the background, each service: POST logoutRequest=… (5 s) ─▶ counted, failures logged
 //
 // Best effort, as in CAS: a service that is down is not retried (its own session times out).
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { CasTickets, ServiceSession } from '../domain/cas/index.js';
 import type { Logger } from '../logger.js';
+import { verifyLogoutToken } from '../oidc/logout-token.js';
 import type { CasMetrics } from './metrics.js';
 import { CAS_CLIENT_ID } from './oidc-client.js';
 import { logoutRequest } from './xml.js';
 
-const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const REQUEST_TIMEOUT_MS = 5_000;
-const PUBLIC_PARTS = ['kty', 'kid', 'alg', 'use', 'crv', 'x', 'y', 'n', 'e'] as const;
 
 export interface SingleLogoutDeps {
   issuer: string;
@@ -30,9 +29,6 @@ export interface SingleLogoutDeps {
   logger: Logger;
   metrics?: CasMetrics;
 }
-
-const publicKey = (key: JWK): JWK =>
-  Object.fromEntries(PUBLIC_PARTS.filter((p) => key[p] !== undefined).map((p) => [p, key[p]])) as JWK;
 
 export function createSingleLogout(deps: SingleLogoutDeps) {
   const { logger } = deps;
@@ -58,24 +54,16 @@ export function createSingleLogout(deps: SingleLogoutDeps) {
   return {
     /** Handles one logout token; false when it does not validate. */
     async receive(logoutToken: string): Promise<boolean> {
-      let claims: { sub?: string; sid?: unknown; events?: unknown; nonce?: unknown };
-      try {
-        const jwks = createLocalJWKSet({ keys: deps.signingKeys().map(publicKey) });
-        ({ payload: claims } = await jwtVerify(logoutToken, jwks, {
-          issuer: deps.issuer,
-          audience: CAS_CLIENT_ID,
-          typ: 'logout+jwt',
-          maxTokenAge: '5m',
-        }));
-      } catch (err) {
-        logger.warn({ error: (err as Error).message }, 'CAS: logout token refused');
+      const checked = await verifyLogoutToken(logoutToken, {
+        issuer: deps.issuer,
+        audience: CAS_CLIENT_ID,
+        signingKeys: deps.signingKeys(),
+      });
+      if (!checked.ok) {
+        logger.warn({ error: checked.reason }, 'CAS: logout token refused');
         return false;
       }
-      const events = claims.events as Record<string, unknown> | undefined;
-      if (!events || !(BACKCHANNEL_LOGOUT_EVENT in events) || 'nonce' in claims) return false;
-      const by = typeof claims.sid === 'string' ? { sid: claims.sid } : claims.sub ? { accountId: claims.sub } : null;
-      if (!by) return false;
-      const sessions = await deps.tickets.endSession(by);
+      const sessions = await deps.tickets.endSession(checked.ended);
       // Nobody waits for the services: the worker that called us has its own deadline.
       void Promise.all(sessions.map(post));
       return true;

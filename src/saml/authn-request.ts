@@ -1,5 +1,6 @@
 // Reading an AuthnRequest from either binding, and everything checked before anyone is asked
-// to sign in. Pure functions; the route (sso.ts) audits the refusal they return.
+// to sign in. Pure functions; the route (sso.ts) audits the refusal they return. The decoding,
+// signature and envelope steps serve LogoutRequests too (logout-request.ts).
 //
 //   Redirect: SAMLRequest base64 ─▶ inflate (raw, at most 64 KiB out: deflate bombs stop there)
 //   POST:     SAMLRequest base64 (at most 64 KiB)
@@ -66,7 +67,7 @@ export function decodeMessage(msg: RawMessage): string {
   }
 }
 
-const pem = (base64: string) =>
+export const pem = (base64: string) =>
   `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 
 /** The raw (still percent-encoded) value of each query parameter, as the signature covers them. */
@@ -79,7 +80,7 @@ function rawParams(query: string): Map<string, string> {
   return out;
 }
 
-function verifyRedirectSignature(sp: RegisteredSp, rawQuery: string): 'absent' | 'valid' | 'invalid' {
+export function verifyRedirectSignature(sp: RegisteredSp, rawQuery: string): 'absent' | 'valid' | 'invalid' {
   const params = rawParams(rawQuery);
   const signature = params.get('Signature');
   if (!signature) return 'absent';
@@ -109,7 +110,7 @@ function verifyRedirectSignature(sp: RegisteredSp, rawQuery: string): 'absent' |
 }
 
 /** The signed bytes of the root element, or 'absent' / 'invalid'. */
-function verifyEnvelopedSignature(sp: RegisteredSp, xml: string, root: Element): string | 'absent' | 'invalid' {
+export function verifyEnvelopedSignature(sp: RegisteredSp, xml: string, root: Element): string | 'absent' | 'invalid' {
   const signatures = descendants(root, DS, 'Signature');
   if (!signatures.length) return 'absent';
   const signature = signatures[0]!;
@@ -131,7 +132,11 @@ function verifyEnvelopedSignature(sp: RegisteredSp, xml: string, root: Element):
   return 'invalid';
 }
 
-function readRequest(xml: string): { root: Element; id: string; issuer: string } {
+/** The root `samlp:<local>` of a request: Version 2.0, an ID, an Issuer. */
+export function readRequest(
+  xml: string,
+  local: 'AuthnRequest' | 'LogoutRequest' = 'AuthnRequest',
+): { root: Element; id: string; issuer: string } {
   let doc;
   try {
     doc = parseXml(xml);
@@ -140,8 +145,7 @@ function readRequest(xml: string): { root: Element; id: string; issuer: string }
     throw err;
   }
   const root = doc.documentElement!;
-  if (root.namespaceURI !== SAMLP || root.localName !== 'AuthnRequest')
-    throw new Refused('malformed', 'not an AuthnRequest');
+  if (root.namespaceURI !== SAMLP || root.localName !== local) throw new Refused('malformed', `not a ${local}`);
   const id = root.getAttribute('ID') ?? '';
   if (root.getAttribute('Version') !== '2.0' || !ID_SHAPE.test(id)) throw new Refused('malformed', 'version or ID');
   const issuer = (children(root, SAML, 'Issuer')[0]?.textContent ?? '').trim();

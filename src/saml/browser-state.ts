@@ -12,7 +12,8 @@ const MAX_PENDING = 4;
 
 export interface PendingSamlSignIn extends PendingCasLogin {
   serviceId: string;
-  requestId: string;
+  /** null: IdP-initiated (the Response is unsolicited). */
+  requestId: string | null;
   acs: string;
   relayState: string | null;
   /** ms since epoch; older than INTERACTION_TTL is dropped. */

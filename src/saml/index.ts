@@ -6,25 +6,38 @@
 //     request id seen before (DB) ─▶ audited, error page
 //     remember {SP, ACS, request id, RelayState, PKCE, state, nonce} in the sealed `ent.saml`
 //     ─▶ /auth (client ent-saml; ForceAuthn: prompt=login; IsPassive: prompt=none)
+//   GET /saml/sso/<service id>[?RelayState] (IdP-initiated, the Médiacentre's links)
+//     unknown id ─▶ audited, French 404 page; RelayState > 512 ─▶ audited, 400 page
+//     remember {SP, its default ACS, no request id, RelayState, …} ─▶ /auth, as above
 //   GET /saml/callback?code&state
 //     code → ID token (sub) ─▶ account live? ─▶ signed Response (response.ts) ─▶ a form that
 //     POSTs it to the ACS with RelayState (public/saml/autopost.js submits it; CSP: no inline)
+//     error=login_required… (IsPassive) ─▶ a signed Response, status Responder/NoPassive
+//     error=access_denied, or a blocked account ─▶ Responder/RequestDenied; a code that does
+//     not redeem (account blocked meanwhile), other errors ─▶ Responder/AuthnFailed
+//   An error Response goes only to an ACS taken from a checked request (or the metadata):
+//   a request we cannot trust (unknown issuer, bad ACS, bad signature) gets a French page.
+//   /saml/slo, /saml/logout/done, /saml/backchannel-logout: single logout (slo.ts)
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import compose from 'koa-compose';
 import type { Context, Middleware } from 'koa';
 import type { JWK } from 'jose';
 import type { Config } from '../config/index.js';
-import { nameIdFor, samlAttributes, type SamlDomain } from '../domain/saml/index.js';
+import { nameIdFor, samlAttributes, type RefusalReason, type SamlDomain } from '../domain/saml/index.js';
+import { chooseAcs } from '../domain/saml/metadata.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { checkAuthnRequest, type RawMessage } from './authn-request.js';
 import { samlBrowserStore } from './browser-state.js';
 import { idpSigningKey } from './certificate.js';
 import { SAML_CALLBACK_PATH, createSamlOidcClient } from './oidc-client.js';
-import { idpMetadata, samlId, signedResponse } from './response.js';
+import type { ResponseOutcome, SamlMetrics } from './metrics.js';
+import { idpMetadata, samlId, signedResponse, statusResponse, type ErrorStatus } from './response.js';
+import { sloRoutes } from './slo.js';
 
 export { samlClient } from './oidc-client.js';
+export { createSamlMetrics, type SamlMetrics } from './metrics.js';
 
 export interface SamlAppDeps {
   config: Config;
@@ -32,6 +45,7 @@ export interface SamlAppDeps {
   logger: Logger;
   /** The provider's signing keys (private parts included: the IdP signs with the RS256 one). */
   signingKeys(): JWK[];
+  metrics?: SamlMetrics;
 }
 
 const MAX_RELAY_STATE = 512;
@@ -43,6 +57,24 @@ const refused = (detail: string) =>
     'La demande de connexion de cette application n’est pas valable : la connexion ne peut pas continuer. Revenez à l’application et recommencez ; si cela se reproduit, prévenez l’administrateur de l’application.',
     detail,
   );
+const unknownService = (id: string) =>
+  new AppError(
+    404,
+    'not_found',
+    'Cette application n’est pas connue de CONNEXION : le lien qui vous a mené ici n’est pas valable. Revenez à la page précédente ; si cela se reproduit, prévenez l’administrateur de l’ENT.',
+    `unknown SAML service ${id}`,
+  );
+/** The error status for the provider's answer to a sign-in that did not happen. */
+function statusForOidcError(error: string): ErrorStatus {
+  if (['login_required', 'interaction_required', 'consent_required', 'account_selection_required'].includes(error))
+    return 'NoPassive';
+  return error === 'access_denied' ? 'RequestDenied' : 'AuthnFailed';
+}
+const OUTCOME_OF: Record<ErrorStatus, ResponseOutcome> = {
+  NoPassive: 'no_passive',
+  RequestDenied: 'request_denied',
+  AuthnFailed: 'authn_failed',
+};
 const expired = () =>
   new AppError(
     400,
@@ -57,6 +89,12 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
   const idpEntityId = `${config.issuer}/saml/metadata`;
   const ssoUrl = `${config.issuer}/saml/sso`;
   const router = new Router();
+  const refuse = async (ctx: Context, reason: RefusalReason, detail: string, serviceId?: string) => {
+    deps.metrics?.refused(reason);
+    await saml.requests.refuse({ reason, serviceId, detail, ip: ctx.ip });
+  };
+  const relayStateOk = (relayState: unknown) =>
+    relayState === undefined || (typeof relayState === 'string' && relayState.length <= MAX_RELAY_STATE);
 
   router.get('/saml/metadata', async (ctx) => {
     ctx.type = 'application/samlmetadata+xml; charset=utf-8';
@@ -67,21 +105,16 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
   const sso = async (ctx: Context, msg: RawMessage | null, relayState: unknown) => {
     ctx.set('Cache-Control', 'no-store');
     if (!msg || !msg.samlRequest) {
-      await saml.requests.refuse({ reason: 'malformed', detail: 'no SAMLRequest', ip: ctx.ip });
+      await refuse(ctx, 'malformed', 'no SAMLRequest');
       throw refused('no SAMLRequest');
     }
-    if (relayState !== undefined && (typeof relayState !== 'string' || relayState.length > MAX_RELAY_STATE)) {
-      await saml.requests.refuse({ reason: 'malformed', detail: 'RelayState', ip: ctx.ip });
+    if (!relayStateOk(relayState)) {
+      await refuse(ctx, 'malformed', 'RelayState');
       throw refused('RelayState');
     }
     const checked = await checkAuthnRequest(msg, { findSp: (id) => saml.services.byEntityId(id), ssoUrl });
     if (!checked.ok) {
-      await saml.requests.refuse({
-        reason: checked.reason,
-        serviceId: checked.sp?.id,
-        detail: checked.detail,
-        ip: ctx.ip,
-      });
+      await refuse(ctx, checked.reason, checked.detail, checked.sp?.id);
       throw refused(`${checked.reason}: ${checked.detail}`);
     }
     const { request } = checked;
@@ -92,8 +125,10 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
         requestId: request.id,
         ip: ctx.ip,
       }))
-    )
+    ) {
+      deps.metrics?.refused('replayed');
       throw refused('replayed');
+    }
     const { url, pending } = await oidcClient.start(request.forceAuthn ? 'login' : request.isPassive ? 'none' : null);
     browserState.add(ctx, {
       ...pending,
@@ -119,6 +154,32 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
     return sso(ctx, { binding: 'post', samlRequest: str(body.SAMLRequest) }, body.RelayState);
   });
 
+  // IdP-initiated: the same sign-on, then an unsolicited Response to the SP's default ACS.
+  router.get('/saml/sso/:serviceId', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const id = ctx.params.serviceId ?? '';
+    const sp = await saml.services.byId(id);
+    if (!sp) {
+      await refuse(ctx, 'unknown_service', id.slice(0, 200));
+      throw unknownService(id.slice(0, 200));
+    }
+    const relayState = ctx.query.RelayState;
+    if (!relayStateOk(relayState)) {
+      await refuse(ctx, 'malformed', 'RelayState', sp.id);
+      throw refused('RelayState');
+    }
+    const { url, pending } = await oidcClient.start(null);
+    browserState.add(ctx, {
+      ...pending,
+      serviceId: sp.id,
+      requestId: null,
+      acs: chooseAcs(sp.metadata, { url: null, index: null })!,
+      relayState: typeof relayState === 'string' && relayState ? relayState : null,
+      at: Date.now(),
+    });
+    ctx.redirect(url.href);
+  });
+
   router.get(SAML_CALLBACK_PATH, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
@@ -126,43 +187,75 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
     if (!pending) throw expired();
     const sp = await saml.services.byId(pending.serviceId);
     if (!sp) throw refused('SP removed since');
+    const key = await idpSigningKey(deps.signingKeys(), config.issuer);
+    const post = (samlResponse: string, failed: boolean) =>
+      ctx.render('saml-post', {
+        title: `Connexion à ${sp.name}`,
+        spName: sp.name,
+        acs: pending.acs,
+        samlResponse: Buffer.from(samlResponse, 'utf8').toString('base64'),
+        relayState: pending.relayState,
+        failed,
+      });
+    // The ACS and request id come from a checked request: the SP hears why there is no assertion.
+    const fail = async (status: ErrorStatus, accountId: string | null) => {
+      await saml.requests.recordErrorResponse({ accountId, serviceId: sp.id, status, ip: ctx.ip });
+      deps.metrics?.response(OUTCOME_OF[status]);
+      const xml = statusResponse({ idpEntityId, acs: pending.acs, inResponseTo: pending.requestId, status }, key);
+      await post(xml, true);
+    };
     if (typeof ctx.query.error === 'string') {
       logger.info({ error: ctx.query.error, serviceId: sp.id }, 'SAML sign-in refused by the provider');
-      throw new AppError(403, 'access_denied', 'La connexion à l’application n’a pas abouti.');
+      return fail(statusForOidcError(ctx.query.error), null);
     }
-    const { accountId } = await oidcClient.finish(
-      new URL(`${config.issuer}${SAML_CALLBACK_PATH}${ctx.search}`),
-      pending,
-    );
+    let accountId: string;
+    let sid: string | null;
+    try {
+      ({ accountId, sid } = await oidcClient.finish(
+        new URL(`${config.issuer}${SAML_CALLBACK_PATH}${ctx.search}`),
+        pending,
+      ));
+    } catch (err) {
+      // The code did not redeem (an account blocked since, an expired code): the SP hears it.
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      logger.info({ serviceId: sp.id, reason: err.detail }, 'SAML sign-in: the code did not redeem');
+      return fail('AuthnFailed', null);
+    }
     const claims = await saml.accounts.claimsFor(accountId);
-    if (!claims || claims.account.blockedAt)
-      throw new AppError(403, 'forbidden', 'Votre compte ne permet pas d’accéder à cette application.');
+    if (!claims || claims.account.blockedAt) return fail('RequestDenied', accountId);
     const sessionIndex = samlId();
-    const xml = signedResponse(
+    const nameId = nameIdFor(saml.nameIdKeys, sp, claims.account);
+    const xml = await signedResponse(
       {
         idpEntityId,
         spEntityId: sp.entityId,
         acs: pending.acs,
         inResponseTo: pending.requestId,
-        nameId: nameIdFor(saml.nameIdKeys, sp, claims.account),
+        nameId,
         attributes: samlAttributes(sp.attributeProfile, claims, {
           keys: saml.nameIdKeys,
           garIdEnt: config.saml.garIdEnt,
         }),
         authnInstant: new Date(),
         sessionIndex,
+        encryptFor: sp.metadata.encryption,
       },
-      await idpSigningKey(deps.signingKeys(), config.issuer),
+      key,
     );
-    await saml.recordResponse({ accountId: claims.account.id, serviceId: sp.id, ip: ctx.ip });
-    await ctx.render('saml-post', {
-      title: `Connexion à ${sp.name}`,
-      spName: sp.name,
-      acs: pending.acs,
-      samlResponse: Buffer.from(xml, 'utf8').toString('base64'),
-      relayState: pending.relayState,
+    // Kept for single logout: the session's end sends this SP a LogoutRequest (single-logout.ts).
+    await saml.logout.recordResponse({
+      accountId: claims.account.id,
+      serviceId: sp.id,
+      sid,
+      nameId,
+      sessionIndex,
+      ip: ctx.ip,
     });
+    deps.metrics?.response('success');
+    await post(xml, false);
   });
+
+  sloRoutes(router, deps);
 
   const routes = compose([router.routes() as unknown as Middleware, router.allowedMethods() as unknown as Middleware]);
   return (ctx, next) => (ctx.path.startsWith('/saml/') ? routes(ctx, next) : next());

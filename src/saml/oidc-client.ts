@@ -8,6 +8,7 @@ import { createInternalOidcClient, type CasOidcClient } from '../cas/oidc-client
 export const SAML_CLIENT_ID = 'ent-saml';
 export const SAML_CALLBACK_PATH = '/saml/callback';
 export const SAML_LOGGED_OUT_PATH = '/saml/logout/done';
+export const SAML_BACKCHANNEL_LOGOUT_PATH = '/saml/backchannel-logout';
 
 const secretOf = (config: Config) =>
   deriveKey(config.secrets.keystoreEncryptionKey, 'saml-client-secret').toString('base64url');
@@ -24,6 +25,8 @@ export function samlClient(config: Config): ClientInput {
     grantTypes: ['authorization_code'],
     scopes: ['openid'],
     firstParty: true,
+    // When the provider session ends, for any reason, the SAML SPs hear of it (single-logout.ts).
+    backchannelLogoutUri: `${config.issuer}${SAML_BACKCHANNEL_LOGOUT_PATH}`,
   };
 }
 

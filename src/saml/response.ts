@@ -1,6 +1,10 @@
 // The IdP's XML: its metadata and the signed Response to an AuthnRequest. Hand-built (every
 // value through escapeXml), then signed with xml-crypto: the Assertion (enveloped, exclusive
-// C14N, RSA-SHA256, SHA-256 digest, the certificate in KeyInfo), then the Response around it.
+// C14N, RSA-SHA256, SHA-256 digest, the certificate in KeyInfo), encrypted when the SP has an
+// encryption certificate (encrypt.ts), then the Response around it, signed last so its
+// signature covers the final bytes, the signed (or encrypted) Assertion included. Both are
+// always signed, whatever WantAssertionsSigned says: an SP that checks only one finds it.
+// An error (statusResponse) is a signed Response with a status and no Assertion.
 import { randomBytes } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { escapeXml } from '../cas/xml.js';
@@ -8,6 +12,7 @@ import type { SamlAttribute } from '../domain/saml/index.js';
 import { NAMEID_PERSISTENT, NAMEID_UNSPECIFIED } from '../domain/saml/index.js';
 import { BINDING_POST, BINDING_REDIRECT } from '../domain/saml/xml.js';
 import type { IdpSigningKey } from './certificate.js';
+import { encryptAssertion, type EncryptionTarget } from './encrypt.js';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
@@ -25,7 +30,8 @@ export function idpMetadata(issuer: string, key: IdpSigningKey): string {
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${e(`${issuer}/saml/metadata`)}">`,
     `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
     `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${key.certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
-    // No SingleLogoutService until /saml/slo is served: an SP would send its logouts to a 404.
+    `    <md:SingleLogoutService Binding="${BINDING_REDIRECT}" Location="${e(`${issuer}/saml/slo`)}"/>`,
+    `    <md:SingleLogoutService Binding="${BINDING_POST}" Location="${e(`${issuer}/saml/slo`)}"/>`,
     `    <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>`,
     `    <md:NameIDFormat>${NAMEID_UNSPECIFIED}</md:NameIDFormat>`,
     `    <md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${e(`${issuer}/saml/sso`)}"/>`,
@@ -40,15 +46,24 @@ export interface ResponseInput {
   idpEntityId: string;
   spEntityId: string;
   acs: string;
-  inResponseTo: string;
+  /** null: an unsolicited Response (IdP-initiated). */
+  inResponseTo: string | null;
   nameId: { format: string; value: string };
   attributes: SamlAttribute[];
   authnInstant: Date;
   sessionIndex: string;
+  /** The SP's encryption certificate: the Assertion is sent encrypted. */
+  encryptFor?: EncryptionTarget | null;
   now?: Date;
 }
 
-function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response', issuerXpath: string): string {
+/** `xml` with an enveloped signature of its root `local`, placed after its Issuer. */
+export function sign(
+  xml: string,
+  key: IdpSigningKey,
+  local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse',
+  issuerXpath: string,
+): string {
   const sig = new SignedXml({
     privateKey: key.privateKeyPem,
     publicCert: key.certificatePem,
@@ -64,10 +79,43 @@ function sign(xml: string, key: IdpSigningKey, local: 'Assertion' | 'Response', 
   return sig.getSignedXml();
 }
 
-export function signedResponse(input: ResponseInput, key: IdpSigningKey): string {
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
+// ds:Signature goes right after the root's Issuer, where the schema wants it.
+const RESPONSE_ISSUER = "/*[local-name(.)='Response']/*[local-name(.)='Issuer']";
+const ASSERTION_ISSUER = "/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']";
+/** The second-level status of an error Response (top level: Responder). */
+export type ErrorStatus = 'NoPassive' | 'RequestDenied' | 'AuthnFailed';
+
+function responseXml(
+  input: { idpEntityId: string; acs: string; inResponseTo: string | null; now: Date },
+  status: string,
+  assertion: string,
+): string {
+  const e = escapeXml;
+  const inResponseTo = input.inResponseTo === null ? '' : ` InResponseTo="${e(input.inResponseTo)}"`;
+  return (
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${samlId()}" Version="2.0" IssueInstant="${iso(input.now)}" Destination="${e(input.acs)}"${inResponseTo}>` +
+    `<saml:Issuer>${e(input.idpEntityId)}</saml:Issuer>` +
+    `<samlp:Status>${status}</samlp:Status>` +
+    assertion +
+    `</samlp:Response>`
+  );
+}
+
+/** A signed Response saying why there is no assertion (Responder, then `status`). */
+export function statusResponse(
+  input: { idpEntityId: string; acs: string; inResponseTo: string | null; status: ErrorStatus; now?: Date },
+  key: IdpSigningKey,
+): string {
+  const code = `<samlp:StatusCode Value="${STATUS}Responder"><samlp:StatusCode Value="${STATUS}${input.status}"/></samlp:StatusCode>`;
+  return sign(responseXml({ ...input, now: input.now ?? new Date() }, code, ''), key, 'Response', RESPONSE_ISSUER);
+}
+
+export async function signedResponse(input: ResponseInput, key: IdpSigningKey): Promise<string> {
   const e = escapeXml;
   const now = input.now ?? new Date();
-  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const notOnOrAfter = iso(new Date(now.getTime() + ASSERTION_TTL_MS));
   const notBefore = iso(new Date(now.getTime() - 60_000));
   const assertionId = samlId();
@@ -84,7 +132,7 @@ export function signedResponse(input: ResponseInput, key: IdpSigningKey): string
     `<saml:Issuer>${e(input.idpEntityId)}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="${e(input.nameId.format)}"${input.nameId.format === NAMEID_PERSISTENT ? ` NameQualifier="${e(input.idpEntityId)}" SPNameQualifier="${e(input.spEntityId)}"` : ''}>${e(input.nameId.value)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-    `<saml:SubjectConfirmationData InResponseTo="${e(input.inResponseTo)}" NotOnOrAfter="${notOnOrAfter}" Recipient="${e(input.acs)}"/>` +
+    `<saml:SubjectConfirmationData${input.inResponseTo === null ? '' : ` InResponseTo="${e(input.inResponseTo)}"`} NotOnOrAfter="${notOnOrAfter}" Recipient="${e(input.acs)}"/>` +
     `</saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}">` +
     `<saml:AudienceRestriction><saml:Audience>${e(input.spEntityId)}</saml:Audience></saml:AudienceRestriction>` +
@@ -94,12 +142,8 @@ export function signedResponse(input: ResponseInput, key: IdpSigningKey): string
     `</saml:AuthnStatement>` +
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
     `</saml:Assertion>`;
-  const signedAssertion = sign(assertion, key, 'Assertion', "/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']");
-  const response =
-    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${samlId()}" Version="2.0" IssueInstant="${iso(now)}" Destination="${e(input.acs)}" InResponseTo="${e(input.inResponseTo)}">` +
-    `<saml:Issuer>${e(input.idpEntityId)}</saml:Issuer>` +
-    `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-    signedAssertion.replace(/^<\?xml[^>]*>/, '') +
-    `</samlp:Response>`;
-  return response;
+  const signedAssertion = sign(assertion, key, 'Assertion', ASSERTION_ISSUER).replace(/^<\?xml[^>]*>/, '');
+  const sent = input.encryptFor ? await encryptAssertion(signedAssertion, input.encryptFor) : signedAssertion;
+  const success = `<samlp:StatusCode Value="${STATUS}Success"/>`;
+  return sign(responseXml({ ...input, now }, success, sent), key, 'Response', RESPONSE_ISSUER);
 }

@@ -1,7 +1,9 @@
 // A real SAML service provider for tests: Debian's Apache with mod_auth_mellon, started in the
 // foreground (as test/helpers/apache-cas.ts does) with an SP key, certificate and metadata
 // made by openssl in a temporary folder, and our /saml/metadata as its IdP. It protects
-// /protege/ (a CGI that prints the NameID and attributes mellon passes on).
+// /protege/ (a CGI that prints the NameID and attributes mellon passes on). Its metadata
+// announces single logout at /mellon/logout as mellon's own generated metadata does: SOAP
+// (IdP-initiated, server to server) and HTTP-Redirect (through the browser).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,8 @@ export const apacheMellonAvailable = (): boolean =>
 
 export interface ApacheMellon {
   page: string;
+  /** The server's root (a valid ReturnTo for /mellon/logout). */
+  base: string;
   entityId: string;
   /** The SP metadata to register. */
   metadata: string;
@@ -55,6 +59,7 @@ export async function startApacheMellon(issuer: string): Promise<ApacheMellon> {
 <EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">
   <SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>
+    <SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="${base}/mellon/logout"/>
     <SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${base}/mellon/logout"/>
     <NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</NameIDFormat>
     <AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${base}/mellon/postResponse" index="0" isDefault="true"/>
@@ -140,6 +145,7 @@ export async function startApacheMellon(issuer: string): Promise<ApacheMellon> {
   }
   return {
     page: `${base}/protege/moi`,
+    base,
     entityId,
     metadata,
     errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '') + stderr,

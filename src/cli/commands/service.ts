@@ -5,15 +5,16 @@ import { readFile } from 'node:fs/promises';
 import { createAudit } from '../../domain/audit.js';
 import { createCasServices, ServiceRejected } from '../../domain/cas/services.js';
 import { createSamlServices } from '../../domain/saml/services.js';
+import { fetchMetadata, isMetadataUrl, MetadataUnavailable } from '../../saml/fetch-metadata.js';
 import { CliError, listOption as list, refusal, registerCommand, UsageError } from '../commands.js';
 
 registerCommand({
   name: 'service',
   usage:
-    'add <id> --name <name> --protocol cas --service-url <URL prefix> [--service-url …] [--attribute <name>]… [--attribute-profile pronote] | add <id> --name <name> --protocol saml --metadata <file> [--name-id persistent|identifiant] [--attribute-profile gar] | list | remove <id>',
+    'add <id> --name <name> --protocol cas --service-url <URL prefix> [--service-url …] [--attribute <name>]… [--attribute-profile pronote] | add <id> --name <name> --protocol saml --metadata <file|https URL> [--name-id persistent|identifiant] [--attribute-profile gar] | list | remove <id>',
   summary: 'register, list or remove CAS services and SAML service providers',
   description:
-    "add: a service URL is admitted when its scheme, host and port equal a prefix's and its path is the prefix's path or lies under it. Attributes released by /cas/p3/serviceValidate: identifiant, nom, prenom, profil, uai, classes (default: all); --attribute-profile pronote releases nom, prenom, dateNaissance, codePostal, categories instead. SAML: the SP metadata gives the entity id, the ACS URLs (HTTP-POST), the signing certificates and AuthnRequestsSigned; the NameID is a pairwise opaque id unless --name-id identifiant. Adding an existing id replaces it. Running servers see a change at once.",
+    "add: a service URL is admitted when its scheme, host and port equal a prefix's and its path is the prefix's path or lies under it. Attributes released by /cas/p3/serviceValidate: identifiant, nom, prenom, profil, uai, classes (default: all); --attribute-profile pronote releases nom, prenom, dateNaissance, codePostal, categories instead. SAML: the SP metadata (a file, or an https URL read once, at most 256 KiB within 10 s, no redirect) gives the entity id, the ACS URLs (HTTP-POST), the signing certificates and AuthnRequestsSigned; the NameID is a pairwise opaque id unless --name-id identifiant. Adding an existing id replaces it. Running servers see a change at once.",
   options: {
     name: { type: 'string' },
     protocol: { type: 'string' },
@@ -31,7 +32,7 @@ registerCommand({
     if (extra || (action === 'list' && id)) throw new UsageError(`service ${action}: unexpected argument`);
     if (action === 'add' && !values.protocol) throw new UsageError('service add: missing --protocol cas|saml');
     if (action === 'add' && values.protocol === 'saml' && !values.metadata)
-      throw new UsageError('service add: --protocol saml needs --metadata <file>');
+      throw new UsageError('service add: --protocol saml needs --metadata <file|https URL>');
     const db = await ctx.openDatabase();
     try {
       const audit = createAudit(db, ctx.logger());
@@ -57,9 +58,14 @@ registerCommand({
       try {
         if (values.protocol === 'saml') {
           if (await services.byId(id!)) throw new ServiceRejected(`id "${id}" is already a CAS service`);
-          const metadataXml = await readFile(String(values.metadata), 'utf8').catch((err: Error) => {
-            throw new CliError(`service add: cannot read ${String(values.metadata)}: ${err.message}`);
-          });
+          const source = String(values.metadata);
+          const metadataXml = isMetadataUrl(source)
+            ? await fetchMetadata(source).catch((err: Error) => {
+                throw err instanceof MetadataUnavailable ? new CliError(`service add: ${err.message}`) : err;
+              })
+            : await readFile(source, 'utf8').catch((err: Error) => {
+                throw new CliError(`service add: cannot read ${source}: ${err.message}`);
+              });
           const saved = await sps.save({
             id: id!,
             name: String(values.name ?? id),

@@ -13,6 +13,7 @@ export * from './password-reset-token.js';
 export * from './relative-link.js';
 export * from './role-assignment.js';
 export * from './saml.js';
+export * from './saml-session.js';
 export * from './school-class.js';
 export * from './signing-key.js';
 export * from './structure.js';
@@ -33,6 +34,7 @@ import { PasswordResetToken } from './password-reset-token.js';
 import { RelativeLink } from './relative-link.js';
 import { RoleAssignment } from './role-assignment.js';
 import { SamlRequest, SamlService } from './saml.js';
+import { SamlSession } from './saml-session.js';
 import { SchoolClass } from './school-class.js';
 import { SigningKey } from './signing-key.js';
 import { Structure } from './structure.js';
@@ -58,6 +60,7 @@ export const entities = [
   RoleAssignment,
   SamlRequest,
   SamlService,
+  SamlSession,
   SchoolClass,
   SigningKey,
   Structure,

@@ -14,20 +14,45 @@ export type RefusalReason =
   | 'unsafe_xml'
   | 'too_large'
   | 'unknown_issuer'
+  /** IdP-initiated: no SP by that id. */
+  | 'unknown_service'
   | 'acs_not_in_metadata'
   | 'unsupported_binding'
   | 'issue_instant'
   | 'replayed'
   | 'unsigned'
-  | 'bad_signature';
+  | 'bad_signature'
+  // LogoutRequest only:
+  | 'not_on_or_after'
+  | 'no_logout_service';
 
 export interface SamlRequests {
-  /** Records the request id; false when it was already seen (replay), audited then. */
-  admit(input: { serviceId: string; entityId: string; requestId: string; ip: string | null }): Promise<boolean>;
+  /**
+   * Records the request id; false when it was already seen (replay), audited then (as
+   * `saml.request`, or `saml.logout` for a LogoutRequest: one table for both kinds of id).
+   */
+  admit(input: {
+    serviceId: string;
+    entityId: string;
+    requestId: string;
+    ip: string | null;
+    action?: 'saml.request' | 'saml.logout';
+  }): Promise<boolean>;
   refuse(input: {
     reason: RefusalReason;
     serviceId?: string | null;
     detail?: string;
+    ip: string | null;
+    action?: 'saml.request' | 'saml.logout';
+  }): Promise<void>;
+  /**
+   * Audits an error Response sent to an SP in answer to a checked request (`saml.response_issue`,
+   * outcome refused, its status).
+   */
+  recordErrorResponse(input: {
+    accountId: string | null;
+    serviceId: string;
+    status: string;
     ip: string | null;
   }): Promise<void>;
   /** Deletes request ids whose window is over; returns how many. */
@@ -37,17 +62,17 @@ export interface SamlRequests {
 const isDuplicate = (err: unknown) => /duplicate|unique|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(String(err));
 
 export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
-  const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip }) =>
+  const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip, action }) =>
     db.transaction((manager) =>
       audit.record(manager, {
-        action: 'saml.request',
+        action: action ?? 'saml.request',
         ip,
         outcome: 'refused',
         detail: { reason, serviceId: serviceId ?? null, ...(detail ? { detail: detail.slice(0, 200) } : {}) },
       }),
     );
   return {
-    async admit({ serviceId, entityId, requestId, ip }) {
+    async admit({ serviceId, entityId, requestId, ip, action }) {
       const digest = createHash('sha256').update(`${entityId}\u0000${requestId}`).digest('hex');
       try {
         await db.transaction(async (manager) => {
@@ -68,11 +93,22 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
         return true;
       } catch (err) {
         if (!isDuplicate(err)) throw err;
-        await refuse({ reason: 'replayed', serviceId, ip });
+        await refuse({ reason: 'replayed', serviceId, ip, action });
         return false;
       }
     },
     refuse,
+    recordErrorResponse: ({ accountId, serviceId, status, ip }) =>
+      db.transaction((manager) =>
+        audit.record(manager, {
+          actorId: accountId,
+          action: 'saml.response_issue',
+          targetId: accountId,
+          ip,
+          outcome: 'refused',
+          detail: { serviceId, status },
+        }),
+      ),
     purge: () =>
       db.transaction(async (manager) => {
         const result = await manager

@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { SamlService } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
+import { DomainError } from '../errors.js';
 import { ServiceRejected } from '../cas/services.js';
 import { MetadataRejected, parseSpMetadata, type SpMetadata } from './metadata.js';
 
@@ -44,13 +45,38 @@ export interface SamlServices {
 
 const ID = /^[A-Za-z0-9._-]{2,100}$/;
 
+/**
+ * Stored metadata that today's rules refuse (registered before a rule was added, e.g. a
+ * garbage encryption certificate): the SP cannot be used until it is registered again.
+ */
+export class StoredMetadataRefused extends DomainError {
+  override name = 'StoredMetadataRefused';
+  constructor(id: string, reason: string) {
+    super(
+      'invalid',
+      'invalid_saml_metadata',
+      'Cette application est mal enregistrée dans CONNEXION : la connexion ne peut pas continuer. Prévenez l’administrateur de l’ENT.',
+      { detail: `SAML service ${id}: ${reason}; register it again (service add)` },
+    );
+  }
+}
+
+function parseStored(row: SamlService): SpMetadata {
+  try {
+    return parseSpMetadata(row.metadata);
+  } catch (err) {
+    if (err instanceof MetadataRejected) throw new StoredMetadataRefused(row.id, err.message);
+    throw err;
+  }
+}
+
 function present(row: SamlService): RegisteredSp {
   return {
     id: row.id,
     name: row.name,
     protocol: 'saml',
     entityId: row.entityId,
-    metadata: parseSpMetadata(row.metadata),
+    metadata: parseStored(row),
     nameIdFormat: row.nameIdFormat as NameIdFormat,
     attributeProfile: (row.attributeProfile as SamlAttributeProfile | null) ?? null,
   };

@@ -9,6 +9,7 @@ export const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 export const DS = 'http://www.w3.org/2000/09/xmldsig#';
 export const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 export const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+export const BINDING_SOAP = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP';
 /** Metadata may be large (several certificates, many endpoints); messages are small. */
 export const MAX_XML_LENGTH = 256 * 1024;
 

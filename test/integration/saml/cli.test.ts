@@ -58,7 +58,7 @@ it('adds an SP from its metadata, lists it beside CAS services, removes it', asy
   expect((await cli(['service', 'remove', 'moodle-saml'], env)).code).toBe(1);
 }, 60_000);
 
-it('refuses metadata with a DTD, without an HTTP-POST ACS, or a missing --metadata', async () => {
+it('refuses metadata with a DTD, without an HTTP-POST ACS, with a garbage encryption certificate, or no --metadata', async () => {
   const bad = join(dir, 'bad.xml');
   await writeFile(bad, '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><md:EntityDescriptor/>');
   const dtd = await cli(['service', 'add', 'x-sp', '--protocol', 'saml', '--metadata', bad], env);
@@ -71,5 +71,11 @@ it('refuses metadata with a DTD, without an HTTP-POST ACS, or a missing --metada
   );
   const acs = await cli(['service', 'add', 'x-sp', '--protocol', 'saml', '--metadata', noAcs], env);
   expect(errorLines(acs.stderr)[0]).toMatch(/no AssertionConsumerService/);
+  const garbage = join(dir, 'garbage-encryption.xml');
+  const sp = await makeSp('https://garbage.example/saml', 'https://garbage.example/acs');
+  await writeFile(garbage, sp.metadata({ encryption: { certificate: 'Z2FyYmFnZQ==' } }));
+  const enc = await cli(['service', 'add', 'x-sp', '--protocol', 'saml', '--metadata', garbage], env);
+  expect(enc.code).toBe(1);
+  expect(errorLines(enc.stderr)[0]).toMatch(/the encryption certificate is not a valid X\.509 certificate/);
   expect((await cli(['service', 'add', 'x-sp', '--protocol', 'saml'], env)).code).toBe(2);
 }, 60_000);
