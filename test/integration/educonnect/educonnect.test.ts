@@ -21,6 +21,8 @@ import {
 import { createAccount, createStructure, linkRelative } from '../../helpers/factories.js';
 import { IDP_SSO, makeEduconnectIdp, type EduconnectPerson, type StandInIdp } from '../../helpers/educonnect-idp.js';
 import { seedSchool, PASSWORD, type School } from '../admin-api/harness.js';
+import { adminSignIn } from '../security/web.js';
+import { importRoster, RosterInvalid } from '../../../src/domain/roster/index.js';
 import { Account, AuditEvent, FederationLink, NationalId } from '../../../src/db/entities/index.js';
 
 let ts: TestServer;
@@ -292,6 +294,71 @@ describe('bad Responses: refused with a French page, audited, never linked', () 
   });
 });
 
+describe('the roster’s national ids', () => {
+  const header = 'uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email;id_national';
+  test('an id_national column links at once; a bad id is a line-numbered error and nothing is written', async () => {
+    const uai = school.structure.uai;
+    const csv = [
+      header,
+      `${uai};École du Centre;CM2 A;Martin;Lucas;14/03/2010;Élève;ext-lucas;;;ELV-9001`,
+      `${uai};École du Centre;;Martin;Karim;;Parent;ext-karim;ext-lucas;;RESP-9001 RESP-9002`,
+    ].join('\n');
+    const report = await importRoster(ts.server.domain, csv, { schoolYear: school.classA.schoolYear });
+    expect(report.extra).toEqual({ nationalIds: 2 });
+    const bad = [header, `${uai};École du Centre;CM2 A;Martin;Léa;01/01/2010;Élève;ext-lea;;;pas un id!`].join('\n');
+    await expect(importRoster(ts.server.domain, bad, { schoolYear: school.classA.schoolYear })).rejects.toThrow(
+      RosterInvalid,
+    );
+    const teacherRow = [header, `${uai};École du Centre;CM2 A;Prof;Paul;;Enseignant;ext-paul;;;ENS-1`].join('\n');
+    await expect(importRoster(ts.server.domain, teacherRow, { schoolYear: school.classA.schoolYear })).rejects.toThrow(
+      RosterInvalid,
+    );
+
+    const s = await start();
+    const page = await answer(
+      s,
+      respond(s, {
+        FrEduCtId: 'ec-karim',
+        FrEduCtPersonAffiliation: 'resp1d',
+        sn: 'Martin',
+        givenName: 'Karim',
+        FrEduCtRefId: ['{AAF}20|RESP|RESP-9002'],
+      }),
+    );
+    const karim = await ts.server.db.read((m) => m.findOneByOrFail(Account, { externalId: 'ext-karim' }));
+    expect(await subOf(s, page)).toBe(karim.id);
+  });
+});
+
+describe('on the admin page', () => {
+  test('the teacher sees « ÉduConnect » on a linked pupil and unlinks; another class’s teacher cannot', async () => {
+    const eloise = school.studentsA[1]!;
+    expect((await linksOf(eloise.id)).length).toBe(1);
+    const other = await adminSignIn(ts, school.teacherB.login, PASSWORD);
+    const forbidden = await other.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, {
+      form: { _csrf: other.csrf, action: 'delier-educonnect', ids: eloise.id },
+    });
+    expect(forbidden.status).toBe(404);
+    expect((await linksOf(eloise.id)).length).toBe(1);
+
+    const teacher = await adminSignIn(ts, school.teacherA.login, PASSWORD);
+    expect(teacher.page.html).toContain('ÉduConnect</span>');
+    expect(teacher.page.html).toContain('DÉLIER ÉDUCONNECT');
+    const done = await teacher.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, {
+      form: { _csrf: teacher.csrf, action: 'delier-educonnect', ids: eloise.id },
+    });
+    expect(done.html).toContain('1 compte délié d’ÉduConnect');
+    expect(await linksOf(eloise.id)).toEqual([]);
+    const audit = await ts.server.db.read((m) =>
+      m.find(AuditEvent, { where: { action: 'educonnect.unlink', targetId: eloise.id } }),
+    );
+    expect(audit).toEqual([expect.objectContaining({ actorId: school.teacherA.id, outcome: 'success' })]);
+    // Unlinked: the next ÉduConnect sign-in asks to prove the ENT account again.
+    const s = await start();
+    expect((await answer(s, respond(s, pupil('ec-eloise')))).html).toContain('Relier votre compte ÉduConnect');
+  });
+});
+
 describe('without configuration', () => {
   test('no button, the SP endpoints answer 404 in French', async () => {
     const plain = await startTestServer();
@@ -307,5 +374,3 @@ describe('without configuration', () => {
     }
   });
 });
-
-void PASSWORD;
