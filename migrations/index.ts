@@ -12,6 +12,7 @@ import { Saml1796300000000 } from './1796300000000-saml.js';
 import { SamlSessions1796381000000 } from './1796381000000-saml-sessions.js';
 import { Badges1796400000000 } from './1796400000000-badges.js';
 import { Terms1796450000000 } from './1796450000000-terms.js';
+import { Educonnect1796500000000 } from './1796500000000-educonnect.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -26,4 +27,5 @@ export const migrations = [
   SamlSessions1796381000000,
   Badges1796400000000,
   Terms1796450000000,
+  Educonnect1796500000000,
 ];

@@ -21,6 +21,8 @@ import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
+import { createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
+import { loadIdpMetadata } from './domain/educonnect/index.js';
 import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
 import type { CasDomain } from './domain/cas/index.js';
 
@@ -158,10 +160,20 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       metrics: createSamlMetrics(metrics.registry),
     }),
   );
+  // ÉduConnect (our SP side), when configured: its metadata is read once, at start.
+  const educonnect = config.educonnect
+    ? createEduconnectSp({
+        config,
+        idp: await loadIdpMetadata(config.educonnect.metadata),
+        requests: domain.educonnect.requests,
+        signingKeys: oidc.signingKeys,
+      })
+    : null;
+  app.use(educonnectSpRoutes({ config, educonnect: domain.educonnect, sp: educonnect, logger }));
   // The QR code of connection sheets (GET /connexion) opens the ENT portal's sign-in
   // (ENT_LOGIN_URL), else the first demo application, when there is one.
   const defaultAppLogin = config.entLoginUrl ?? (demoApps[0] ? `${demoApps[0].path}/login` : undefined);
-  app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin }));
+  app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin, educonnect }));
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
 

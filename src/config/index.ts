@@ -54,6 +54,8 @@ export interface Config {
   /** CAS (src/cas): service ticket lifetime in seconds. */
   cas: { ticketTtl: number };
   saml: { garIdEnt: string | null };
+  /** ÉduConnect federation (our SAML SP side); null when not configured. */
+  educonnect: { metadata: string; maxAgeSeconds: number; refIdAttribute: string } | null;
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -178,6 +180,13 @@ function toConfig(s: Settings): Config {
     backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,
     cas: { ticketTtl: s.CAS_TICKET_TTL },
     saml: { garIdEnt: s.SAML_GAR_ID_ENT ?? null },
+    educonnect: s.EDUCONNECT_IDP_METADATA
+      ? {
+          metadata: s.EDUCONNECT_IDP_METADATA,
+          maxAgeSeconds: s.EDUCONNECT_MAX_AGE,
+          refIdAttribute: s.EDUCONNECT_REFID_ATTRIBUTE,
+        }
+      : null,
     clientsFile: s.CLIENTS_FILE,
     demoApp: {
       port: s.DEMO_APP_PORT,

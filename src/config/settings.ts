@@ -184,6 +184,20 @@ export const settings = {
     schema: z.string().max(64).optional(),
     doc: "the ENT's identifier at the GAR (`idEnt` attribute of the SAML `gar` profile); empty: not released",
   },
+  EDUCONNECT_IDP_METADATA: {
+    schema: z.string().min(1).optional(),
+    doc: 'ÉduConnect (the national account of pupils and parents): its IdP metadata, a file path or an https URL; unset: no « Se connecter avec ÉduConnect » button',
+  },
+  EDUCONNECT_MAX_AGE: {
+    schema: int(60, 3600),
+    default: 600,
+    doc: 'seconds an ÉduConnect sign-in may take: the AuthnRequest id is kept that long, and an older assertion is refused',
+  },
+  EDUCONNECT_REFID_ATTRIBUTE: {
+    schema: z.string().min(1).max(200),
+    default: 'FrEduCtRefId',
+    doc: 'Name or FriendlyName of the ÉduConnect attribute carrying the national ids (`{AAF}<académie>|<type>|<id>`) that link an account at once',
+  },
 
   ADMIN_API_AUDIENCE: {
     schema: z.string().optional(),

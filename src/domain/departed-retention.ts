@@ -16,9 +16,12 @@ import {
   Account,
   AdminSession,
   AuditEvent,
+  Badge,
   CasTicket,
+  FederationLink,
   LogoutDelivery,
   Membership,
+  NationalId,
   OidcArtifact,
   OneTimeCode,
   PasswordResetToken,
@@ -64,6 +67,9 @@ export async function purgeDeparted(
       Membership,
       RoleAssignment,
       TermsAcceptance,
+      Badge,
+      FederationLink,
+      NationalId,
     ] as const)
       await manager.delete(entity, { accountId: mine });
     await manager.delete(RelativeLink, { relativeId: mine });

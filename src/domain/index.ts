@@ -14,6 +14,7 @@ import { createSamlDomain, type SamlDomain } from './saml/index.js';
 import { createAudit, type Audit } from './audit.js';
 import { createBadges, type Badges } from './badges.js';
 import { createCodes, type Codes } from './codes/index.js';
+import { createEduconnect, type Educonnect } from './educonnect/index.js';
 import { createLogin, type Login } from './login/index.js';
 import { createMail, type Mail } from './mail.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
@@ -67,6 +68,8 @@ export interface Domain extends DomainDeps {
   /** Badge sign-in of the youngest classes (QR badges). */
   badges: Badges;
   codes: Codes;
+  /** ÉduConnect links and federated sign-ins (src/educonnect serves the SAML side). */
+  educonnect: Educonnect;
   login: Login;
   logoutQueue: LogoutQueue;
   mail: Mail;
@@ -110,6 +113,7 @@ export function createDomain(deps: DomainDeps): Domain {
   const terms = createTerms({ db, audit, sessions });
   const admin = createAdmin({ db, audit, codes, recovery, sessions, terms, yearInForce });
   const adminSessions = createAdminSessions(db, config.ttl.session);
+  const educonnect = createEduconnect({ config, db, audit, policies: admin.policies });
   const badges = createBadges({ config, db, audit, throttle, policies: admin.policies, yearInForce });
   return {
     ...deps,
@@ -121,6 +125,7 @@ export function createDomain(deps: DomainDeps): Domain {
     cas,
     saml,
     codes,
+    educonnect,
     login,
     logoutQueue,
     mail,

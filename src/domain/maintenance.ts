@@ -10,13 +10,22 @@ import { purgeDeparted } from './departed-retention.js';
 import type { SchoolYearInForce } from './school-year.js';
 import type { Database } from '../db/index.js';
 import { logoutTargetsOf, type LogoutQueue } from './logout-queue.js';
-import { AdminSession, AuditEvent, OidcArtifact, OneTimeCode, PasswordResetToken } from '../db/entities/index.js';
+import {
+  AdminSession,
+  AuditEvent,
+  FederationRequest,
+  OidcArtifact,
+  OneTimeCode,
+  PasswordResetToken,
+} from '../db/entities/index.js';
 
 const KEEP_EXPIRED_DAYS = 30;
 
 export interface PurgeCounts {
   artifacts: number;
   adminSessions: number;
+  /** ÉduConnect AuthnRequests past EDUCONNECT_MAX_AGE. */
+  federationRequests: number;
   rateLimits: number;
   resetTokens: number;
   codes: number;
@@ -52,6 +61,7 @@ export function createMaintenance(
       await options.logouts.queue(manager, logoutTargetsOf(expiredSessions.map((s) => s.payload)), 'expired');
       const artifacts = await manager.delete(OidcArtifact, { expiresAt: LessThan(now) });
       const adminSessions = await manager.delete(AdminSession, { expiresAt: LessThan(now) });
+      const federationRequests = await manager.delete(FederationRequest, { expiresAt: LessThan(now) });
       const rateLimits = await manager
         .createQueryBuilder()
         .delete()
@@ -72,6 +82,7 @@ export function createMaintenance(
         departedAccounts,
         artifacts: artifacts.affected ?? 0,
         adminSessions: adminSessions.affected ?? 0,
+        federationRequests: federationRequests.affected ?? 0,
         rateLimits: rateLimits.affected ?? 0,
         resetTokens: resetTokens.affected ?? 0,
         codes: codes.affected ?? 0,

@@ -6,10 +6,12 @@ import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Config } from '../config/index.js';
+import type { EduconnectSp } from '../educonnect/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import type { Oidc } from '../oidc/index.js';
 import { badgeRoutes } from './badge.js';
+import { educonnectRoutes } from './educonnect.js';
 import { consentRoutes } from './consent.js';
 import { csrfProtection } from './csrf.js';
 import { entryRoutes } from './entry.js';
@@ -26,6 +28,8 @@ export interface InteractionDeps {
   logger: Logger;
   /** Where GET /connexion sends the browser: the default ENT application's login start (it forwards `login_hint`). */
   defaultAppLogin?: string;
+  /** « Se connecter avec ÉduConnect », when configured. */
+  educonnect?: EduconnectSp | null;
 }
 
 const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$|badge$)/;
@@ -34,6 +38,7 @@ export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   const router = new Router();
   loginRoutes(router, deps);
   badgeRoutes(router, deps);
+  educonnectRoutes(router, deps);
   setPasswordRoutes(router, deps);
   consentRoutes(router, deps);
   termsRoutes(router, deps);

@@ -26,6 +26,7 @@ export async function renderLogin(
     csrf: ctx.state._csrf,
     login: typeof details.params.login_hint === 'string' ? details.params.login_hint : '',
     badges: await deps.domain.badges.anyEnabled(),
+    educonnect: !!deps.educonnect,
     ...extra,
   });
 }

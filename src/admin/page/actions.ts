@@ -17,6 +17,7 @@ import { adminServices } from './services.js';
 import { connectionSheetsPdf } from './sheets.js';
 import { badgesPdf } from './badges-pdf.js';
 import { badgeUrl, type Badges } from '../../domain/badges.js';
+import type { Educonnect } from '../../domain/educonnect/index.js';
 import { connectionEntryUrl } from '../../domain/login/entry-url.js';
 import { sessionOf, type Flash } from './session.js';
 
@@ -70,6 +71,7 @@ async function run(
   ctx: Context,
   admin: Admin,
   badges: Badges,
+  educonnect: Educonnect,
   teacher: Teacher,
   classId: string,
   form: ActionForm,
@@ -168,6 +170,15 @@ async function run(
         : `${plural(printed.length, 'badge imprimé', 'badges imprimés')}.`;
       return sendPdf(ctx, pdf, 'badges', notice);
     }
+    case 'delier-educonnect': {
+      const unlinked = await educonnect.unlink(actor, form.ids, { classId, ip: context.ip });
+      return back(ctx, classId, form, {
+        kind: 'notice',
+        text: unlinked
+          ? `${plural(unlinked, 'compte délié', 'comptes déliés')} d’ÉduConnect : la prochaine connexion avec ÉduConnect demandera de prouver le compte ENT.`
+          : 'Aucun de ces comptes n’était relié à ÉduConnect.',
+      });
+    }
     case 'retirer-badges': {
       const revoked = await badges.revoke(actor, classId, form.ids, context);
       return back(ctx, classId, form, {
@@ -217,7 +228,7 @@ export function actionRoutes(router: Router, deps: AdminDeps): void {
         backHref: classHref(classId, { onglet: tabOf(form.onglet).key, q: form.q || undefined }),
       });
     }
-    await run(ctx, admin, deps.domain.badges, teacher, classId, form, deps.config.admin.issuer);
+    await run(ctx, admin, deps.domain.badges, deps.domain.educonnect, teacher, classId, form, deps.config.admin.issuer);
   });
 
   // « Connexion par badge » of the class: on, off, or every badge revoked at once.

@@ -64,7 +64,14 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     // Badge sign-in (issue 21) concerns the pupils of a class the teacher acts on.
     const badgeTab = tab.profile === 'Student' && mayAct;
     const withBadge = badgeTab && access.cls.badgeSignIn ? await deps.domain.badges.withBadge(classId) : null;
-    const rows = list.items.map((r) => ({ ...presentRow(r, mayAct, tab), hasBadge: withBadge?.has(r.id) ?? false }));
+    // ÉduConnect (issue 19): the teacher sees which pupils and parents are linked, and may unlink.
+    const educonnect = !!deps.config.educonnect && mayAct;
+    const linked = educonnect ? await deps.domain.educonnect.linkedAmong(list.items.map((r) => r.id)) : null;
+    const rows = list.items.map((r) => ({
+      ...presentRow(r, mayAct, tab),
+      hasBadge: withBadge?.has(r.id) ?? false,
+      hasEduconnect: linked?.has(r.id) ?? false,
+    }));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
     // The rows say whether the terms of use were accepted once a version is published.
     const termsInForce = Boolean(await deps.domain.terms.inForce());
@@ -101,6 +108,7 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
       fragmentHref: classHref(classId, { onglet: tab.key, partiel: 1 }),
       actionHref: `${classHref(classId)}/actions`,
       sheetsPerPage: SHEETS_PER_PAGE,
+      educonnect,
       badges: badgeTab ? { enabled: access.cls.badgeSignIn, href: `${classHref(classId)}/badges` } : null,
       selectAllHref: classHref(classId, { onglet: tab.key, q: query.q, page: query.page, tout: 1 }),
     });

@@ -33,6 +33,7 @@ const ACTIONS = [
   'badges',
   'nouveaux-badges',
   'retirer-badges',
+  'delier-educonnect',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

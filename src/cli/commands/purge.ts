@@ -12,7 +12,7 @@ registerCommand({
     if (positionals.length) throw new UsageError(`purge: unexpected argument "${positionals[0]}"`);
     const counts = await withDomain(ctx, 'purge', (domain) => domain.maintenance.purgeExpired());
     ctx.print(
-      `purged: ${counts.artifacts} provider artifact(s), ${counts.adminSessions} admin page session(s), ${counts.rateLimits} throttling row(s), ${counts.resetTokens} reset link(s), ${counts.codes} one-time code(s), ${counts.auditEvents} audit event(s), ${counts.casTickets} CAS ticket(s), ${counts.departedAccounts} departed account(s)`,
+      `purged: ${counts.artifacts} provider artifact(s), ${counts.adminSessions} admin page session(s), ${counts.federationRequests} ÉduConnect request(s), ${counts.rateLimits} throttling row(s), ${counts.resetTokens} reset link(s), ${counts.codes} one-time code(s), ${counts.auditEvents} audit event(s), ${counts.casTickets} CAS ticket(s), ${counts.departedAccounts} departed account(s)`,
     );
   },
 });

@@ -3,6 +3,7 @@ export * from './admin-session.js';
 export * from './audit-event.js';
 export * from './badge.js';
 export * from './cas.js';
+export * from './federation.js';
 export * from './logout-delivery.js';
 export * from './membership.js';
 export * from './oidc-artifact.js';
@@ -24,6 +25,7 @@ import { AdminSession } from './admin-session.js';
 import { AuditEvent } from './audit-event.js';
 import { Badge } from './badge.js';
 import { CasService, CasTicket } from './cas.js';
+import { FederationLink, FederationRequest, NationalId } from './federation.js';
 import { LogoutDelivery } from './logout-delivery.js';
 import { Membership } from './membership.js';
 import { OidcArtifact } from './oidc-artifact.js';
@@ -47,8 +49,11 @@ export const entities = [
   Badge,
   CasService,
   CasTicket,
+  FederationLink,
+  FederationRequest,
   LogoutDelivery,
   Membership,
+  NationalId,
   OidcArtifact,
   OidcClient,
   OneTimeCode,

@@ -16,8 +16,15 @@ export const COLUMNS = [
   'parents_de',
   'email',
 ] as const;
-export type Column = (typeof COLUMNS)[number];
-export type RawRow = { line: number } & Record<Column, string>;
+/**
+ * Columns a file may add: `id_national`, the national ids (AAF join keys, separated by
+ * spaces) that link an ÉduConnect account to this one at once (issue 19).
+ */
+export const OPTIONAL_COLUMNS = ['id_national'] as const;
+export type Column = (typeof COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+export type RawRow = { line: number } & Record<(typeof COLUMNS)[number], string> &
+  Partial<Record<(typeof OPTIONAL_COLUMNS)[number], string>>;
+const ALL_COLUMNS: readonly Column[] = [...COLUMNS, ...OPTIONAL_COLUMNS];
 
 /** The whole file is refused (no header, unknown columns, broken quoting); for the operator. */
 export class RosterFileError extends DomainError {
@@ -59,7 +66,7 @@ export function parseRoster(input: Buffer | string): RawRow[] {
   const [header, ...rows] = records;
   if (!header) throw new RosterFileError('the file is empty');
   const names = header.record.map(fold);
-  const unknown = names.filter((n) => n && !(COLUMNS as readonly string[]).includes(n));
+  const unknown = names.filter((n) => n && !(ALL_COLUMNS as readonly string[]).includes(n));
   const missing = COLUMNS.filter((c) => !names.includes(c));
   if (unknown.length || missing.length) {
     throw new RosterFileError(
@@ -72,7 +79,8 @@ export function parseRoster(input: Buffer | string): RawRow[] {
     .filter(({ record }) => record.some((cell) => cell !== ''))
     .map(({ record, info }) => {
       const row = { line: info.lines } as RawRow;
-      for (const column of COLUMNS) row[column] = record[names.indexOf(column)] ?? '';
+      for (const column of ALL_COLUMNS)
+        row[column] = names.includes(column) ? (record[names.indexOf(column)] ?? '') : '';
       return row;
     });
 }

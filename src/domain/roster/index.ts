@@ -13,7 +13,7 @@
 // turns the national directory's records into the same RosterRows.
 //
 // Idempotent on id_externe: importing the same file twice changes nothing the second time.
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Domain } from '../index.js';
 import { insertMany } from '../../db/bulk-insert.js';
@@ -141,7 +141,24 @@ export async function importRoster(
   options: ImportOptions = {},
 ): Promise<ImportReport> {
   const rows = checkRows(content);
-  return importRows(domain, () => Promise.resolve(rows), options, { action: 'roster.import' });
+  return importRows(domain, () => Promise.resolve(rows), options, {
+    action: 'roster.import',
+    // The optional `id_national` column: the national ids of each account, replaced by the file's.
+    afterPlan: async (manager, _plan, run) => {
+      const given = rows.filter((r) => r.nationalIds?.length);
+      if (run.dryRun || !given.length) return { nationalIds: given.length };
+      const accounts = new Map<string, string>();
+      for (const part of chunks(given.map((r) => r.externalId)))
+        for (const a of await manager.find(Account, {
+          where: { externalId: In(part) },
+          select: { id: true, externalId: true },
+        }))
+          accounts.set(a.externalId!, a.id);
+      for (const row of given)
+        await domain.educonnect.setNationalIds(manager, accounts.get(row.externalId)!, row.nationalIds!);
+      return { nationalIds: given.length };
+    },
+  });
 }
 
 /** What a source adds to the shared steps (the AAF import's deletions). */

@@ -3,7 +3,7 @@
 import type { Profile } from '../../db/entities/index.js';
 import { firstControlCharacter } from '../control-characters.js';
 import { normalizeEmail } from '../accounts.js';
-import { COLUMNS, type RawRow } from './csv.js';
+import { COLUMNS, OPTIONAL_COLUMNS, type RawRow } from './csv.js';
 
 export interface RosterRow {
   line: number;
@@ -19,6 +19,8 @@ export interface RosterRow {
   /** External ids of the students this relative is linked to. */
   parentsOf: string[];
   email: string | null;
+  /** National ids (AAF join keys) from the optional `id_national` column: ÉduConnect links at once. */
+  nationalIds?: string[];
 }
 
 export interface RowError {
@@ -59,8 +61,8 @@ const EXTERNAL_ID = /^[\w.:@-]{1,64}$/;
 
 /** One message per column holding a control character (control-characters.ts says why). */
 function controlCharacterErrors(raw: RawRow): string[] {
-  return COLUMNS.flatMap((column) => {
-    const found = firstControlCharacter(raw[column]);
+  return [...COLUMNS, ...OPTIONAL_COLUMNS].flatMap((column) => {
+    const found = firstControlCharacter(raw[column] ?? '');
     return found ? [`${column}: holds a control character (${found}: a line break, a tab…), which is not allowed`] : [];
   });
 }
@@ -109,6 +111,11 @@ export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[]
     errors.push('parents_de: a Parent row must name at least one student (id_externe, separated by |)');
   if (raw.email && (!EMAIL.test(raw.email) || raw.email.length > 255))
     errors.push(`email: "${raw.email}" is not an email address`);
+  const nationalIds = (raw.id_national ?? '').split(/\s+/).filter(Boolean);
+  for (const id of nationalIds)
+    if (!EXTERNAL_ID.test(id)) errors.push(`id_national: "${id}" must be 1 to 64 letters, digits or . _ - : @`);
+  if (nationalIds.length && profile !== 'Student' && profile !== 'Relative')
+    errors.push('id_national: only pupils and parents sign in with ÉduConnect');
   if (errors.length) return { errors: errors.map((message) => ({ line: raw.line, message })) };
   return {
     row: {
@@ -124,6 +131,7 @@ export function checkRow(raw: RawRow): { row: RosterRow } | { errors: RowError[]
       externalId: raw.id_externe,
       parentsOf,
       email: raw.email ? normalizeEmail(raw.email) : null,
+      nationalIds,
     },
   };
 }

@@ -117,7 +117,7 @@ describe('ent-idp purge', () => {
     const run = await cli(['purge'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^purged: \d+ provider artifact\(s\), \d+ admin page session\(s\), \d+ throttling row\(s\), \d+ reset link\(s\), \d+ one-time code\(s\), \d+ audit event\(s\), \d+ CAS ticket\(s\), \d+ departed account\(s\)\n$/,
+      /^purged: \d+ provider artifact\(s\), \d+ admin page session\(s\), \d+ ÉduConnect request\(s\), \d+ throttling row\(s\), \d+ reset link\(s\), \d+ one-time code\(s\), \d+ audit event\(s\), \d+ CAS ticket\(s\), \d+ departed account\(s\)\n$/,
     );
     expect((await cli(['purge', 'now'], env)).code).toBe(2);
   }, 60_000);

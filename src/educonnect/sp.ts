@@ -1,0 +1,88 @@
+// Our SAML service provider toward ÉduConnect, on @node-saml/node-saml ≥ 5.1.0 (earlier
+// versions have a signature-bypass CVE; README says why this library). Signed AuthnRequests
+// (HTTP-Redirect, RSA-SHA256) with the provider's current RS256 key and its certificate
+// (src/saml/certificate.ts), the same key published for encryption; assertions must be
+// signed by a certificate of ÉduConnect's metadata, for our audience, in answer to a request
+// we sent (InResponseTo, kept in the database) and not older than EDUCONNECT_MAX_AGE.
+import { randomBytes } from 'node:crypto';
+import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
+import type { JWK } from 'jose';
+import type { Config } from '../config/index.js';
+import type { FederationRequests, IdpMetadata } from '../domain/educonnect/index.js';
+import { idpSigningKey } from '../saml/certificate.js';
+
+export const SP_METADATA_PATH = '/saml/sp/metadata';
+export const SP_ACS_PATH = '/saml/sp/acs';
+
+export interface EduconnectSp {
+  idp: IdpMetadata;
+  entityId: string;
+  /** The signed AuthnRequest URL for interaction `uid` (RelayState), the request bound to it. */
+  authorizeUrl(uid: string): Promise<string>;
+  /** node-saml's checks on a POSTed Response; throws when refused. */
+  validate(body: { SAMLResponse: string; RelayState?: string }): Promise<Profile>;
+  metadata(): Promise<string>;
+}
+
+export function createEduconnectSp(deps: {
+  config: Config;
+  idp: IdpMetadata;
+  requests: FederationRequests;
+  signingKeys(): JWK[];
+}): EduconnectSp {
+  const { config, idp, requests } = deps;
+  const maxAgeMs = (config.educonnect?.maxAgeSeconds ?? 600) * 1000;
+  const entityId = `${config.issuer}${SP_METADATA_PATH}`;
+
+  const saml = async (overrides: Partial<SamlConfig> = {}) => {
+    const key = await idpSigningKey(deps.signingKeys(), config.issuer);
+    return new SAML({
+      entryPoint: idp.ssoRedirect,
+      issuer: entityId,
+      callbackUrl: `${config.issuer}${SP_ACS_PATH}`,
+      idpCert: idp.certificates,
+      idpIssuer: idp.entityId,
+      audience: entityId,
+      privateKey: key.privateKeyPem,
+      publicCert: key.certificatePem,
+      decryptionPvk: key.privateKeyPem,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+      // The assertion's own signature is what proves the identity; a signed Response
+      // around it is accepted, never required in its place.
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: maxAgeMs,
+      maxAssertionAgeMs: maxAgeMs,
+      acceptedClockSkewMs: 60_000,
+      identifierFormat: null,
+      disableRequestedAuthnContext: true,
+      cacheProvider: requests.cache,
+      ...overrides,
+    });
+  };
+
+  return {
+    idp,
+    entityId,
+    async authorizeUrl(uid) {
+      const id = `_${randomBytes(20).toString('hex')}`;
+      const url = await (await saml({ generateUniqueId: () => id })).getAuthorizeUrlAsync(uid, undefined, {});
+      await requests.bind(id, uid);
+      return url;
+    },
+    async validate(body) {
+      const { profile } = await (await saml()).validatePostResponseAsync(body);
+      if (!profile) throw new Error('no profile in the Response');
+      // node-saml checks the signature against ÉduConnect's certificates; the Issuer it leaves
+      // to us, and a Response must name the IdP it claims to come from.
+      if (profile.issuer !== idp.entityId) throw new Error(`unexpected Issuer ${String(profile.issuer).slice(0, 100)}`);
+      return profile;
+    },
+    async metadata() {
+      const key = await idpSigningKey(deps.signingKeys(), config.issuer);
+      return (await saml()).generateServiceProviderMetadata(key.certificatePem, key.certificatePem);
+    },
+  };
+}

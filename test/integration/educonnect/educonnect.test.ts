@@ -1,0 +1,376 @@
+// Issue 19: « Se connecter avec ÉduConnect » against a stand-in ÉduConnect built in the test
+// suite (its own key and metadata, signed Responses with the real attribute names): our SP
+// metadata, the signed AuthnRequest, the first link with a code, later sign-ins by the link,
+// an exact link by national id, a parent with two children, a parent in two schools, a
+// blocked account, and every bad Response refused — French page, audited, never linked.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { In } from 'typeorm';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { Browser, formOf, type Page } from '../../helpers/browser.js';
+import {
+  authorizationRequest,
+  client,
+  exchange,
+  registerClient,
+  REDIRECT_URI,
+  type AuthorizationRequest,
+  type RegisteredClient,
+} from '../../helpers/oidc.js';
+import { createAccount, createStructure, linkRelative } from '../../helpers/factories.js';
+import { IDP_SSO, makeEduconnectIdp, type EduconnectPerson, type StandInIdp } from '../../helpers/educonnect-idp.js';
+import { seedSchool, PASSWORD, type School } from '../admin-api/harness.js';
+import { adminSignIn } from '../security/web.js';
+import { importRoster, RosterInvalid } from '../../../src/domain/roster/index.js';
+import { Account, AuditEvent, FederationLink, NationalId } from '../../../src/db/entities/index.js';
+
+let ts: TestServer;
+let school: School;
+let app: RegisteredClient;
+let idp: StandInIdp;
+let sp: string;
+let acs: string;
+
+beforeAll(async () => {
+  idp = await makeEduconnectIdp();
+  const dir = mkdtempSync(join(tmpdir(), 'ent-idp-educonnect-'));
+  writeFileSync(join(dir, 'idp.xml'), idp.metadata());
+  ts = await startTestServer({ env: { EDUCONNECT_IDP_METADATA: join(dir, 'idp.xml') } });
+  school = await seedSchool(ts);
+  app = await registerClient(ts, { clientId: 'ent-vie-scolaire', scopes: ['openid', 'profile', 'ent'] });
+  sp = `${ts.url}/saml/sp/metadata`;
+  acs = `${ts.url}/saml/sp/acs`;
+}, 60_000);
+afterAll(() => ts?.stop());
+
+interface Started {
+  browser: Browser;
+  request: AuthorizationRequest;
+  saml: { id: string; acs: string; issuer: string; relayState: string; signed: boolean };
+}
+
+/** The application's authorize → CONNEXION → « Se connecter avec ÉduConnect » → the AuthnRequest. */
+async function start(browser = new Browser()): Promise<Started> {
+  const request = await authorizationRequest(app, { scope: 'openid profile ent' });
+  const connexion = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
+  expect(connexion.html).toContain('Se connecter avec ÉduConnect');
+  const uid = /\/interaction\/([\w-]+)\/login/.exec(connexion.html)![1]!;
+  const redirect = await browser.request(`${ts.url}/interaction/${uid}/educonnect`);
+  expect(redirect.status).toBe(302);
+  const location = redirect.headers.get('location')!;
+  expect(location.startsWith(IDP_SSO)).toBe(true);
+  return { browser, request, saml: idp.readRequest(location) };
+}
+
+/** ÉduConnect's browser POST to our ACS, then wherever we send the browser. */
+const answer = (s: Started, samlResponse: string, relayState = s.saml.relayState) =>
+  s.browser.go(acs, { form: { SAMLResponse: samlResponse, RelayState: relayState }, stopAt: REDIRECT_URI });
+
+const respond = (s: Started, person: EduconnectPerson, extra: Partial<Parameters<StandInIdp['response']>[0]> = {}) =>
+  idp.response({ inResponseTo: s.saml.id, acs, audience: sp, person, ...extra });
+
+const pupil = (id: string, more: EduconnectPerson = {}): EduconnectPerson => ({
+  FrEduCtId: id,
+  FrEduCtPersonAffiliation: 'eleve1d',
+  sn: 'Lefèvre',
+  givenName: 'Éloïse',
+  FrEduCtDateNaissance: '2011-02-03',
+  FrEduCtEleveUAI: '0800001A',
+  FrEduUrlRetour: 'https://educonnect.test/idp/logout',
+  ...more,
+});
+
+const subOf = async (s: Started, page: Page) => {
+  expect(page.url.startsWith(REDIRECT_URI)).toBe(true);
+  return (await exchange(app, page.url, s.request)).claims()!.sub;
+};
+
+const linksOf = (accountId: string) => ts.server.db.read((m) => m.find(FederationLink, { where: { accountId } }));
+
+describe('our service provider', () => {
+  test('metadata: entity id, HTTP-POST ACS, signed requests, a signing and an encryption key', async () => {
+    const res = await fetch(sp);
+    expect(res.status).toBe(200);
+    const xml = await res.text();
+    expect(xml).toContain(`entityID="${sp}"`);
+    expect(xml).toMatch(/AuthnRequestsSigned="true"/);
+    expect(xml).toContain(`Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}"`);
+    expect(xml).toMatch(/KeyDescriptor use="signing"/);
+    expect(xml).toMatch(/KeyDescriptor use="encryption"/);
+  });
+
+  test('the AuthnRequest is signed (RSA-SHA256), from our entity, for our ACS', async () => {
+    const s = await start();
+    expect(s.saml).toMatchObject({ acs, issuer: sp, signed: true });
+    expect(s.saml.relayState).toMatch(/^[\w-]+$/);
+  });
+});
+
+describe('linking and signing in', () => {
+  test('first time: no link, the pupil proves the account with a code, chooses a password, is signed in', async () => {
+    const eloise = school.studentsA[1]!;
+    const { code } = await ts.server.domain.codes.issue({ accountId: eloise.id, kind: 'activation', createdBy: null });
+    const s = await start();
+    const linkPage = await answer(s, respond(s, pupil('ec-eloise')));
+    expect(linkPage.status).toBe(200);
+    expect(linkPage.html).toContain('Relier votre compte ÉduConnect');
+    expect(linkPage.html).toContain('Éloïse Lefèvre');
+    expect(await linksOf(eloise.id)).toEqual([]);
+    // A wrong secret links nothing.
+    const wrong = await s.browser.submit(linkPage, '/educonnect/lier', {
+      identifiant: eloise.login,
+      mot_de_passe: 'faux',
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('Identifiant ou mot de passe incorrect');
+    expect(await linksOf(eloise.id)).toEqual([]);
+    const passwordPage = await s.browser.submit(wrong, '/educonnect/lier', {
+      identifiant: eloise.login,
+      mot_de_passe: code,
+    });
+    expect(passwordPage.html).toContain('Activation de votre compte');
+    const done = await s.browser.submit(
+      passwordPage,
+      '/mot-de-passe',
+      { nouveau_mot_de_passe: 'mon cartable est rouge', confirmation: 'mon cartable est rouge' },
+      REDIRECT_URI,
+    );
+    expect(await subOf(s, done)).toBe(eloise.id);
+    expect(await linksOf(eloise.id)).toEqual([expect.objectContaining({ subject: 'ec-eloise', method: 'proof' })]);
+  });
+
+  test('later: the link signs her in at once, without CONNEXION', async () => {
+    const s = await start();
+    const page = await answer(s, respond(s, pupil('ec-eloise')));
+    expect(await subOf(s, page)).toBe(school.studentsA[1]!.id);
+    const events = await ts.server.db.read((m) =>
+      m.find(AuditEvent, {
+        where: { action: In(['educonnect.link', 'login.educonnect']), targetId: school.studentsA[1]!.id },
+      }),
+    );
+    expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual(
+      expect.arrayContaining(['educonnect.link:success', 'login.educonnect:success']),
+    );
+  });
+
+  test('an exact national id links at once; a different birth date does not', async () => {
+    const zorro = school.studentsA[3]!;
+    await ts.server.db.transaction((m) =>
+      m.insert(NationalId, { accountId: zorro.id, nationalId: 'ELV-4242', createdAt: new Date() }),
+    );
+    const liar = await start();
+    const refused = await answer(
+      liar,
+      respond(liar, pupil('ec-other', { FrEduCtRefId: ['{AAF}20|ELV|ELV-4242'], FrEduCtDateNaissance: '2012-01-01' })),
+    );
+    expect(refused.html).toContain('Relier votre compte ÉduConnect');
+    expect(await linksOf(zorro.id)).toEqual([]);
+
+    const s = await start();
+    const page = await answer(
+      s,
+      respond(s, pupil('ec-zorro', { FrEduCtRefId: ['{AAF}20|ELV|ELV-4242'], FrEduCtDateNaissance: '2011-05-05' })),
+    );
+    expect(await subOf(s, page)).toBe(zorro.id);
+    expect(await linksOf(zorro.id)).toEqual([expect.objectContaining({ method: 'national_id' })]);
+  });
+
+  test('a parent in two schools picks one account; one linked to two children sees both', async () => {
+    const other = await createStructure(ts.server.db, { name: 'Collège Jules Verne', uai: '0800002B' });
+    const child2 = await createAccount(ts.server.db, {
+      structureId: other.id,
+      profile: 'Student',
+      firstName: 'Jules',
+      lastName: 'Enfant',
+      birthDate: '2009-01-01',
+    });
+    const parentThere = await createAccount(ts.server.db, {
+      structureId: other.id,
+      profile: 'Relative',
+      firstName: 'Pierre',
+      lastName: 'Enfant',
+    });
+    await linkRelative(ts.server.db, parentThere.id, child2.id);
+    const parentHere = school.relativesA[0]!;
+    await linkRelative(ts.server.db, parentHere.id, school.studentsA[2]!.id);
+    await ts.server.db.transaction(async (m) => {
+      await m.insert(NationalId, { accountId: parentHere.id, nationalId: 'RESP-77', createdAt: new Date() });
+      await m.insert(NationalId, { accountId: parentThere.id, nationalId: 'RESP-78', createdAt: new Date() });
+    });
+    const person: EduconnectPerson = {
+      FrEduCtId: 'ec-pierre',
+      FrEduCtPersonAffiliation: 'resp1d',
+      sn: 'Enfant',
+      givenName: 'Pierre',
+      FrEduCtRefId: ['{AAF}20|RESP|RESP-77', '{AAF}20|RESP|RESP-78'],
+    };
+    const s = await start();
+    const choose = await answer(s, respond(s, person));
+    expect(choose.html).toContain('Choisissez votre compte');
+    expect(choose.html).toContain('École du Centre');
+    expect(choose.html).toContain('Collège Jules Verne');
+    // Only an account offered may be chosen.
+    const form = formOf(choose, '/educonnect/choisir');
+    const forged = await s.browser.go(new URL(form.action, choose.url).toString(), {
+      form: { ...form.hidden, compte: school.teacherA.id },
+    });
+    expect(forged.status).toBe(400);
+    const again = await start();
+    const choose2 = await answer(again, respond(again, person));
+    const picked = await again.browser.submit(choose2, '/educonnect/choisir', { compte: parentHere.id }, REDIRECT_URI);
+    const tokens = await exchange(app, picked.url, again.request);
+    expect(tokens.claims()!.sub).toBe(parentHere.id);
+    const info = await client.fetchUserInfo(app.config, tokens.access_token, parentHere.id);
+    const children = (info.ent_children ?? []) as { id?: string; sub?: string }[];
+    expect(children.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a blocked account is refused through ÉduConnect too', async () => {
+    const eloise = school.studentsA[1]!;
+    await ts.server.db.transaction((m) => m.update(Account, { id: eloise.id }, { blockedAt: new Date() }));
+    try {
+      const s = await start();
+      const page = await answer(s, respond(s, pupil('ec-eloise')));
+      expect(page.status).toBe(403);
+      expect(page.html).toContain('bloqué');
+    } finally {
+      await ts.server.db.transaction((m) => m.update(Account, { id: eloise.id }, { blockedAt: null }));
+    }
+  });
+});
+
+describe('bad Responses: refused with a French page, audited, never linked', () => {
+  const cases: [string, (s: Started) => string][] = [
+    ['unsigned', (s) => respond(s, pupil('ec-bad-1'), { signAssertion: false, signResponse: false })],
+    ['only the Response signed, not the assertion', (s) => respond(s, pupil('ec-bad-2'), { signAssertion: false })],
+    ['signed by another key', (s) => respond(s, pupil('ec-bad-3'), { foreignKey: true })],
+    [
+      'wrapped signature',
+      (s) => idp.wrapped({ inResponseTo: s.saml.id, acs, audience: sp, person: pupil('ec-bad-4') }, pupil('ec-evil')),
+    ],
+    ['expired (20 minutes old)', (s) => respond(s, pupil('ec-bad-5'), { skewMs: -20 * 60_000 })],
+    ['for another audience', (s) => respond(s, pupil('ec-bad-6'), { audience: 'https://autre-ent.example/sp' })],
+    ['attributes missing', (s) => respond(s, { FrEduCtId: 'ec-bad-7', sn: 'X' })],
+    [
+      'an unknown InResponseTo',
+      () => idp.response({ inResponseTo: '_inconnu', acs, audience: sp, person: pupil('ec-bad-8') }),
+    ],
+    ['from another issuer', (s) => respond(s, pupil('ec-bad-9'), { issuer: 'https://faux-educonnect.example/idp' })],
+    ['not base64 XML', () => Buffer.from('<<<not xml').toString('base64')],
+  ];
+  test.each(cases)('%s', async (_name, build) => {
+    const s = await start();
+    const before = await ts.server.db.read((m) => m.count(FederationLink));
+    const page = await answer(s, build(s));
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('La réponse d’ÉduConnect n’est pas valable');
+    expect(page.html).not.toMatch(/at \w+ \(|Error:/);
+    expect(await ts.server.db.read((m) => m.count(FederationLink))).toBe(before);
+  });
+
+  test('replayed: the same Response twice signs in once', async () => {
+    const s = await start();
+    const response = respond(s, pupil('ec-eloise'));
+    const first = await answer(s, response);
+    expect(first.url.startsWith(REDIRECT_URI)).toBe(true);
+    const replay = await new Browser().go(acs, { form: { SAMLResponse: response, RelayState: s.saml.relayState } });
+    expect(replay.status).toBe(400);
+  });
+
+  test('another interaction’s RelayState: refused (a Response is bound to its request)', async () => {
+    const s = await start();
+    const other = await start();
+    const page = await answer(s, respond(s, pupil('ec-eloise')), other.saml.relayState);
+    expect(page.status).toBe(400);
+  });
+
+  test('refusals are audited with their reason, never the Response', async () => {
+    const events = await ts.server.db.read((m) =>
+      m.find(AuditEvent, { where: { action: 'login.educonnect', outcome: 'refused' } }),
+    );
+    expect(events.length).toBeGreaterThanOrEqual(10);
+    expect(events.every((e) => (e.detail ?? '').length < 400)).toBe(true);
+  });
+});
+
+describe('the roster’s national ids', () => {
+  const header = 'uai;structure;classe;nom;prenom;date_naissance;profil;id_externe;parents_de;email;id_national';
+  test('an id_national column links at once; a bad id is a line-numbered error and nothing is written', async () => {
+    const uai = school.structure.uai;
+    const csv = [
+      header,
+      `${uai};École du Centre;CM2 A;Martin;Lucas;14/03/2010;Élève;ext-lucas;;;ELV-9001`,
+      `${uai};École du Centre;;Martin;Karim;;Parent;ext-karim;ext-lucas;;RESP-9001 RESP-9002`,
+    ].join('\n');
+    const report = await importRoster(ts.server.domain, csv, { schoolYear: school.classA.schoolYear });
+    expect(report.extra).toEqual({ nationalIds: 2 });
+    const bad = [header, `${uai};École du Centre;CM2 A;Martin;Léa;01/01/2010;Élève;ext-lea;;;pas un id!`].join('\n');
+    await expect(importRoster(ts.server.domain, bad, { schoolYear: school.classA.schoolYear })).rejects.toThrow(
+      RosterInvalid,
+    );
+    const teacherRow = [header, `${uai};École du Centre;CM2 A;Prof;Paul;;Enseignant;ext-paul;;;ENS-1`].join('\n');
+    await expect(importRoster(ts.server.domain, teacherRow, { schoolYear: school.classA.schoolYear })).rejects.toThrow(
+      RosterInvalid,
+    );
+
+    const s = await start();
+    const page = await answer(
+      s,
+      respond(s, {
+        FrEduCtId: 'ec-karim',
+        FrEduCtPersonAffiliation: 'resp1d',
+        sn: 'Martin',
+        givenName: 'Karim',
+        FrEduCtRefId: ['{AAF}20|RESP|RESP-9002'],
+      }),
+    );
+    const karim = await ts.server.db.read((m) => m.findOneByOrFail(Account, { externalId: 'ext-karim' }));
+    expect(await subOf(s, page)).toBe(karim.id);
+  });
+});
+
+describe('on the admin page', () => {
+  test('the teacher sees « ÉduConnect » on a linked pupil and unlinks; another class’s teacher cannot', async () => {
+    const eloise = school.studentsA[1]!;
+    expect((await linksOf(eloise.id)).length).toBe(1);
+    const other = await adminSignIn(ts, school.teacherB.login, PASSWORD);
+    const forbidden = await other.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, {
+      form: { _csrf: other.csrf, action: 'delier-educonnect', ids: eloise.id },
+    });
+    expect(forbidden.status).toBe(404);
+    expect((await linksOf(eloise.id)).length).toBe(1);
+
+    const teacher = await adminSignIn(ts, school.teacherA.login, PASSWORD);
+    expect(teacher.page.html).toContain('ÉduConnect</span>');
+    expect(teacher.page.html).toContain('DÉLIER ÉDUCONNECT');
+    const done = await teacher.browser.go(`${ts.url}/admin/classes/${school.classA.id}/actions`, {
+      form: { _csrf: teacher.csrf, action: 'delier-educonnect', ids: eloise.id },
+    });
+    expect(done.html).toContain('1 compte délié d’ÉduConnect');
+    expect(await linksOf(eloise.id)).toEqual([]);
+    const audit = await ts.server.db.read((m) =>
+      m.find(AuditEvent, { where: { action: 'educonnect.unlink', targetId: eloise.id } }),
+    );
+    expect(audit).toEqual([expect.objectContaining({ actorId: school.teacherA.id, outcome: 'success' })]);
+    // Unlinked: the next ÉduConnect sign-in asks to prove the ENT account again.
+    const s = await start();
+    expect((await answer(s, respond(s, pupil('ec-eloise')))).html).toContain('Relier votre compte ÉduConnect');
+  });
+});
+
+describe('without configuration', () => {
+  test('no button, the SP endpoints answer 404 in French', async () => {
+    const plain = await startTestServer();
+    try {
+      const res = await fetch(`${plain.url}/saml/sp/metadata`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('ÉduConnect n’est pas proposée');
+      const rc = await registerClient(plain, { clientId: 'sans-educonnect' });
+      const page = await new Browser().go((await authorizationRequest(rc)).url.toString());
+      expect(page.html).not.toContain('ÉduConnect');
+    } finally {
+      await plain.stop();
+    }
+  });
+});
