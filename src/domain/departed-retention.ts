@@ -70,6 +70,7 @@ export async function purgeDeparted(
       Badge,
       FederationLink,
       NationalId,
+      SamlSession,
     ] as const)
       await manager.delete(entity, { accountId: mine });
     await manager.delete(RelativeLink, { relativeId: mine });

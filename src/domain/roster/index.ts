@@ -17,6 +17,7 @@ import { In, type EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, RoleAssignment, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Domain } from '../index.js';
 import { insertMany } from '../../db/bulk-insert.js';
+import { chunks } from '../../db/chunks.js';
 import { currentSchoolYear } from '../school-year.js';
 import { parseRoster } from './csv.js';
 import { planImport, RosterInvalid, type Plan, type PlannedAccount, type PlanOptions } from './plan.js';
@@ -139,7 +140,7 @@ export async function importRoster(
   domain: Domain,
   content: Buffer | string,
   options: ImportOptions = {},
-): Promise<ImportReport> {
+): Promise<ImportReport & { extra: { nationalIds: number } | null }> {
   const rows = checkRows(content);
   return importRows(domain, () => Promise.resolve(rows), options, {
     action: 'roster.import',
