@@ -27,6 +27,7 @@ import {
   PasswordResetToken,
   RelativeLink,
   RoleAssignment,
+  SamlSession,
   TermsAcceptance,
 } from '../db/entities/index.js';
 import { chunks } from '../db/chunks.js';
