@@ -43,7 +43,7 @@ export async function startAdminAlone(
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database);
   const domain = createDomain({ config, db, logger });
-  const nunjucks = createNunjucks();
+  const nunjucks = createNunjucks({ accessibilityHref: `${config.admin.issuer}/accessibilite` });
   const app = createBaseApp(config, { logger, db, nunjucks });
   app.use(mount('/admin', createAdminApp({ config, domain, logger, nunjucks })));
   app.use(async (ctx, next) => {

@@ -45,6 +45,8 @@ export interface Config {
   demo: boolean;
   /** The ENT portal's sign-in start that GET /connexion forwards to (with `login_hint`). */
   entLoginUrl?: string;
+  /** The accessibility statement's contact (an e-mail address or a URL). */
+  accessibilityContact?: string;
   purgeInterval: number;
   auditRetentionDays: number;
   /** Days a departed account (rollover) is kept before the purge deletes it. */
@@ -174,6 +176,7 @@ function toConfig(s: Settings): Config {
     // (development) issuer; an https one seeds it only when DEMO is set; production never.
     demo: s.NODE_ENV !== 'production' && (s.DEMO ?? !isHttps(issuer)),
     entLoginUrl: s.ENT_LOGIN_URL,
+    accessibilityContact: s.ACCESSIBILITY_CONTACT,
     purgeInterval: s.PURGE_INTERVAL,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     departedRetentionDays: s.DEPARTED_RETENTION_DAYS,

@@ -203,6 +203,10 @@ export const settings = {
     schema: z.string().optional(),
     doc: 'audience (resource indicator) of the admin API; default `<ISSUER>/admin/api`',
   },
+  ACCESSIBILITY_CONTACT: {
+    schema: z.string().max(255).optional(),
+    doc: 'who to write to about accessibility (an e-mail address or a URL), shown in the « Déclaration d’accessibilité » at /accessibilite; unset: the school',
+  },
   ENT_LOGIN_URL: {
     schema: url.optional(),
     doc: 'where the QR codes of connection sheets (`<ISSUER>/connexion?identifiant=`) send the browser: the ENT portal’s sign-in start, which must forward `login_hint` to the provider (default: the demo application outside production; unset in production: a page says to open the ENT)',

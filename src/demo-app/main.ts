@@ -30,7 +30,7 @@ try {
         clientId: config.demoApp.clientId,
         clientSecret: config.demoApp.clientSecret,
         baseUrl: config.demoApp.url,
-        nunjucks: createNunjucks(),
+        nunjucks: createNunjucks({ accessibilityHref: `${config.issuer}/accessibilite` }),
         logger,
         keys: config.secrets.cookieKeys,
       }),

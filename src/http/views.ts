@@ -11,13 +11,21 @@ const VIEWS_DIR = join(
   ...(import.meta.url.includes('/dist/') ? ['..', '..', '..'] : ['..', '..']),
   'views',
 );
+/** The accessibility statement (src/interactions/entry.ts serves it). */
+export const ACCESSIBILITY_PATH = '/accessibilite';
 export const PUBLIC_DIR = join(VIEWS_DIR, '..', 'public');
 
-export function createNunjucks(): nunjucks.Environment {
+/**
+ * `accessibilityHref`: the provider's « Déclaration d'accessibilité », linked from every page's
+ * footer as RGAA asks (absolute when the page is served from another origin: the admin app or
+ * the demo application run alone).
+ */
+export function createNunjucks(options: { accessibilityHref?: string } = {}): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: false }), {
     autoescape: true,
     throwOnUndefined: false,
   });
+  env.addGlobal('accessibilityHref', options.accessibilityHref ?? ACCESSIBILITY_PATH);
   env.addFilter('frDate', (iso: string | null | undefined) => {
     if (!iso) return '';
     const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);

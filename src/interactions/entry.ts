@@ -10,11 +10,29 @@
 import type Router from '@koa/router';
 import { firstControlCharacter } from '../domain/control-characters.js';
 import { CONNECTION_ENTRY_PARAM, CONNECTION_ENTRY_PATH } from '../domain/login/entry-url.js';
+import { ACCESSIBILITY_PATH } from '../http/views.js';
 import type { InteractionDeps } from './index.js';
 
 const MAX_LOGIN = 200;
 
+/** `contact` as a link when it is an e-mail address or an https URL. */
+function contactHref(contact: string | undefined): string | null {
+  if (!contact) return null;
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contact)) return `mailto:${contact}`;
+  return /^https:\/\//.test(contact) && URL.canParse(contact) ? contact : null;
+}
+
 export function entryRoutes(router: Router, deps: InteractionDeps): void {
+  // « Déclaration d’accessibilité » (RGAA), linked from every page's footer.
+  router.get(ACCESSIBILITY_PATH, async (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    await ctx.render('accessibility', {
+      title: 'Déclaration d’accessibilité',
+      contact: deps.config.accessibilityContact ?? null,
+      contactHref: contactHref(deps.config.accessibilityContact),
+    });
+  });
+
   router.get(CONNECTION_ENTRY_PATH, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const typed = ctx.query[CONNECTION_ENTRY_PARAM];

@@ -32,7 +32,7 @@ export interface InteractionDeps {
   educonnect?: EduconnectSp | null;
 }
 
-const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$|badge$)/;
+const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$|badge$|accessibilite$)/;
 
 export function interactionRoutes(app: Koa, deps: InteractionDeps): Middleware {
   const router = new Router();

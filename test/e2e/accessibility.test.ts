@@ -68,6 +68,10 @@ describe('axe, WCAG 2.1 A and AA', () => {
     found.push(...(await violations(page, 'identifiant-oublie')));
     await page.goto(`${ts.url}/page-qui-n-existe-pas`);
     found.push(...(await violations(page, 'erreur')));
+    // The statement every page's footer links to.
+    await page.getByRole('link', { name: 'Accessibilité : non conforme' }).click();
+    await page.getByRole('heading', { name: 'Déclaration d’accessibilité' }).waitFor();
+    found.push(...(await violations(page, 'declaration-accessibilite')));
     await context.close();
     expect(found).toEqual([]);
   });

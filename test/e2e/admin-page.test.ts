@@ -404,6 +404,15 @@ describe('issue 21: comfort of the class page', () => {
     const size = await box.boundingBox();
     expect(size!.width).toBeGreaterThanOrEqual(44);
     expect(size!.height).toBeGreaterThanOrEqual(44);
+    // « Tout sélectionner » and the top bar's Déconnexion are 44 × 44 px targets too.
+    for (const target of [page.locator('label[for=tout]'), page.getByRole('button', { name: 'Déconnexion' })]) {
+      const area = await target.boundingBox();
+      expect(area!.width).toBeGreaterThanOrEqual(44);
+      expect(area!.height).toBeGreaterThanOrEqual(44);
+    }
+    await page.locator('label[for=tout]').click({ position: { x: 2, y: 2 } });
+    expect(await page.getByLabel('Tout sélectionner').isChecked()).toBe(true);
+    await page.locator('label[for=tout]').click({ position: { x: 2, y: 2 } });
     await rowOf(page, 'emma.leroy').locator('.state').click();
     await shot(page, 'ligne-cochee');
     expect(await box.isChecked()).toBe(true);

@@ -9,7 +9,9 @@ let withPortal: TestServer;
 let without: TestServer;
 
 beforeAll(async () => {
-  withPortal = await startTestServer({ env: { ENT_LOGIN_URL: PORTAL } });
+  withPortal = await startTestServer({
+    env: { ENT_LOGIN_URL: PORTAL, ACCESSIBILITY_CONTACT: 'accessibilite@ecole.example' },
+  });
   without = await startTestServer();
 }, 30_000);
 afterAll(async () => {
@@ -34,6 +36,18 @@ test('ENT_LOGIN_URL: the portal’s sign-in start, with the identifiant as login
     expect(location.searchParams.has('login_hint')).toBe(false);
     expect(location.origin).toBe('https://portail.example.test');
   }
+});
+
+test('the accessibility statement: linked from every page, with the configured contact', async () => {
+  const res = await fetch(`${withPortal.url}/accessibilite`);
+  expect(res.status).toBe(200);
+  const html = await res.text();
+  expect(html).toContain('Déclaration d’accessibilité');
+  expect(html).toContain('<a href="mailto:accessibilite@ecole.example">accessibilite@ecole.example</a>');
+  expect(html).toContain('Défenseur des droits');
+  const notFound = await (await fetch(`${without.url}/page-inconnue`)).text();
+  expect(notFound).toContain('<a href="/accessibilite">Accessibilité : non conforme</a>');
+  expect(await (await fetch(`${without.url}/accessibilite`)).text()).toContain('l’établissement (l’enseignant');
 });
 
 test('without ENT_LOGIN_URL outside production: the demo application’s sign-in', async () => {
