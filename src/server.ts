@@ -21,7 +21,7 @@ import { createDemoApp } from './demo-app/index.js';
 import { demoAppClient, demoAppMounts } from './demo-app/registration.js';
 import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
-import { createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
+import { createEduconnectLogout, createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
 import { loadIdpMetadata } from './domain/educonnect/index.js';
 import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
 import type { CasDomain } from './domain/cas/index.js';
@@ -169,11 +169,16 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
         signingKeys: oidc.signingKeys,
       })
     : null;
-  app.use(educonnectSpRoutes({ config, educonnect: domain.educonnect, sp: educonnect, logger }));
+  const educonnectLogout = educonnect ? createEduconnectLogout({ config, sp: educonnect, logger }) : null;
+  app.use(
+    educonnectSpRoutes({ config, educonnect: domain.educonnect, sp: educonnect, logout: educonnectLogout, logger }),
+  );
   // The QR code of connection sheets (GET /connexion) opens the ENT portal's sign-in
   // (ENT_LOGIN_URL), else the first demo application, when there is one.
   const defaultAppLogin = config.entLoginUrl ?? (demoApps[0] ? `${demoApps[0].path}/login` : undefined);
-  app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin, educonnect }));
+  app.use(interactionRoutes(app, { config, domain, oidc, logger, defaultAppLogin, educonnect, educonnectLogout }));
+  // After the provider's logout, ÉduConnect's too for who signed in with it (educonnect/logout.ts).
+  if (educonnectLogout) app.use(educonnectLogout.hook);
   // Last: oidc-provider answers its own routes and ends the request there.
   app.use(oidc.middleware);
 

@@ -15,9 +15,11 @@ import type { Config } from '../config/index.js';
 import { IdentityRejected, readIdentity, type Educonnect } from '../domain/educonnect/index.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
-import { SP_ACS_PATH, SP_METADATA_PATH, type EduconnectSp } from './sp.js';
+import type { EduconnectLogout } from './logout.js';
+import { SP_ACS_PATH, SP_METADATA_PATH, SP_SLO_PATH, type EduconnectSp } from './sp.js';
 
 export { createEduconnectSp, type EduconnectSp } from './sp.js';
+export { createEduconnectLogout, type EduconnectLogout } from './logout.js';
 
 /** The longest Response accepted (a signed, encrypted assertion is a few kB). */
 const MAX_RESPONSE = '256kb';
@@ -38,9 +40,10 @@ export function educonnectSpRoutes(deps: {
   config: Config;
   educonnect: Educonnect;
   sp: EduconnectSp | null;
+  logout: EduconnectLogout | null;
   logger: Logger;
 }): Middleware {
-  const { config, educonnect, sp, logger } = deps;
+  const { config, educonnect, sp, logout, logger } = deps;
   const router = new Router();
   const notConfigured = () =>
     new AppError(404, 'not_found', 'La connexion avec ÉduConnect n’est pas proposée par cet ENT.');
@@ -50,6 +53,12 @@ export function educonnectSpRoutes(deps: {
     ctx.type = 'application/samlmetadata+xml; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = await sp.metadata();
+  });
+
+  // ÉduConnect's LogoutResponse, after the ENT's logout (logout.ts).
+  router.get(SP_SLO_PATH, async (ctx) => {
+    if (!logout) throw notConfigured();
+    await logout.complete(ctx);
   });
 
   router.post(SP_ACS_PATH, bodyParser({ enableTypes: ['form'], formLimit: MAX_RESPONSE }) as never, async (ctx) => {

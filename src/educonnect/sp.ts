@@ -5,14 +5,17 @@
 // signed by a certificate of ÉduConnect's metadata, for our audience, in answer to a request
 // we sent (InResponseTo, kept in the database) and not older than EDUCONNECT_MAX_AGE.
 import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
 import type { JWK } from 'jose';
 import type { Config } from '../config/index.js';
 import type { FederationRequests, IdpMetadata } from '../domain/educonnect/index.js';
+import { MAX_XML_LENGTH, parseXml } from '../domain/saml/xml.js';
 import { idpSigningKey } from '../saml/certificate.js';
 
 export const SP_METADATA_PATH = '/saml/sp/metadata';
 export const SP_ACS_PATH = '/saml/sp/acs';
+export const SP_SLO_PATH = '/saml/sp/slo';
 
 export interface EduconnectSp {
   idp: IdpMetadata;
@@ -22,6 +25,17 @@ export interface EduconnectSp {
   /** node-saml's checks on a POSTed Response; throws when refused. */
   validate(body: { SAMLResponse: string; RelayState?: string }): Promise<Profile>;
   metadata(): Promise<string>;
+  /** A signed LogoutRequest to ÉduConnect for this identity (null when its metadata has no SingleLogoutService). */
+  logoutUrl(identity: SessionAtEduconnect, relayState: string): Promise<{ url: string; id: string } | null>;
+  /** node-saml's checks on ÉduConnect's LogoutResponse (HTTP-Redirect); its InResponseTo. */
+  validateLogoutResponse(query: Record<string, string>, originalQuery: string): Promise<string | null>;
+}
+
+/** What a LogoutRequest to ÉduConnect names: the assertion's NameID and SessionIndex. */
+export interface SessionAtEduconnect {
+  nameId: string | null;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
 }
 
 export function createEduconnectSp(deps: {
@@ -59,6 +73,7 @@ export function createEduconnectSp(deps: {
       identifierFormat: null,
       disableRequestedAuthnContext: true,
       cacheProvider: requests.cache,
+      ...(idp.sloRedirect ? { logoutUrl: idp.sloRedirect, logoutCallbackUrl: `${config.issuer}${SP_SLO_PATH}` } : {}),
       ...overrides,
     });
   };
@@ -79,6 +94,29 @@ export function createEduconnectSp(deps: {
       // to us, and a Response must name the IdP it claims to come from.
       if (profile.issuer !== idp.entityId) throw new Error(`unexpected Issuer ${String(profile.issuer).slice(0, 100)}`);
       return profile;
+    },
+    async logoutUrl(session, relayState) {
+      if (!idp.sloRedirect || !session.nameId) return null;
+      const id = `_${randomBytes(20).toString('hex')}`;
+      const profile = {
+        issuer: idp.entityId,
+        nameID: session.nameId,
+        nameIDFormat: session.nameIdFormat ?? 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+        sessionIndex: session.sessionIndex ?? undefined,
+      } as Profile;
+      const url = await (await saml({ generateUniqueId: () => id })).getLogoutUrlAsync(profile, relayState, {});
+      return { url, id };
+    },
+    async validateLogoutResponse(query, originalQuery) {
+      // Read first with our bounded, DTD-free parser (node-saml inflates without a bound).
+      const xml = inflateRawSync(Buffer.from(query.SAMLResponse ?? '', 'base64'), {
+        maxOutputLength: MAX_XML_LENGTH,
+      }).toString('utf8');
+      const root = parseXml(xml).documentElement!;
+      if (root.localName !== 'LogoutResponse') throw new Error('not a LogoutResponse');
+      const { loggedOut } = await (await saml()).validateRedirectAsync(query, originalQuery);
+      if (!loggedOut) throw new Error('not a LogoutResponse');
+      return root.getAttribute('InResponseTo') || null;
     },
     async metadata() {
       const key = await idpSigningKey(deps.signingKeys(), config.issuer);

@@ -71,6 +71,7 @@ export function educonnectRoutes(router: Router, deps: InteractionDeps): void {
     await domain.educonnect.touch(account.id, identity);
     await domain.educonnect.recordSignIn(account, identity, clientIp(ctx), 'success');
     ctx.session!.educonnect = null;
+    deps.educonnectLogout?.remember(ctx, identity);
     return finishInteraction(ctx, oidc, { login: { accountId: account.id, remember: false } });
   };
 
@@ -151,6 +152,7 @@ export function educonnectRoutes(router: Router, deps: InteractionDeps): void {
         // exactly as after CONNEXION (the code is consumed there).
         await domain.educonnect.linkByProof(result.account, pending.identity, ip);
         ctx.session!.educonnect = null;
+        deps.educonnectLogout?.remember(ctx, pending.identity);
         ctx.session!.codeFlow = {
           uid: details.uid,
           accountId: result.account.id,

@@ -6,7 +6,7 @@ import compose from 'koa-compose';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type { Config } from '../config/index.js';
-import type { EduconnectSp } from '../educonnect/index.js';
+import type { EduconnectLogout, EduconnectSp } from '../educonnect/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
 import type { Oidc } from '../oidc/index.js';
@@ -30,6 +30,8 @@ export interface InteractionDeps {
   defaultAppLogin?: string;
   /** « Se connecter avec ÉduConnect », when configured. */
   educonnect?: EduconnectSp | null;
+  /** Remembers an ÉduConnect sign-in for the logout toward ÉduConnect. */
+  educonnectLogout?: EduconnectLogout | null;
 }
 
 const PAGE_PATHS = /^\/(interaction\/|mot-de-passe|identifiant-oublie|connexion$|badge$|accessibilite$)/;

@@ -2,8 +2,8 @@
 // AuthnRequest our SP sends it (read from the redirect), and signed Responses carrying the
 // real ÉduConnect attribute names — or hostile ones (unsigned, another key, wrapped, expired,
 // another audience, attributes missing) for the refusal tests.
-import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { createSign, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
 
@@ -98,6 +98,16 @@ export interface StandInIdp {
   readRequest(location: string): { id: string; acs: string; issuer: string; relayState: string; signed: boolean };
   /** A base64 SAMLResponse. */
   response(options: ResponseOptions): string;
+  /** The LogoutRequest in our SP's redirect: its ID, NameID, SessionIndex, RelayState, whether signed. */
+  readLogoutRequest(location: string): {
+    id: string;
+    nameId: string;
+    sessionIndex: string;
+    relayState: string;
+    signed: boolean;
+  };
+  /** The query string of ÉduConnect's signed LogoutResponse (HTTP-Redirect) to `destination`. */
+  logoutResponse(o: { inResponseTo: string; destination: string; relayState: string; foreignKey?: boolean }): string;
   /** A Response whose signed assertion is moved aside and replaced by an unsigned one (XML signature wrapping). */
   wrapped(options: ResponseOptions, evil: EduconnectPerson): string;
 }
@@ -167,6 +177,33 @@ export async function makeEduconnectIdp(): Promise<StandInIdp> {
         relayState: url.searchParams.get('RelayState') ?? '',
         signed: url.searchParams.has('Signature') && url.searchParams.get('SigAlg')?.endsWith('rsa-sha256') === true,
       };
+    },
+
+    readLogoutRequest(location) {
+      const url = new URL(location);
+      const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+      return {
+        id: /ID="([^"]+)"/.exec(xml)?.[1] ?? '',
+        nameId: /<saml:NameID[^>]*>([^<]+)</.exec(xml)?.[1] ?? '',
+        sessionIndex: /SessionIndex[^>]*>([^<]+)</.exec(xml)?.[1] ?? '',
+        relayState: url.searchParams.get('RelayState') ?? '',
+        signed: url.searchParams.has('Signature'),
+      };
+    },
+
+    logoutResponse(o) {
+      const xml =
+        `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${newId()}" Version="2.0" IssueInstant="${iso(Date.now())}" Destination="${esc(o.destination)}" InResponseTo="${esc(o.inResponseTo)}">` +
+        `<saml:Issuer>${IDP_ENTITY}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`;
+      const params = new URLSearchParams({
+        SAMLResponse: deflateRawSync(Buffer.from(xml)).toString('base64'),
+        RelayState: o.relayState,
+        SigAlg: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      });
+      const signer = createSign('RSA-SHA256');
+      signer.update(params.toString());
+      params.set('Signature', signer.sign((o.foreignKey ? foreign : key).privateKeyPem, 'base64'));
+      return params.toString();
     },
 
     response(o) {

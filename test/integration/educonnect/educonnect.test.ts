@@ -14,12 +14,20 @@ import {
   client,
   exchange,
   registerClient,
+  POST_LOGOUT_URI,
   REDIRECT_URI,
+  signIn,
   type AuthorizationRequest,
   type RegisteredClient,
 } from '../../helpers/oidc.js';
 import { createAccount, createStructure, linkRelative } from '../../helpers/factories.js';
-import { IDP_SSO, makeEduconnectIdp, type EduconnectPerson, type StandInIdp } from '../../helpers/educonnect-idp.js';
+import {
+  IDP_SLO,
+  IDP_SSO,
+  makeEduconnectIdp,
+  type EduconnectPerson,
+  type StandInIdp,
+} from '../../helpers/educonnect-idp.js';
 import { seedSchool, PASSWORD, type School } from '../admin-api/harness.js';
 import { adminSignIn } from '../security/web.js';
 import { importRoster, RosterInvalid } from '../../../src/domain/roster/index.js';
@@ -98,6 +106,7 @@ describe('our service provider', () => {
     expect(xml).toContain(`Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}"`);
     expect(xml).toMatch(/KeyDescriptor use="signing"/);
     expect(xml).toMatch(/KeyDescriptor use="encryption"/);
+    expect(xml).toContain(`Location="${ts.url}/saml/sp/slo"`);
   });
 
   test('the AuthnRequest is signed (RSA-SHA256), from our entity, for our ACS', async () => {
@@ -356,6 +365,82 @@ describe('on the admin page', () => {
     // Unlinked: the next ÉduConnect sign-in asks to prove the ENT account again.
     const s = await start();
     expect((await answer(s, respond(s, pupil('ec-eloise')))).html).toContain('Relier votre compte ÉduConnect');
+  });
+});
+
+describe('logout toward ÉduConnect', () => {
+  /** Signs enfant.test in through ÉduConnect (linked by proof), returns the browser and ID token. */
+  async function signedInWithEduconnect(): Promise<{ s: Started; idToken: string }> {
+    const child = school.studentsA[0]!;
+    const s = await start();
+    const linkPage = await answer(s, respond(s, pupil('ec-enfant', { sn: 'enfant', givenName: 'test' })));
+    const callback = linkPage.url.startsWith(REDIRECT_URI)
+      ? linkPage
+      : await s.browser.submit(
+          linkPage,
+          '/educonnect/lier',
+          { identifiant: child.login, mot_de_passe: PASSWORD },
+          REDIRECT_URI,
+        );
+    const tokens = await exchange(app, callback.url, s.request);
+    expect(tokens.claims()!.sub).toBe(child.id);
+    return { s, idToken: tokens.id_token! };
+  }
+
+  /** « Se déconnecter » from the application: where the browser goes after the provider's logout. */
+  async function logOut(browser: Browser, idToken: string): Promise<Page> {
+    const confirm = await browser.go(
+      `${ts.url}/session/end?id_token_hint=${idToken}&post_logout_redirect_uri=${encodeURIComponent(POST_LOGOUT_URI)}`,
+    );
+    return browser.submit(confirm, '/session/end/confirm', { logout: 'yes' }, 'https://');
+  }
+
+  test('a signed LogoutRequest goes to ÉduConnect; its LogoutResponse brings the browser back to the application', async () => {
+    const { s, idToken } = await signedInWithEduconnect();
+    const toIdp = await logOut(s.browser, idToken);
+    expect(toIdp.url.startsWith(IDP_SLO)).toBe(true);
+    const request = idp.readLogoutRequest(toIdp.url);
+    expect(request).toMatchObject({ signed: true });
+    expect(request.nameId).toMatch(/^_[0-9a-f]{32}$/);
+    expect(request.sessionIndex).toMatch(/^_[0-9a-f]{32}$/);
+    const query = idp.logoutResponse({
+      inResponseTo: request.id,
+      destination: `${ts.url}/saml/sp/slo`,
+      relayState: request.relayState,
+    });
+    const back = await s.browser.go(`${ts.url}/saml/sp/slo?${query}`, { stopAt: POST_LOGOUT_URI });
+    expect(back.url.startsWith(POST_LOGOUT_URI)).toBe(true);
+    // Logged out of the ENT: the application's next sign-in shows CONNEXION again.
+    const again = await s.browser.go((await authorizationRequest(app)).url.toString(), { stopAt: REDIRECT_URI });
+    expect(again.html).toContain('mot_de_passe');
+  });
+
+  test('a LogoutResponse signed by another key, or replayed: no redirect, a page saying so', async () => {
+    const { s, idToken } = await signedInWithEduconnect();
+    const request = idp.readLogoutRequest((await logOut(s.browser, idToken)).url);
+    const forged = idp.logoutResponse({
+      inResponseTo: request.id,
+      destination: `${ts.url}/saml/sp/slo`,
+      relayState: request.relayState,
+      foreignKey: true,
+    });
+    const page = await s.browser.go(`${ts.url}/saml/sp/slo?${forged}`, { stopAt: POST_LOGOUT_URI });
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('ÉduConnect n’a pas confirmé');
+    const genuine = idp.logoutResponse({
+      inResponseTo: request.id,
+      destination: `${ts.url}/saml/sp/slo`,
+      relayState: request.relayState,
+    });
+    // The cookie is gone: even the genuine answer, late, only says « déconnecté ».
+    const late = await s.browser.go(`${ts.url}/saml/sp/slo?${genuine}`, { stopAt: POST_LOGOUT_URI });
+    expect(late.status).toBe(200);
+  });
+
+  test('a password sign-in’s logout does not go to ÉduConnect', async () => {
+    const { tokens, browser } = await signIn(app, school.studentsA[0]!.login, PASSWORD);
+    const page = await logOut(browser, tokens.id_token!);
+    expect(page.url.startsWith(POST_LOGOUT_URI)).toBe(true);
   });
 });
 
