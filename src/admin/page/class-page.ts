@@ -66,11 +66,10 @@ export function classPageRoutes(router: Router, deps: AdminDeps): void {
     const withBadge = badgeTab && access.cls.badgeSignIn ? await deps.domain.badges.withBadge(classId) : null;
     // ÉduConnect (issue 19): the teacher sees which pupils and parents are linked, and may unlink.
     const educonnect = !!deps.config.educonnect && mayAct;
-    const linked = educonnect ? await deps.domain.educonnect.linkedAmong(list.items.map((r) => r.id)) : null;
     const rows = list.items.map((r) => ({
       ...presentRow(r, mayAct, tab),
       hasBadge: withBadge?.has(r.id) ?? false,
-      hasEduconnect: linked?.has(r.id) ?? false,
+      hasEduconnect: educonnect && r.educonnect,
     }));
     const selected = query.tout ? rows.filter((r) => r.canAct).map((r) => r.id) : [];
     // The rows say whether the terms of use were accepted once a version is published.

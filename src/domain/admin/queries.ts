@@ -3,7 +3,7 @@
 // (memberships by class, relative links by student), and live codes are read in bulk.
 import { In, type EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
-import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
+import { Account, FederationLink, Membership, RelativeLink, SchoolClass, Structure } from '../../db/entities/index.js';
 import type { Audit, AuditListOptions } from '../audit.js';
 import type { Codes, LiveCode } from '../codes/index.js';
 import type { Terms } from '../terms.js';
@@ -22,6 +22,18 @@ import type {
 
 export const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
+
+/** Which of these accounts are linked to an ÉduConnect account (issue 19). */
+async function educonnectLinked(db: Database, ids: readonly string[]): Promise<Set<string>> {
+  const linked = new Set<string>();
+  for (const part of chunks([...ids])) {
+    const rows = await db.read((m) =>
+      m.find(FederationLink, { where: { provider: 'educonnect', accountId: In(part) }, select: { accountId: true } }),
+    );
+    for (const row of rows) linked.add(row.accountId);
+  }
+  return linked;
+}
 
 export const displayName = (a: Pick<Account, 'firstName' | 'lastName'>): string =>
   `${a.firstName} ${a.lastName}`.trim();
@@ -146,9 +158,10 @@ export function createQueries(deps: {
         if (profile !== 'Relative' || !ids.length) return;
         for (const [id, list] of await childrenInClassOf(db, classId, ids)) children.set(id, list);
       };
-      const [live, accepted] = await Promise.all([
+      const [live, accepted, federated] = await Promise.all([
         ids.length ? codes.liveCodes(ids) : Promise.resolve(new Map<string, LiveCode>()),
         terms.latestAcceptances(ids),
+        educonnectLinked(db, ids),
         readLinks(),
       ]);
       const mayAct = canAct(actor, access.place, profile);
@@ -167,6 +180,7 @@ export function createQueries(deps: {
           state,
           lastLoginAt: a.lastLoginAt,
           termsAccepted: accepted.get(a.id) ?? null,
+          educonnect: federated.has(a.id),
         };
         if (mayAct && code && (state === 'renewal_code' || state === 'activation_code')) {
           row.code = code.code;

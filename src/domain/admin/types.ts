@@ -51,6 +51,8 @@ export interface AccountRow {
   lastLoginAt: Date | null;
   /** The latest version of the terms of use (« charte ») the account accepted, and when; null: none. */
   termsAccepted: { version: string; acceptedAt: Date } | null;
+  /** Linked to an ÉduConnect account (signs in with it). */
+  educonnect: boolean;
   /** Relatives: their children in this class. */
   children?: { id: string; displayName: string }[];
 }

@@ -10,7 +10,8 @@
 //
 // Never linked by name alone. Every link, unlink and federated sign-in is audited.
 import { randomUUID } from 'node:crypto';
-import { In, IsNull } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
+import { insertMany } from '../../db/bulk-insert.js';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
 import { chunks } from '../../db/chunks.js';
@@ -50,10 +51,8 @@ export interface Educonnect {
   unlink(actor: Actor, accountIds: readonly string[], context: { classId: string; ip: string | null }): Promise<number>;
   /** The accounts offered on « Choisissez votre compte »: name, identifiant, school. */
   choices(accounts: readonly Account[]): Promise<{ id: string; name: string; login: string; school: string }[]>;
-  /** Which of these accounts have an ÉduConnect link. */
-  linkedAmong(accountIds: readonly string[]): Promise<Set<string>>;
-  /** The roster's national ids for an account (replacing the previous ones), inside an import. */
-  setNationalIds(manager: import('typeorm').EntityManager, accountId: string, ids: readonly string[]): Promise<void>;
+  /** The roster's national ids of accounts (replacing their previous ones), inside an import's transaction. */
+  setNationalIds(manager: EntityManager, byAccount: ReadonlyMap<string, readonly string[]>): Promise<void>;
 }
 
 const PROFILE_OF: Record<FederatedIdentity['affiliation'], Profile> = {
@@ -201,22 +200,13 @@ export function createEduconnect(deps: { config: Config; db: Database; audit: Au
       }));
     },
 
-    async linkedAmong(accountIds) {
-      const linked = new Set<string>();
-      for (const part of chunks([...accountIds])) {
-        const rows = await db.read((m) =>
-          m.find(FederationLink, { where: { provider: EDUCONNECT, accountId: In(part) } }),
-        );
-        for (const row of rows) linked.add(row.accountId);
-      }
-      return linked;
-    },
-
-    async setNationalIds(manager, accountId, ids) {
-      await manager.delete(NationalId, { accountId });
+    async setNationalIds(manager, byAccount) {
       const now = new Date();
-      for (const nationalId of new Set(ids))
-        await manager.insert(NationalId, { accountId, nationalId, createdAt: now });
+      for (const part of chunks([...byAccount.keys()])) await manager.delete(NationalId, { accountId: In(part) });
+      const rows = [...byAccount].flatMap(([accountId, ids]) =>
+        [...new Set(ids)].map((nationalId) => ({ accountId, nationalId, createdAt: now })),
+      );
+      await insertMany(manager, NationalId, rows, 500);
     },
   };
 }

@@ -131,35 +131,45 @@ async function planRows(
   manager: EntityManager,
   rowsOf: (manager: EntityManager, schoolYear: string) => Promise<RosterRow[]>,
   options: PlanOptions,
-): Promise<{ plan: Plan; rowCount: number }> {
+): Promise<{ plan: Plan; rowCount: number; nationalIds: Map<string, string[]> }> {
   const rows = await rowsOf(manager, options.schoolYear);
-  return { plan: await planImport(manager, rows, options), rowCount: rows.length };
+  // Kept apart (the rows themselves are let go once planned): id_externe → national ids.
+  const nationalIds = new Map(rows.filter((r) => r.nationalIds?.length).map((r) => [r.externalId, r.nationalIds!]));
+  return { plan: await planImport(manager, rows, options), rowCount: rows.length, nationalIds };
+}
+
+/**
+ * The national ids rows carry (the CSV's optional `id_national`, the AAF's own ids of pupils
+ * and parents) replace the accounts' previous ones: ÉduConnect links by them (issue 19).
+ */
+async function saveNationalIds(
+  domain: Domain,
+  manager: EntityManager,
+  nationalIds: Map<string, string[]>,
+): Promise<void> {
+  if (!nationalIds.size) return;
+  const accounts = new Map<string, string>();
+  for (const part of chunks([...nationalIds.keys()]))
+    for (const a of await manager.find(Account, {
+      where: { externalId: In(part) },
+      select: { id: true, externalId: true },
+    }))
+      accounts.set(a.externalId!, a.id);
+  const byAccount = new Map<string, string[]>();
+  for (const [externalId, ids] of nationalIds) {
+    const accountId = accounts.get(externalId);
+    if (accountId) byAccount.set(accountId, ids);
+  }
+  await domain.educonnect.setNationalIds(manager, byAccount);
 }
 
 export async function importRoster(
   domain: Domain,
   content: Buffer | string,
   options: ImportOptions = {},
-): Promise<ImportReport & { extra: { nationalIds: number } | null }> {
+): Promise<ImportReport> {
   const rows = checkRows(content);
-  return importRows(domain, () => Promise.resolve(rows), options, {
-    action: 'roster.import',
-    // The optional `id_national` column: the national ids of each account, replaced by the file's.
-    afterPlan: async (manager, _plan, run) => {
-      const given = rows.filter((r) => r.nationalIds?.length);
-      if (run.dryRun || !given.length) return { nationalIds: given.length };
-      const accounts = new Map<string, string>();
-      for (const part of chunks(given.map((r) => r.externalId)))
-        for (const a of await manager.find(Account, {
-          where: { externalId: In(part) },
-          select: { id: true, externalId: true },
-        }))
-          accounts.set(a.externalId!, a.id);
-      for (const row of given)
-        await domain.educonnect.setNationalIds(manager, accounts.get(row.externalId)!, row.nationalIds!);
-      return { nationalIds: given.length };
-    },
-  });
+  return importRows(domain, () => Promise.resolve(rows), options, { action: 'roster.import' });
 }
 
 /** What a source adds to the shared steps (the AAF import's deletions). */
@@ -196,9 +206,10 @@ export async function importRows<Extra extends Record<string, unknown> = Record<
     });
   }
   return db.transaction(async (manager) => {
-    const { plan, rowCount } = await planRows(manager, rowsOf, planOptions);
+    const { plan, rowCount, nationalIds } = await planRows(manager, rowsOf, planOptions);
     const planned = countsOf(plan);
     const issued = await apply(domain, manager, plan);
+    await saveNationalIds(domain, manager, nationalIds);
     const extra =
       (await source.afterPlan?.(manager, plan, { dryRun: false, schoolYear: planOptions.schoolYear })) ?? null;
     const result = report(plan, planned, rowCount, planOptions.schoolYear, false, issued);

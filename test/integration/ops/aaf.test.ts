@@ -4,11 +4,13 @@
 // written, a 50 MB file streamed in a child process with a small heap, and the CLI.
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { In } from 'typeorm';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/index.js';
 import { createDomain, type Domain } from '../../../src/domain/index.js';
 import { createLogger } from '../../../src/logger.js';
 import {
+  NationalId,
   Account,
   AuditEvent,
   Membership,
@@ -135,6 +137,11 @@ describe('AAF import', () => {
     const roles = await t.db.read((m) => m.find(RoleAssignment, { where: { accountId: teacher.id } }));
     expect(roles.map((r) => r.role)).toEqual(['class-admin', 'class-admin']);
     expect((await byExternal('P9001')).profile).toBe('Personnel');
+    // A pupil's and a guardian's AAF ids are their national ids: ÉduConnect links by them.
+    const nationalIds = await t.db.read((m) =>
+      m.find(NationalId, { where: { accountId: In([maelys.id, teacher.id]) } }),
+    );
+    expect(nationalIds.map((n) => [n.accountId, n.nationalId])).toEqual([[maelys.id, 'E9001']]);
     // The teacher's page reads the same data: the class lists its pupils.
     const cm1a = await t.db.read((m) => m.findOneByOrFail(SchoolClass, { name: 'CM1 A', schoolYear: YEAR }));
     const members = await t.db.read((m) => m.find(Membership, { where: { classId: cm1a.id } }));

@@ -24,6 +24,7 @@ function presentAccount(row: Row): z.input<typeof AccountRow> {
     termsAccepted: row.termsAccepted
       ? { version: row.termsAccepted.version, acceptedAt: iso(row.termsAccepted.acceptedAt)! }
       : null,
+    educonnect: row.educonnect,
     ...(row.children ? { children: row.children } : {}),
   };
 }

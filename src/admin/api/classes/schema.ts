@@ -47,6 +47,7 @@ export const AccountRow = z.object({
     .object({ version: z.string(), acceptedAt: DateTime })
     .nullable()
     .meta({ description: 'Dernière version de la charte acceptée par le compte, et quand ; null : aucune' }),
+  educonnect: z.boolean().meta({ description: 'Compte relié à un compte ÉduConnect (se connecte avec ÉduConnect)' }),
   children: z.array(Person).optional().meta({ description: 'Parents : leurs enfants dans cette classe' }),
 });
 

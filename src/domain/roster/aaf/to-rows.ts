@@ -295,6 +295,8 @@ function row(
     id_externe: entry.id,
     parents_de: children.join('|'),
     email: first(attributes, 'mail'),
+    // The AAF's own id of a pupil or a parent is the join key ÉduConnect sends in FrEduCtRefId.
+    ...(entry.kind === 'student' || entry.kind === 'relative' ? { id_national: entry.id } : {}),
   };
 }
 
