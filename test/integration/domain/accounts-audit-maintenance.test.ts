@@ -2,6 +2,7 @@ import {
   Account,
   AdminSession,
   AuditEvent,
+  FederationRequest,
   OidcArtifact,
   OneTimeCode,
   PasswordResetToken,
@@ -199,9 +200,28 @@ describe('maintenance', () => {
       m.insert(AdminSession, [adminSession('ended', past), adminSession('signed-in', new Date(Date.now() + 60_000))]),
     );
 
+    // An ÉduConnect AuthnRequest past its lifetime, and one still waiting for its answer.
+    await h.db.transaction(async (m) => {
+      for (const [digest, expiresAt] of [
+        ['a'.repeat(64), new Date(Date.now() - 1000)],
+        ['b'.repeat(64), new Date(Date.now() + 600_000)],
+      ] as const)
+        await m.insert(FederationRequest, {
+          digest,
+          interactionUid: null,
+          instant: new Date().toISOString(),
+          createdAt: new Date(),
+          expiresAt,
+          consumedAt: null,
+          result: null,
+          takenAt: null,
+        });
+    });
+
     expect(await h.domain.maintenance.purgeExpired()).toEqual({
       artifacts: 1,
       adminSessions: 1,
+      federationRequests: 1,
       rateLimits: 1,
       resetTokens: 1,
       codes: 1,
