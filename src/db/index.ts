@@ -8,7 +8,7 @@
 // (Opening the connections ourselves and handing them to TypeORM was the alternative, but its
 // drivers have no option to take an open connection or pool.)
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Pool } from 'mysql2';
+import type { Pool, PoolConnection } from 'mysql2';
 import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner.js';
@@ -27,6 +27,12 @@ export class DatabaseUnavailableError extends Error {
 /** A value `execute` binds: what better-sqlite3 and mysql2 both take. */
 export type SqlParam = string | number | bigint | Buffer | null;
 type SqliteStatement = BetterSqlite3.Statement<SqlParam[]>;
+
+/** The statements of one `Database.atomically` transaction. */
+export interface SqlTransaction {
+  /** Rows for a SELECT (or a statement with RETURNING), the driver's result otherwise. */
+  run(sql: string, params: SqlParam[]): Promise<unknown>;
+}
 interface PendingWrite {
   statement: SqliteStatement;
   params: SqlParam[];
@@ -205,6 +211,64 @@ export class Database {
       return this.exclusiveTurns === 0 ? select.all(...params) : this.sqliteQueue.then(() => select.all(...params));
     }
     return this.groupWrite(statement, params);
+  }
+
+  /**
+   * Runs `work` in one transaction whose statements go through `tx.run` (rows for a SELECT,
+   * the driver's result otherwise), without TypeORM's query runner: for the hot paths whose
+   * several statements must land together (a sign-in and its audit event, a throttle's read
+   * and reservation, a token grant's writes; BENCHMARKS.md). SQLite: one exclusive turn
+   * (BEGIN IMMEDIATE … COMMIT on the one connection), statements prepared once and run
+   * synchronously, so a `work` that awaits nothing but `tx.run` holds the connection for
+   * microseconds. MySQL: one pooled connection, its statements server-side prepared (mysql2's
+   * `execute`). Rolled back when `work` throws.
+   */
+  atomically<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return this.atomicallyMysql(work);
+    return this.exclusive(async () => {
+      const connection = this.sqliteConnection();
+      connection.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work({ run: async (sql, params) => this.runPrepared(sql, params) });
+        connection.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (connection.inTransaction) connection.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  /** SQLite: runs one statement, prepared once, on the connection (inside a turn). */
+  private runPrepared(sql: string, params: SqlParam[]): unknown {
+    let statement = this.prepared.get(sql);
+    if (!statement) this.prepared.set(sql, (statement = this.sqliteConnection().prepare<SqlParam[]>(sql)));
+    return statement.reader ? statement.all(...params) : statement.run(...params);
+  }
+
+  private async atomicallyMysql<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await new Promise<PoolConnection>((resolve, reject) =>
+      this.mysqlPool().getConnection((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    const call = (run: (done: (err: unknown, result?: unknown) => void) => void) =>
+      new Promise<unknown>((resolve, reject) => run((err, result) => (err ? reject(err) : resolve(result))));
+    let open = false;
+    let broken = false;
+    try {
+      await call((done) => connection.query('START TRANSACTION', done));
+      open = true;
+      const result = await work({ run: (sql, params) => call((done) => connection.execute(sql, params, done)) });
+      await call((done) => connection.query('COMMIT', done));
+      open = false;
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is closed, not handed back to the pool.
+      if (open) await call((done) => connection.query('ROLLBACK', done)).catch(() => (broken = true));
+      throw err;
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
+    }
   }
 
   /**
