@@ -8,11 +8,12 @@
 // (Opening the connections ourselves and handing them to TypeORM was the alternative, but its
 // drivers have no option to take an open connection or pool.)
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Pool, PoolConnection } from 'mysql2';
+import mysql2, { type Pool, type PoolConnection } from 'mysql2';
 import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner.js';
 import { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
+import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions.js';
 import type { Config } from '../config/index.js';
 import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpoint.js';
@@ -69,6 +70,8 @@ export class Database {
   checkpoints: BackgroundCheckpoints | null = null;
   /** SQLite statements of `execute`, prepared once. */
   private readonly prepared = new Map<string, SqliteStatement>();
+  /** MySQL: the connections of `batch`, which accept several statements per request (opened on first use). */
+  private batchPool: Pool | null = null;
   /** SQLite writes of `execute` waiting for the next group commit (`commitWrites`). */
   private pendingWrites: PendingWrite[] | null = null;
 
@@ -239,6 +242,75 @@ export class Database {
     });
   }
 
+  /**
+   * Stores `writes` in one transaction, for a request's writes gathered before it answers
+   * (a token grant's; src/oidc/adapter.ts). MySQL: START TRANSACTION, the statements and
+   * COMMIT sent as one request — one round trip, one log flush — on a small pool of its own
+   * whose connections accept several statements per request (the main pool does not: nothing
+   * else may send them); values are escaped by mysql2 with the main pool's time zone and
+   * character set. SQLite: one `atomically` turn.
+   */
+  async batch(writes: readonly (readonly [string, SqlParam[]])[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (this.kind === 'sqlite') {
+      await this.atomically(async (tx) => {
+        for (const [sql, params] of writes) await tx.run(sql, params);
+      });
+      return;
+    }
+    // InnoDB may choose this transaction as a deadlock victim (upserts into the same index
+    // gaps as another): it is rolled back whole, and sent again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.batchOnce(writes);
+      } catch (err) {
+        if (attempt >= 3 || (err as { errno?: number }).errno !== 1213) throw err;
+      }
+    }
+  }
+
+  private async batchOnce(writes: readonly (readonly [string, SqlParam[]])[]): Promise<void> {
+    const pool = (this.batchPool ??= this.openBatchPool());
+    const connection = await new Promise<PoolConnection>((resolve, reject) =>
+      pool.getConnection((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    const text = ['START TRANSACTION', ...writes.map(([sql, params]) => connection.format(sql, params)), 'COMMIT'].join(
+      ';\n',
+    );
+    const call = (sql: string) =>
+      new Promise<void>((resolve, reject) => connection.query(sql, (err) => (err ? reject(err) : resolve())));
+    try {
+      await call(text);
+    } catch (err) {
+      // A failed statement ends the request there, its transaction left open: undone here.
+      try {
+        await call('ROLLBACK');
+      } catch {
+        connection.destroy();
+        throw err;
+      }
+      connection.release();
+      throw err;
+    }
+    connection.release();
+  }
+
+  private openBatchPool(): Pool {
+    const o = this.dataSource.options as MysqlDataSourceOptions;
+    return mysql2.createPool({
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password: o.password,
+      database: o.database,
+      charset: o.charset,
+      timezone: o.timezone,
+      connectTimeout: o.connectTimeout,
+      connectionLimit: Math.max(2, Math.ceil((o.poolSize ?? 10) / 2)),
+      multipleStatements: true,
+    });
+  }
+
   /** SQLite: runs one statement, prepared once, on the connection (inside a turn). */
   private runPrepared(sql: string, params: SqlParam[]): unknown {
     let statement = this.prepared.get(sql);
@@ -354,6 +426,9 @@ export class Database {
 
   async close(): Promise<void> {
     await this.checkpoints?.stop();
+    const batchPool = this.batchPool;
+    this.batchPool = null;
+    if (batchPool) await new Promise<void>((resolve) => batchPool.end(() => resolve()));
     this.checkpoints = null;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
