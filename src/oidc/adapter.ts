@@ -9,7 +9,6 @@
 // entity hydration and per-query QueryRunner (bench/token.ts, BENCHMARKS.md).
 // Values are converted with the driver's own column conversions, so rows read and write
 // exactly as the entity.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database, SqlParam } from '../db/index.js';
 import { OidcArtifact } from '../db/entities/index.js';
@@ -117,20 +116,30 @@ class WriteBatch {
   }
 }
 
-const requestWrites = new AsyncLocalStorage<WriteBatch>();
+/**
+ * The request a provider call belongs to: oidc-provider's `Provider.ctx` (its own
+ * AsyncLocalStorage, already entered for every request it handles), passed in by index.ts,
+ * which loads the module. The batch hangs off that context, so no second async context is
+ * tracked on every promise of the process.
+ */
+export type CurrentContext = () => object | undefined;
+
+const batches = new WeakMap<object, WriteBatch>();
 
 /**
- * Runs `work` (a provider request) with the adapter's writes held, then stores them in one
- * go; a write made after that (work left running) is stored at once, as without a batch.
- * Rejects when they could not be stored, after `work` has answered: the caller replaces that
- * answer with an error.
+ * Runs `work` (the provider handling `ctx`) with the adapter's writes held, then stores them
+ * in one go; a write made after that (work left running) is stored at once, as without a
+ * batch. Rejects when they could not be stored, after `work` has answered: the caller
+ * replaces that answer with an error.
  */
-export async function batchedWrites<T>(db: Database, work: () => Promise<T>): Promise<T> {
+export async function batchedWrites<T>(db: Database, ctx: object, work: () => Promise<T>): Promise<T> {
   const batch = new WriteBatch(db);
+  batches.set(ctx, batch);
   try {
-    return await requestWrites.run(batch, work);
+    return await work();
   } finally {
     batch.closed = true;
+    batches.delete(ctx);
     await batch.flush();
   }
 }
@@ -141,6 +150,7 @@ export class TypeOrmAdapter implements Adapter {
   constructor(
     private readonly db: Database,
     private readonly model: string,
+    private readonly currentContext: CurrentContext = () => undefined,
   ) {
     this.sql = statements(db);
   }
@@ -160,15 +170,21 @@ export class TypeOrmAdapter implements Adapter {
     ]);
   }
 
+  /** The batch of the request this call belongs to, if it batches its writes. */
+  private batch(): WriteBatch | undefined {
+    const ctx = this.currentContext();
+    return ctx ? batches.get(ctx) : undefined;
+  }
+
   /** A write, held when the request batches them (`batchedWrites`). */
   private async write(sql: string, params: SqlParam[]): Promise<void> {
-    const batch = requestWrites.getStore();
+    const batch = this.batch();
     if (batch && !batch.closed) batch.add(sql, params);
     else await this.db.execute(sql, params);
   }
 
   private async findBy(by: Lookup, value: string): Promise<AdapterPayload | undefined> {
-    const batch = requestWrites.getStore();
+    const batch = this.batch();
     if (batch && !batch.empty) await batch.flush();
     const rows = (await this.db.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as {
       payload: string;
@@ -233,6 +249,7 @@ export class ClientAdapter implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-export function adapterFactory(db: Database, clients: ClientStore) {
-  return (model: string): Adapter => (model === 'Client' ? new ClientAdapter(clients) : new TypeOrmAdapter(db, model));
+export function adapterFactory(db: Database, clients: ClientStore, currentContext?: CurrentContext) {
+  return (model: string): Adapter =>
+    model === 'Client' ? new ClientAdapter(clients) : new TypeOrmAdapter(db, model, currentContext);
 }

@@ -26,6 +26,8 @@ export interface ConfigurationDeps {
   jwks: JWK[];
   /** oidc-provider's error classes, from the module index.ts loaded (it is imported lazily). */
   providerErrors: typeof import('oidc-provider').errors;
+  /** The request being handled (`Provider.ctx`), for the adapter's batched writes. */
+  currentContext?: () => object | undefined;
 }
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
@@ -77,7 +79,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
 
   return {
     // Tokens are stored under a digest of their value (token-digests.ts).
-    adapter: withTokenDigests(adapterFactory(deps.db, deps.clients)),
+    adapter: withTokenDigests(adapterFactory(deps.db, deps.clients, deps.currentContext)),
     findAccount: findAccount(deps.domain),
     jwks: { keys: deps.jwks as never },
     cookies: {

@@ -119,7 +119,13 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(
       config.issuer,
-      providerConfiguration({ ...deps, clients, jwks: keys, providerErrors }),
+      providerConfiguration({
+        ...deps,
+        clients,
+        jwks: keys,
+        providerErrors,
+        currentContext: () => ProviderClass.ctx,
+      }),
     );
     queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
@@ -187,7 +193,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         // A grant's writes are held and stored together once it has its answer (adapter.ts);
         // if they cannot be, that answer (its tokens) is replaced by the error.
         try {
-          await batchedWrites(db, () => current.handle(ctx, next));
+          await batchedWrites(db, ctx, () => current.handle(ctx, next));
         } catch (err) {
           if (!isDatabaseUnavailable(err)) throw err;
           logger.error({ err, reqId: ctx.state?.reqId }, 'token request: its writes could not be stored');
