@@ -16,6 +16,7 @@ import { requestDeadline } from './deadline.js';
 import { requestContext } from './request-id.js';
 import { securityHeaders } from './security.js';
 import { PUBLIC_DIR, viewsMiddleware } from './views.js';
+import { CookieKeys } from './cookie-keys.js';
 
 export interface BaseAppDeps {
   logger: Logger;
@@ -32,7 +33,7 @@ export interface BaseAppDeps {
  */
 export function createBaseApp(config: Config, deps: BaseAppDeps): Koa {
   const app = new Koa();
-  app.keys = config.secrets.cookieKeys;
+  app.keys = new CookieKeys(config.secrets.cookieKeys);
   trustProxies(app, config);
   app.silent = true;
   app.use(requestContext(deps.logger));

@@ -13,6 +13,7 @@ import type { ClientStore } from './clients.js';
 import { frenchOidcError } from './errors-fr.js';
 import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
 import { ADMIN_SCOPE } from '../scopes.js';
+import { CookieKeys } from '../http/cookie-keys.js';
 
 /** Every scope the provider grants; clientValidator (index.ts) checks clients against the same list. */
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
@@ -83,7 +84,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
     findAccount: findAccount(deps.domain),
     jwks: { keys: deps.jwks as never },
     cookies: {
-      keys: config.secrets.cookieKeys,
+      keys: new CookieKeys(config.secrets.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },
