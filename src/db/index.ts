@@ -306,7 +306,8 @@ export class Database {
       charset: o.charset,
       timezone: o.timezone,
       connectTimeout: o.connectTimeout,
-      connectionLimit: Math.max(2, Math.ceil((o.poolSize ?? 10) / 2)),
+      // As many as the main pool: every concurrent token request may be storing its writes.
+      connectionLimit: o.poolSize ?? 10,
       multipleStatements: true,
     });
   }

@@ -111,6 +111,12 @@ class WriteBatch {
     const writes = this.pending;
     this.pending = [];
     if (writes.length === 0) return;
+    // One write is atomic alone: one prepared statement, as without a batch (client_credentials).
+    if (writes.length === 1) {
+      const [[sql, params]] = writes as [[string, SqlParam[]]];
+      await this.db.execute(sql, params);
+      return;
+    }
     if (this.db.kind === 'mysql') return this.db.batch(writes);
     await Promise.all(writes.map(([sql, params]) => this.db.execute(sql, params)));
   }
