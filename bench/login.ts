@@ -191,13 +191,38 @@ export async function runLogin(): Promise<Finding[]> {
     `ceiling on this machine: argon2 ${argon2Ms.toFixed(1)} ÷ (argon2 + bare provider ${floor.serverCpuPerFlowMs.toFixed(1)} + load generator ${floor.clientCpuPerFlowMs.toFixed(1)}) ms = ${ceiling.toFixed(2)}` +
       ` (${serverCeiling.toFixed(2)} with the clients on other machines); ent-idp reaches ${((ratio / ceiling) * 100).toFixed(0)} % of it`,
   );
+  // Issue #22's two targets, both same-run ratios: our server's CPU per sign-in outside
+  // argon2 against the bare provider's for the same sign-in (≤ 1.3×), and the sign-in rate
+  // against the ceiling this machine allows (≥ 0.9 of it). The rate ÷ argon2 is context.
+  const ourCpu = flows.serverCpuPerFlowMs - argon2Ms;
+  const cpuRatio = ourCpu / floor.serverCpuPerFlowMs;
+  const ofCeiling = ratio / ceiling;
+  console.log(
+    `server CPU per sign-in outside argon2: ent-idp ${ourCpu.toFixed(2)} ms (main thread ${flows.serverMainThreadCpuPerFlowMs.toFixed(2)}), bare provider ${floor.serverCpuPerFlowMs.toFixed(2)} ms (main thread ${floor.serverMainThreadCpuPerFlowMs.toFixed(2)}): ${cpuRatio.toFixed(2)} ×`,
+  );
+  const cpuFinding: Finding = {
+    bench: 'login',
+    name: 'server CPU/sign-in outside argon2 ÷ bare',
+    value: cpuRatio,
+    unit: '×',
+    target: '≤ 1.3',
+    met: cpuRatio <= 1.3,
+  };
+  const ceilingShare: Finding = {
+    bench: 'login',
+    name: 'sign-ins/s ÷ ceiling',
+    value: ofCeiling,
+    unit: '×',
+    target: '≥ 0.9',
+    met: ofCeiling >= 0.9,
+  };
   const finding: Finding = {
     bench: 'login',
     name: 'sign-ins/s ÷ argon2 verifies/s',
     value: ratio,
     unit: '×',
-    target: '≥ 0.85',
-    met: ratio >= 0.85,
+    target: 'info',
+    met: null,
   };
   const ceilingFinding: Finding = {
     bench: 'login',
@@ -208,9 +233,8 @@ export async function runLogin(): Promise<Finding[]> {
     met: null,
   };
   console.log(`ratio: ${flows.perSecond.toFixed(2)} flows/s ÷ ${bound.toFixed(2)} verifies/s = ${ratio.toFixed(3)}`);
-  console.log(findingLine(finding));
-  console.log(findingLine(ceilingFinding));
-  return [finding, ceilingFinding];
+  for (const f of [cpuFinding, ceilingShare, finding, ceilingFinding]) console.log(findingLine(f));
+  return [cpuFinding, ceilingShare, finding, ceilingFinding];
 }
 
 /** The same load generator against a bare oidc-provider (`bench/lib/bare-provider-child.mjs`). */

@@ -297,8 +297,11 @@ export async function runToken(): Promise<Finding[]> {
   const findings: Finding[] = [];
   const perRound: string[] = [];
   for (const dbName of ['SQLite', ...(mariadb ? ['MariaDB'] : [])]) {
-    const target = dbName === 'SQLite' ? 0.6 : 0.4;
+    // Issue #22: SQLite ≥ 0.8× the bare in-memory provider in both modes; on MariaDB
+    // client_credentials keeps its 0.4 and refresh is held to the durable floor (below).
+    const target = dbName === 'SQLite' ? 0.8 : 0.4;
     for (const mode of MODES) {
+      if (dbName === 'MariaDB' && mode === 'refresh') continue;
       const values = ratios(`ent-idp ${dbName}`, mode);
       const value = median(values);
       findings.push({
@@ -327,13 +330,17 @@ export async function runToken(): Promise<Finding[]> {
         target: 'info',
         met: null,
       });
+      // Issue #22: the MariaDB refresh grant is held to the bare provider on the simplest
+      // durable MariaDB adapter (≥ 1.0×, same round); the other comparisons are context.
+      const onFloor = median(ours.map((v, i) => v / floor[i]!));
+      const held = dbName === 'MariaDB' && mode === 'refresh';
       findings.push({
         bench: 'token',
         name: `ent-idp ${dbName} ${label} ÷ bare on ${dbName}`,
-        value: median(ours.map((v, i) => v / floor[i]!)),
+        value: onFloor,
         unit: '×',
-        target: 'info',
-        met: null,
+        target: held ? '≥ 1.0' : 'info',
+        met: held ? onFloor >= 1.0 : null,
       });
       perRound.push(
         `floor: bare on ${dbName} ${LABEL[mode]} ÷ bare, per round: ${floor.map((v) => v.toFixed(2)).join(' ')}`,

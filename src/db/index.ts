@@ -8,11 +8,12 @@
 // (Opening the connections ourselves and handing them to TypeORM was the alternative, but its
 // drivers have no option to take an open connection or pool.)
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Pool } from 'mysql2';
+import mysql2, { type Pool, type PoolConnection } from 'mysql2';
 import type { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner.js';
 import { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver.js';
+import type { MysqlDataSourceOptions } from 'typeorm/driver/mysql/MysqlDataSourceOptions.js';
 import type { Config } from '../config/index.js';
 import { createDataSource, parseDatabaseUrl, redactDatabaseUrl } from './data-source.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpoint.js';
@@ -27,6 +28,12 @@ export class DatabaseUnavailableError extends Error {
 /** A value `execute` binds: what better-sqlite3 and mysql2 both take. */
 export type SqlParam = string | number | bigint | Buffer | null;
 type SqliteStatement = BetterSqlite3.Statement<SqlParam[]>;
+
+/** The statements of one `Database.atomically` transaction. */
+export interface SqlTransaction {
+  /** Rows for a SELECT (or a statement with RETURNING), the driver's result otherwise. */
+  run(sql: string, params: SqlParam[]): Promise<unknown>;
+}
 interface PendingWrite {
   statement: SqliteStatement;
   params: SqlParam[];
@@ -63,6 +70,8 @@ export class Database {
   checkpoints: BackgroundCheckpoints | null = null;
   /** SQLite statements of `execute`, prepared once. */
   private readonly prepared = new Map<string, SqliteStatement>();
+  /** MySQL: the connections of `batch`, which accept several statements per request (opened on first use). */
+  private batchPool: Pool | null = null;
   /** SQLite writes of `execute` waiting for the next group commit (`commitWrites`). */
   private pendingWrites: PendingWrite[] | null = null;
 
@@ -208,6 +217,134 @@ export class Database {
   }
 
   /**
+   * Runs `work` in one transaction whose statements go through `tx.run` (rows for a SELECT,
+   * the driver's result otherwise), without TypeORM's query runner: for the hot paths whose
+   * several statements must land together (a sign-in and its audit event, a throttle's read
+   * and reservation, a token grant's writes; BENCHMARKS.md). SQLite: one exclusive turn
+   * (BEGIN IMMEDIATE … COMMIT on the one connection), statements prepared once and run
+   * synchronously, so a `work` that awaits nothing but `tx.run` holds the connection for
+   * microseconds. MySQL: one pooled connection, its statements server-side prepared (mysql2's
+   * `execute`). Rolled back when `work` throws.
+   */
+  atomically<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    if (this.kind === 'mysql') return this.atomicallyMysql(work);
+    return this.exclusive(async () => {
+      const connection = this.sqliteConnection();
+      connection.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work({ run: async (sql, params) => this.runPrepared(sql, params) });
+        connection.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (connection.inTransaction) connection.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Stores `writes` in one transaction, for a request's writes gathered before it answers
+   * (a token grant's; src/oidc/adapter.ts). MySQL: START TRANSACTION, the statements and
+   * COMMIT sent as one request — one round trip, one log flush — on a small pool of its own
+   * whose connections accept several statements per request (the main pool does not: nothing
+   * else may send them); values are escaped by mysql2 with the main pool's time zone and
+   * character set. SQLite: one `atomically` turn.
+   */
+  async batch(writes: readonly (readonly [string, SqlParam[]])[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (this.kind === 'sqlite') {
+      await this.atomically(async (tx) => {
+        for (const [sql, params] of writes) await tx.run(sql, params);
+      });
+      return;
+    }
+    // InnoDB may choose this transaction as a deadlock victim (upserts into the same index
+    // gaps as another): it is rolled back whole, and sent again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.batchOnce(writes);
+      } catch (err) {
+        if (attempt >= 3 || (err as { errno?: number }).errno !== 1213) throw err;
+      }
+    }
+  }
+
+  private async batchOnce(writes: readonly (readonly [string, SqlParam[]])[]): Promise<void> {
+    const pool = (this.batchPool ??= this.openBatchPool());
+    const connection = await new Promise<PoolConnection>((resolve, reject) =>
+      pool.getConnection((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    const text = ['START TRANSACTION', ...writes.map(([sql, params]) => connection.format(sql, params)), 'COMMIT'].join(
+      ';\n',
+    );
+    const call = (sql: string) =>
+      new Promise<void>((resolve, reject) => connection.query(sql, (err) => (err ? reject(err) : resolve())));
+    try {
+      await call(text);
+    } catch (err) {
+      // A failed statement ends the request there, its transaction left open: undone here.
+      try {
+        await call('ROLLBACK');
+      } catch {
+        connection.destroy();
+        throw err;
+      }
+      connection.release();
+      throw err;
+    }
+    connection.release();
+  }
+
+  private openBatchPool(): Pool {
+    const o = this.dataSource.options as MysqlDataSourceOptions;
+    return mysql2.createPool({
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password: o.password,
+      database: o.database,
+      charset: o.charset,
+      timezone: o.timezone,
+      connectTimeout: o.connectTimeout,
+      // As many as the main pool: every concurrent token request may be storing its writes.
+      connectionLimit: o.poolSize ?? 10,
+      multipleStatements: true,
+    });
+  }
+
+  /** SQLite: runs one statement, prepared once, on the connection (inside a turn). */
+  private runPrepared(sql: string, params: SqlParam[]): unknown {
+    let statement = this.prepared.get(sql);
+    if (!statement) this.prepared.set(sql, (statement = this.sqliteConnection().prepare<SqlParam[]>(sql)));
+    return statement.reader ? statement.all(...params) : statement.run(...params);
+  }
+
+  private async atomicallyMysql<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await new Promise<PoolConnection>((resolve, reject) =>
+      this.mysqlPool().getConnection((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    const call = (run: (done: (err: unknown, result?: unknown) => void) => void) =>
+      new Promise<unknown>((resolve, reject) => run((err, result) => (err ? reject(err) : resolve(result))));
+    let open = false;
+    let broken = false;
+    try {
+      await call((done) => connection.query('START TRANSACTION', done));
+      open = true;
+      const result = await work({ run: (sql, params) => call((done) => connection.execute(sql, params, done)) });
+      await call((done) => connection.query('COMMIT', done));
+      open = false;
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is closed, not handed back to the pool.
+      if (open) await call((done) => connection.query('ROLLBACK', done)).catch(() => (broken = true));
+      throw err;
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
+    }
+  }
+
+  /**
    * Group commit. A single SQLite write commits by appending every page it touched to the
    * WAL (the table's and each index's: ≈ 6 pages of 4 KiB for a token row); the writes that
    * concurrent requests issue in the same turn of the event loop are run in one transaction
@@ -290,6 +427,9 @@ export class Database {
 
   async close(): Promise<void> {
     await this.checkpoints?.stop();
+    const batchPool = this.batchPool;
+    this.batchPool = null;
+    if (batchPool) await new Promise<void>((resolve) => batchPool.end(() => resolve()));
     this.checkpoints = null;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }

@@ -3,8 +3,9 @@
 // does. A code, password, secret or token never reaches an event: such keys are stripped.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Database } from '../db/index.js';
+import type { Database, SqlTransaction } from '../db/index.js';
 import { insertMany } from '../db/bulk-insert.js';
+import { rowInsert } from '../db/row-writer.js';
 import { AuditEvent } from '../db/entities/index.js';
 import type { Logger } from '../logger.js';
 
@@ -44,6 +45,8 @@ export interface Audit {
   record(manager: EntityManager, input: AuditInput): Promise<void>;
   /** Many events at once, in multi-row INSERTs (an import's thousands of `code.generate`). */
   recordMany(manager: EntityManager, inputs: readonly AuditInput[]): Promise<void>;
+  /** The same event, in a `Database.atomically` transaction (the sign-in's hot path). */
+  recordIn(tx: SqlTransaction, input: AuditInput): Promise<void>;
   /**
    * Newest first: events about the class's students and their relatives (not its staff).
    * `after` continues from the last entry of a page (ordered by time, then id, so events of
@@ -79,57 +82,47 @@ export function scrubDetail(detail: Record<string, unknown>): { clean: Record<st
 }
 
 export function createAudit(db: Database, logger: Logger): Audit {
+  const event = (input: AuditInput): AuditEvent => {
+    let detail: string | null = null;
+    if (input.detail) {
+      const { clean, removed } = scrubDetail(input.detail);
+      if (removed.length)
+        logger.warn(
+          { action: input.action, removedKeys: removed },
+          'audit detail keys that may hold secrets were dropped',
+        );
+      detail = Object.keys(clean).length ? JSON.stringify(clean) : null;
+    }
+    return {
+      id: randomUUID(),
+      actorId: input.actorId ?? null,
+      action: input.action,
+      targetId: input.targetId ?? null,
+      classId: input.classId ?? null,
+      ip: input.ip ? input.ip.slice(0, 64) : null,
+      outcome: input.outcome,
+      detail,
+      createdAt: new Date(),
+    };
+  };
+  let insert: ReturnType<typeof rowInsert<AuditEvent>> | undefined;
   return {
     async record(manager, input) {
-      let detail: string | null = null;
-      if (input.detail) {
-        const { clean, removed } = scrubDetail(input.detail);
-        if (removed.length)
-          logger.warn(
-            { action: input.action, removedKeys: removed },
-            'audit detail keys that may hold secrets were dropped',
-          );
-        detail = Object.keys(clean).length ? JSON.stringify(clean) : null;
-      }
-      await manager.insert(AuditEvent, {
-        id: randomUUID(),
-        actorId: input.actorId ?? null,
-        action: input.action,
-        targetId: input.targetId ?? null,
-        classId: input.classId ?? null,
-        ip: input.ip ? input.ip.slice(0, 64) : null,
-        outcome: input.outcome,
-        detail,
-        createdAt: new Date(),
-      });
+      await manager.insert(AuditEvent, event(input));
+    },
+
+    async recordIn(tx, input) {
+      insert ??= rowInsert(db, AuditEvent);
+      await insert(tx, event(input));
     },
 
     async recordMany(manager, inputs) {
       const now = new Date();
-      const rows = inputs.map((input) => {
-        let detail: string | null = null;
-        if (input.detail) {
-          const { clean, removed } = scrubDetail(input.detail);
-          if (removed.length)
-            logger.warn(
-              { action: input.action, removedKeys: removed },
-              'audit detail keys that may hold secrets were dropped',
-            );
-          detail = Object.keys(clean).length ? JSON.stringify(clean) : null;
-        }
-        return {
-          id: randomUUID(),
-          actorId: input.actorId ?? null,
-          action: input.action,
-          targetId: input.targetId ?? null,
-          classId: input.classId ?? null,
-          ip: input.ip ? input.ip.slice(0, 64) : null,
-          outcome: input.outcome,
-          detail,
-          createdAt: now,
-        };
-      });
-      await insertMany(manager, AuditEvent, rows);
+      await insertMany(
+        manager,
+        AuditEvent,
+        inputs.map((input) => ({ ...event(input), createdAt: now })),
+      );
     },
 
     async listForClass(classId, options = {}) {

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import rateLimiterFlexible, { type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { Database, SqlTransaction } from '../db/index.js';
 import { parseDatabaseUrl } from '../db/index.js';
 import { normalizeLogin } from './accounts.js';
 
@@ -100,11 +100,6 @@ export function throttleKey(login: string, ip: string): string {
   return `${name}|${throttleSubject(ip)}`;
 }
 
-interface Limiter {
-  limiter: RateLimiterAbstract;
-  limit: number;
-}
-
 /**
  * A rate-limiter-flexible limiter over the `rate_limits` table of this database: `points` per
  * fixed window of `duration` seconds, keys prefixed with `keyPrefix`. Its writes go through
@@ -133,27 +128,105 @@ export function queuedWrite(db: Database): <T>(work: () => Promise<T>) => Promis
   return (work) => (db.kind === 'sqlite' ? db.transaction(() => work()) : work());
 }
 
+/** A counter as read: points in the window and ms until it expires (-1: never). */
+interface CounterRead {
+  consumedPoints: number;
+  msBeforeNext: number;
+}
+
+/**
+ * The login counters' operations on `rate_limits`, with rate-limiter-flexible's own SQL for
+ * this database (same rows, same key layout `prefix:key`, so the recovery throttle and rows
+ * written before keep working), run in the caller's `Database.atomically` transaction: the
+ * statements are prepared once, and a sign-in's reads and reservation land together.
+ */
+function counterStatements(db: Database, windowSeconds: number) {
+  const q = (name: string) => db.dataSource.driver.escape(name);
+  const [table, key, points, expire] = [q(TABLE), q('key'), q('points'), q('expire')];
+  const mysql = db.kind === 'mysql';
+  const sql = {
+    get: `SELECT ${points} AS points, ${expire} AS expire FROM ${table} WHERE ${key} = ? AND (${expire} > ? OR ${expire} IS NULL)`,
+    read: `SELECT ${points} AS points, ${expire} AS expire FROM ${table} WHERE ${key} = ?`,
+    add: mysql
+      ? `INSERT INTO ${table} (${key}, ${points}, ${expire}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE ` +
+        `${points} = IF(${expire} <= ?, ?, ${points} + (?)), ${expire} = IF(${expire} <= ?, ?, ${expire})`
+      : `INSERT INTO ${table} (${key}, ${points}, ${expire}) VALUES (?, ?, ?) ON CONFLICT(${key}) DO UPDATE SET ` +
+        `${points} = CASE WHEN ${expire} IS NULL OR ${expire} > ? THEN ${points} + excluded.${points} ELSE excluded.${points} END, ` +
+        `${expire} = CASE WHEN ${expire} IS NULL OR ${expire} > ? THEN ${expire} ELSE excluded.${expire} END ` +
+        `RETURNING ${points} AS points, ${expire} AS expire`,
+    set: mysql
+      ? `INSERT INTO ${table} (${key}, ${points}, ${expire}) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE ${points} = ?, ${expire} = ?`
+      : `INSERT OR REPLACE INTO ${table} (${key}, ${points}, ${expire}) VALUES (?, ?, ?)`,
+    delete: `DELETE FROM ${table} WHERE ${key} = ?`,
+  };
+  type Row = { points: number | string; expire: number | string | null };
+  const toRead = (row: Row | undefined): CounterRead | null =>
+    row
+      ? {
+          consumedPoints: Number(row.points),
+          msBeforeNext: row.expire === null ? -1 : Math.max(Number(row.expire) - Date.now(), 0),
+        }
+      : null;
+  return (tx: SqlTransaction, prefix: string) => {
+    const rlKey = (k: string) => `${prefix}:${k}`;
+    const add = async (k: string, n: number): Promise<CounterRead> => {
+      const now = Date.now();
+      const end = now + windowSeconds * 1000;
+      if (!mysql) return toRead(((await tx.run(sql.add, [rlKey(k), n, end, now, now])) as Row[])[0])!;
+      await tx.run(sql.add, [rlKey(k), n, end, now, n, n, now, end]);
+      return toRead(((await tx.run(sql.read, [rlKey(k)])) as Row[])[0])!;
+    };
+    return {
+      get: async (k: string) => toRead(((await tx.run(sql.get, [rlKey(k), Date.now()])) as Row[])[0]),
+      penalty: (k: string, n: number) => add(k, n),
+      reward: (k: string, n: number) => add(k, -n),
+      set: async (k: string, n: number, seconds: number) => {
+        const end = Date.now() + seconds * 1000;
+        await tx.run(sql.set, mysql ? [rlKey(k), n, end, n, end] : [rlKey(k), n, end]);
+      },
+      delete: async (k: string) => {
+        await tx.run(sql.delete, [rlKey(k)]);
+      },
+    };
+  };
+}
+
+type Counters = ReturnType<ReturnType<typeof counterStatements>>;
+
 export function createThrottle(deps: { config: Config; db: Database }): Throttle {
   const { config, db } = deps;
   const windowSeconds = config.throttle.window;
-  const make = (keyPrefix: string, points: number): Limiter => ({
-    limit: points,
-    limiter: createStoredLimiter(deps, { keyPrefix, points, duration: windowSeconds }),
-  });
-  const pair = make('login', config.throttle.maxFailures);
-  const perIp = make('login-ip', config.throttle.maxFailuresPerIp);
-
+  const statements = counterStatements(db, windowSeconds);
+  interface Counter {
+    prefix: string;
+    limit: number;
+  }
+  const pair: Counter = { prefix: 'login', limit: config.throttle.maxFailures };
+  const perIp: Counter = { prefix: 'login-ip', limit: config.throttle.maxFailuresPerIp };
   // Refused attempts per IP, counted only (see `countRefused`).
-  const refused = make('login-refused', 1);
-  const write = queuedWrite(db);
+  const refused: Counter = { prefix: 'login-refused', limit: 1 };
+
+  /**
+   * Runs `work` with the three counters in one transaction (`Database.atomically`): every
+   * read and write of one step lands together, statements prepared once. MySQL: two
+   * attempts updating the same rows in another order can deadlock; InnoDB then rolls one
+   * back, and it runs again.
+   */
+  const inTransaction = async <T>(work: (c: (counter: Counter) => Counters) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.atomically((tx) => work((counter) => statements(tx, counter.prefix)));
+      } catch (err) {
+        if (attempt >= 3 || (err as { errno?: number }).errno !== 1213) throw err;
+      }
+    }
+  };
 
   /** How long `res` (a counter read) still blocks its key, in ms: 0 when not blocked. */
-  const blockedMs = ({ limit }: Limiter, res: Awaited<ReturnType<RateLimiterAbstract['get']>>): number => {
+  const blockedMs = ({ limit }: Counter, res: CounterRead | null): number => {
     if (!res || res.consumedPoints < limit) return 0;
     return Math.max(res.msBeforeNext - windowSeconds * 1000, 0);
   };
-
-  const blockedFor = async (l: Limiter, key: string): Promise<number> => blockedMs(l, await l.limiter.get(key));
 
   /**
    * Counts one attempt. Allowed when it is within the limit, or when it is the first attempt
@@ -163,70 +236,60 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
    * one racing with the attempt that reached the limit sees that block. Refused attempts
    * stay counted: a burst over the limit extends the block.
    */
-  const reserve = async (l: Limiter, key: string, seen: number): Promise<boolean> => {
-    const { consumedPoints: n } = await l.limiter.penalty(key, 1);
-    if (n === l.limit) await blockIfOver(l, key);
+  const reserve = async (c: Counters, l: Counter, key: string, seen: number): Promise<boolean> => {
+    const { consumedPoints: n } = await c.penalty(key, 1);
+    if (n === l.limit) await blockIfOver(c, l, key);
     if (n <= l.limit) return true;
-    return seen >= l.limit && n === seen + 1 && (await blockedFor(l, key)) === 0;
+    return seen >= l.limit && n === seen + 1 && blockedMs(l, await c.get(key)) === 0;
   };
 
   /** After a failed verification: block the key if it is over the limit (points re-read). */
-  const blockIfOver = async ({ limiter, limit }: Limiter, key: string): Promise<void> => {
-    const res = await limiter.get(key);
+  const blockIfOver = async (c: Counters, { limit }: Counter, key: string): Promise<void> => {
+    const res = await c.get(key);
     if (res && res.consumedPoints >= limit)
-      await limiter.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
-  };
-
-  /** Whether an attempt may be verified now; consumes nothing. */
-  const check = async (login: string, ip: string): Promise<ThrottleCheck> => {
-    const [a, b] = await Promise.all([
-      blockedFor(pair, throttleKey(login, ip)),
-      blockedFor(perIp, throttleSubject(ip)),
-    ]);
-    const ms = Math.max(a, b);
-    return ms > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(ms / 1000) } : { allowed: true };
+      await c.set(key, res.consumedPoints, blockSeconds(res.consumedPoints, limit) + windowSeconds);
   };
 
   return {
-    async acquire(login, ip) {
+    acquire(login, ip) {
       const pairKey = throttleKey(login, ip);
       const ipKey = throttleSubject(ip);
-      // One read of each counter serves both the block check and the points seen before.
-      const [readPair, readIp] = await Promise.all([pair.limiter.get(pairKey), perIp.limiter.get(ipKey)]);
-      const blocked = Math.max(blockedMs(pair, readPair), blockedMs(perIp, readIp));
-      if (blocked > 0) return { allowed: false, retryAfterSeconds: Math.ceil(blocked / 1000) };
-      const [seenPair, seenIp] = [readPair?.consumedPoints ?? 0, readIp?.consumedPoints ?? 0];
-      const [okPair, okIp] = await write(
-        async () => [await reserve(pair, pairKey, seenPair), await reserve(perIp, ipKey, seenIp)] as const,
-      );
-      if (!okPair || !okIp) {
-        await write(async () => {
-          await blockIfOver(pair, pairKey);
-          await blockIfOver(perIp, ipKey);
-        });
-        const after = await check(login, ip);
-        return { allowed: false, retryAfterSeconds: after.allowed ? FIRST_BLOCK_SECONDS : after.retryAfterSeconds };
-      }
-      return {
-        allowed: true,
-        fail: () =>
-          write(async () => {
-            await blockIfOver(pair, pairKey);
-            await blockIfOver(perIp, ipKey);
-          }),
-        succeed: () =>
-          write(async () => {
-            await pair.limiter.delete(pairKey);
-            await perIp.limiter.reward(ipKey, 1);
-          }),
-        release: () =>
-          write(async () => {
-            await pair.limiter.reward(pairKey, 1);
-            await perIp.limiter.reward(ipKey, 1);
-          }),
-      };
+      // One transaction: both counters read (the block check and the points seen before),
+      // the attempt counted, and, when refused, the blocks started and read back.
+      return inTransaction(async (counters) => {
+        const [p, i] = [counters(pair), counters(perIp)];
+        const [readPair, readIp] = [await p.get(pairKey), await i.get(ipKey)];
+        const blocked = Math.max(blockedMs(pair, readPair), blockedMs(perIp, readIp));
+        if (blocked > 0) return { allowed: false as const, retryAfterSeconds: Math.ceil(blocked / 1000) };
+        const okPair = await reserve(p, pair, pairKey, readPair?.consumedPoints ?? 0);
+        const okIp = await reserve(i, perIp, ipKey, readIp?.consumedPoints ?? 0);
+        if (!okPair || !okIp) {
+          await blockIfOver(p, pair, pairKey);
+          await blockIfOver(i, perIp, ipKey);
+          const ms = Math.max(blockedMs(pair, await p.get(pairKey)), blockedMs(perIp, await i.get(ipKey)));
+          return { allowed: false as const, retryAfterSeconds: ms > 0 ? Math.ceil(ms / 1000) : FIRST_BLOCK_SECONDS };
+        }
+        return {
+          allowed: true as const,
+          fail: () =>
+            inTransaction(async (c) => {
+              await blockIfOver(c(pair), pair, pairKey);
+              await blockIfOver(c(perIp), perIp, ipKey);
+            }),
+          succeed: () =>
+            inTransaction(async (c) => {
+              await c(pair).delete(pairKey);
+              await c(perIp).reward(ipKey, 1);
+            }),
+          release: () =>
+            inTransaction(async (c) => {
+              await c(pair).reward(pairKey, 1);
+              await c(perIp).reward(ipKey, 1);
+            }),
+        };
+      });
     },
 
-    countRefused: (ip) => write(async () => (await refused.limiter.penalty(throttleSubject(ip), 1)).consumedPoints),
+    countRefused: (ip) => inTransaction(async (c) => (await c(refused).penalty(throttleSubject(ip), 1)).consumedPoints),
   };
 }

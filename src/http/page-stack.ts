@@ -18,6 +18,7 @@ import { requestDeadline } from './deadline.js';
 import { requestContext } from './request-id.js';
 import { securityHeaders } from './security.js';
 import { PUBLIC_DIR, viewsMiddleware } from './views.js';
+import { CookieKeys } from './cookie-keys.js';
 
 const JSQR_DIR = dirname(createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js'));
 
@@ -36,7 +37,7 @@ export interface BaseAppDeps {
  */
 export function createBaseApp(config: Config, deps: BaseAppDeps): Koa {
   const app = new Koa();
-  app.keys = config.secrets.cookieKeys;
+  app.keys = new CookieKeys(config.secrets.cookieKeys);
   trustProxies(app, config);
   app.silent = true;
   app.use(requestContext(deps.logger));

@@ -1,8 +1,7 @@
 // Server-rendered pages: one nunjucks environment over views/, autoescaping everything.
 import { fileURLToPath } from 'node:url';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
-import views from 'koa-views';
 import type { Middleware } from 'koa';
 
 /** views/ at the project root, whether running from src/ (tests, tsx) or dist/src/. */
@@ -34,19 +33,31 @@ export function createNunjucks(options: { accessibilityHref?: string } = {}): nu
   return env;
 }
 
+declare module 'koa' {
+  interface ExtendableContext {
+    /** Renders `views/<name>.njk` with `ctx.state` and `locals` as the HTML body. */
+    render(name: string, locals?: Record<string, unknown>): Promise<void>;
+  }
+}
+
 /**
- * koa-views' `ctx.render`, with nunjucks rendering by template name. koa-views' default engine
- * (consolidate) reads the file and compiles it again on every render (`renderString`); by
- * name, the environment compiles each template once and keeps it (≈ 1 ms per page; BENCHMARKS.md).
+ * `ctx.render(name, locals)`: the nunjucks template `views/<name>.njk`, rendered by name from
+ * the environment's cache (compiled once), with `ctx.state` and `locals` merged as koa-views
+ * merged them, as the HTML body. It replaced koa-views, whose engine compiled the file again
+ * on every render (consolidate's `renderString`) and which, rendering by name, still looked
+ * the file up with a `stat` on every page (issue #22, BENCHMARKS.md).
  */
 export function viewsMiddleware(env: nunjucks.Environment): Middleware {
-  const engineSource = {
-    nunjucks: (file: string, state: object) =>
-      new Promise<string>((resolve, reject) =>
-        env.render(relative(VIEWS_DIR, file), state, (err, html) => (err ? reject(err) : resolve(html ?? ''))),
-      ),
+  return (ctx, next) => {
+    ctx.render = (name, locals = {}) =>
+      new Promise<void>((resolve, reject) =>
+        env.render(`${name}.njk`, { ...ctx.state, ...locals }, (err, html) => {
+          if (err) return reject(err);
+          ctx.type = 'text/html';
+          ctx.body = html ?? '';
+          resolve();
+        }),
+      );
+    return next();
   };
-  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource } as Parameters<
-    typeof views
-  >[1]) as unknown as Middleware;
 }

@@ -84,19 +84,86 @@ function statements(db: Database): ArtifactStatements {
   return built;
 }
 
+/**
+ * The writes of one token request, held until it has its answer and then stored together
+ * (`batchedWrites`): a refresh grant's three (old refresh token consumed, new one and the
+ * access token stored) or a code exchange's, one transaction on MySQL (one round of
+ * BEGIN … COMMIT on one connection, one log flush, instead of three autocommits) and one
+ * group commit on SQLite. A read of the adapter during the request stores what is held
+ * first, so the request reads its own writes as before. Nothing is answered before it is
+ * stored: the middleware flushes before the response leaves (src/oidc/index.ts).
+ */
+class WriteBatch {
+  private pending: [string, SqlParam[]][] = [];
+  closed = false;
+
+  constructor(private readonly db: Database) {}
+
+  add(sql: string, params: SqlParam[]): void {
+    this.pending.push([sql, params]);
+  }
+
+  get empty(): boolean {
+    return this.pending.length === 0;
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.pending;
+    this.pending = [];
+    if (writes.length === 0) return;
+    // One write is atomic alone: one prepared statement, as without a batch (client_credentials).
+    if (writes.length === 1) {
+      const [[sql, params]] = writes as [[string, SqlParam[]]];
+      await this.db.execute(sql, params);
+      return;
+    }
+    if (this.db.kind === 'mysql') return this.db.batch(writes);
+    await Promise.all(writes.map(([sql, params]) => this.db.execute(sql, params)));
+  }
+}
+
+/**
+ * The request a provider call belongs to: oidc-provider's `Provider.ctx` (its own
+ * AsyncLocalStorage, already entered for every request it handles), passed in by index.ts,
+ * which loads the module. The batch hangs off that context, so no second async context is
+ * tracked on every promise of the process.
+ */
+export type CurrentContext = () => object | undefined;
+
+const batches = new WeakMap<object, WriteBatch>();
+
+/**
+ * Runs `work` (the provider handling `ctx`) with the adapter's writes held, then stores them
+ * in one go; a write made after that (work left running) is stored at once, as without a
+ * batch. Rejects when they could not be stored, after `work` has answered: the caller
+ * replaces that answer with an error.
+ */
+export async function batchedWrites<T>(db: Database, ctx: object, work: () => Promise<T>): Promise<T> {
+  const batch = new WriteBatch(db);
+  batches.set(ctx, batch);
+  try {
+    return await work();
+  } finally {
+    batch.closed = true;
+    batches.delete(ctx);
+    await batch.flush();
+  }
+}
+
 export class TypeOrmAdapter implements Adapter {
   private readonly sql: ArtifactStatements;
 
   constructor(
     private readonly db: Database,
     private readonly model: string,
+    private readonly currentContext: CurrentContext = () => undefined,
   ) {
     this.sql = statements(db);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const { toDb } = this.sql;
-    await this.db.execute(this.sql.upsert, [
+    await this.write(this.sql.upsert, [
       this.model,
       id,
       JSON.stringify(payload),
@@ -109,7 +176,22 @@ export class TypeOrmAdapter implements Adapter {
     ]);
   }
 
+  /** The batch of the request this call belongs to, if it batches its writes. */
+  private batch(): WriteBatch | undefined {
+    const ctx = this.currentContext();
+    return ctx ? batches.get(ctx) : undefined;
+  }
+
+  /** A write, held when the request batches them (`batchedWrites`). */
+  private async write(sql: string, params: SqlParam[]): Promise<void> {
+    const batch = this.batch();
+    if (batch && !batch.closed) batch.add(sql, params);
+    else await this.db.execute(sql, params);
+  }
+
   private async findBy(by: Lookup, value: string): Promise<AdapterPayload | undefined> {
+    const batch = this.batch();
+    if (batch && !batch.empty) await batch.flush();
     const rows = (await this.db.execute(this.sql.find[by], [this.model, value, this.sql.toDb(new Date())])) as {
       payload: string;
       consumedAt: unknown;
@@ -135,15 +217,15 @@ export class TypeOrmAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.db.execute(this.sql.consume, [this.sql.toDb(new Date()), this.model, id]);
+    await this.write(this.sql.consume, [this.sql.toDb(new Date()), this.model, id]);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.execute(this.sql.destroy, [this.model, id]);
+    await this.write(this.sql.destroy, [this.model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.execute(this.sql.revokeByGrantId, [grantId]);
+    await this.write(this.sql.revokeByGrantId, [grantId]);
   }
 }
 /** Clients are read from their own table; they are managed by the CLI, not by the provider. */
@@ -173,6 +255,7 @@ export class ClientAdapter implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-export function adapterFactory(db: Database, clients: ClientStore) {
-  return (model: string): Adapter => (model === 'Client' ? new ClientAdapter(clients) : new TypeOrmAdapter(db, model));
+export function adapterFactory(db: Database, clients: ClientStore, currentContext?: CurrentContext) {
+  return (model: string): Adapter =>
+    model === 'Client' ? new ClientAdapter(clients) : new TypeOrmAdapter(db, model, currentContext);
 }

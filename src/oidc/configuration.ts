@@ -14,6 +14,7 @@ import { frenchOidcError } from './errors-fr.js';
 import { isDatabaseUnavailable, serviceUnavailable } from '../http/errors.js';
 import { ADMIN_SCOPE } from '../scopes.js';
 import { policyWithTerms } from './terms-prompt.js';
+import { CookieKeys } from '../http/cookie-keys.js';
 
 /** Every scope the provider grants; clientValidator (index.ts) checks clients against the same list. */
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'ent', ADMIN_SCOPE];
@@ -29,6 +30,8 @@ export interface ConfigurationDeps {
   providerErrors: typeof import('oidc-provider').errors;
   /** oidc-provider's interaction policy helpers, from the same module. */
   providerPolicy: typeof import('oidc-provider').interactionPolicy;
+  /** The request being handled (`Provider.ctx`), for the adapter's batched writes. */
+  currentContext?: () => object | undefined;
 }
 
 const isFirstParty = (client: Client | undefined) => Boolean(client?.metadata().ent_first_party);
@@ -80,11 +83,11 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
 
   return {
     // Tokens are stored under a digest of their value (token-digests.ts).
-    adapter: withTokenDigests(adapterFactory(deps.db, deps.clients)),
+    adapter: withTokenDigests(adapterFactory(deps.db, deps.clients, deps.currentContext)),
     findAccount: findAccount(deps.domain),
     jwks: { keys: deps.jwks as never },
     cookies: {
-      keys: config.secrets.cookieKeys,
+      keys: new CookieKeys(config.secrets.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: https ? 'none' : 'lax', secure: https },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: https },
     },

@@ -10,6 +10,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { Domain } from '../domain/index.js';
 import type { Logger } from '../logger.js';
+import { batchedWrites } from './adapter.js';
 import { ClientStore } from './clients.js';
 import { queueInsteadOfSending } from './backchannel.js';
 import type { JWK } from 'jose';
@@ -122,7 +123,14 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const { keys, fingerprint } = await loadSigningJwks(db, config);
     const provider = new ProviderClass(
       config.issuer,
-      providerConfiguration({ ...deps, clients, jwks: keys, providerErrors, providerPolicy }),
+      providerConfiguration({
+        ...deps,
+        clients,
+        jwks: keys,
+        providerErrors,
+        providerPolicy,
+        currentContext: () => ProviderClass.ctx,
+      }),
     );
     queueInsteadOfSending(provider, db, deps.domain.logoutQueue);
     // The provider is a Koa app too: its middleware runs on the outer app's contexts, but
@@ -185,7 +193,18 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       listener(current.provider);
     },
     middleware: async (ctx, next) => {
-      await current.handle(ctx, next);
+      if (ctx.method !== 'POST' || ctx.path !== '/token') await current.handle(ctx, next);
+      else {
+        // A grant's writes are held and stored together once it has its answer (adapter.ts);
+        // if they cannot be, that answer (its tokens) is replaced by the error.
+        try {
+          await batchedWrites(db, ctx, () => current.handle(ctx, next));
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          logger.error({ err, reqId: ctx.state?.reqId }, 'token request: its writes could not be stored');
+          return answerTemporarilyUnavailable(ctx);
+        }
+      }
       // The provider answers a failed database with a 500 `server_error` in JSON (HTML goes
       // through renderError): the database being out of reach is a 503 that will pass.
       if (

@@ -16,6 +16,7 @@
 // counted per IP and audited at the 1st, 10th, 100th… of the window; the typed identifiant
 // only when it matched no account, the secret never.
 import type { Database } from '../../db/index.js';
+import { rowUpdate } from '../../db/row-writer.js';
 import { Account, type CodeKind } from '../../db/entities/index.js';
 import { normalizeLogin, type Accounts } from '../accounts.js';
 import type { Audit, AuditOutcome } from '../audit.js';
@@ -66,6 +67,10 @@ const TYPED_LOGIN_MAX = 100;
 
 export function createAuthenticate(deps: AuthenticateDeps): (input: AuthenticateInput) => Promise<AuthenticateResult> {
   const { db, accounts, audit, passwords, throttle, strategies } = deps;
+  // The sign-in's writes as statements built once (row-writer.ts), not the query builder.
+  const setLastLogin = rowUpdate(db, Account, ['lastLoginAt'], ['id']);
+  /** The new hash replaces the stored one only if that is still the one verified. */
+  const replaceHash = rowUpdate(db, Account, ['passwordHash', 'updatedAt'], ['id', 'passwordHash']);
 
   const record = (
     action: LoginAction,
@@ -75,8 +80,8 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     login: string,
     extra: Record<string, unknown> = {},
   ) =>
-    db.transaction((manager) =>
-      audit.record(manager, {
+    db.atomically((tx) =>
+      audit.recordIn(tx, {
         actorId: account?.id ?? null,
         action,
         targetId: account?.id ?? null,
@@ -162,17 +167,15 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     // argon2 runs before the transaction; the stored hash is replaced only if unchanged since.
     const newHash = match.needsRehash ? await passwords.hash(input.secret) : null;
     const now = new Date();
-    await db.transaction(async (manager) => {
-      await manager.update(Account, { id: account.id }, { lastLoginAt: now });
-      if (newHash) {
-        await manager
-          .createQueryBuilder()
-          .update(Account)
-          .set({ passwordHash: newHash, updatedAt: now })
-          .where('id = :id AND passwordHash = :old', { id: account.id, old: account.passwordHash })
-          .execute();
-      }
-      await audit.record(manager, {
+    await db.atomically(async (tx) => {
+      await setLastLogin(tx, { lastLoginAt: now }, { id: account.id });
+      if (newHash)
+        await replaceHash(
+          tx,
+          { passwordHash: newHash, updatedAt: now },
+          { id: account.id, passwordHash: account.passwordHash },
+        );
+      await audit.recordIn(tx, {
         actorId: account.id,
         action: 'login.password',
         targetId: account.id,
