@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, IsNull, type EntityManager } from 'typeorm';
 import { insertMany } from '../../db/bulk-insert.js';
+import { isDuplicateKey } from '../../db/duplicate-key.js';
 import type { Config } from '../../config/index.js';
 import type { Database } from '../../db/index.js';
 import { chunks } from '../../db/chunks.js';
@@ -91,28 +92,40 @@ export function createEduconnect(deps: { config: Config; db: Database; audit: Au
       );
       if (!candidates.length) return [];
       const now = new Date();
-      await db.transaction(async (manager) => {
-        for (const account of candidates) {
-          await manager.insert(FederationLink, {
-            id: randomUUID(),
-            accountId: account.id,
-            provider: EDUCONNECT,
-            subject: identity.subject,
-            method: 'national_id',
-            createdAt: now,
-            lastUsedAt: null,
-          });
-          await audit.record(manager, {
-            actorId: account.id,
-            action: 'educonnect.link',
-            targetId: account.id,
-            ip,
-            outcome: 'success',
-            detail: { method: 'national_id', affiliation: identity.affiliation },
-          });
-        }
-      });
-      return candidates;
+      // The same person signing in twice at once may race to make these links: the loser's
+      // transaction (a unique index refuses its rows) is undone, and the links read again.
+      const made = await db
+        .transaction(async (manager) => {
+          for (const account of candidates) {
+            await manager.insert(FederationLink, {
+              id: randomUUID(),
+              accountId: account.id,
+              provider: EDUCONNECT,
+              subject: identity.subject,
+              method: 'national_id',
+              createdAt: now,
+              lastUsedAt: null,
+            });
+            await audit.record(manager, {
+              actorId: account.id,
+              action: 'educonnect.link',
+              targetId: account.id,
+              ip,
+              outcome: 'success',
+              detail: { method: 'national_id', affiliation: identity.affiliation },
+            });
+          }
+          return true;
+        })
+        .catch((err: unknown) => {
+          if (!isDuplicateKey(err)) throw err;
+          return false;
+        });
+      if (made) return candidates;
+      const raced = await db.read((m) =>
+        m.find(FederationLink, { where: { provider: EDUCONNECT, subject: identity.subject } }),
+      );
+      return find(raced.map((l) => l.accountId));
     },
 
     async linkByProof(account, identity, ip) {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../../db/index.js';
 import { SamlRequest } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
+import { isDuplicateKey } from '../../db/duplicate-key.js';
 
 /** How far an AuthnRequest's IssueInstant may be from our clock, either way. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -59,8 +60,6 @@ export interface SamlRequests {
   purge(): Promise<number>;
 }
 
-const isDuplicate = (err: unknown) => /duplicate|unique|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(String(err));
-
 export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
   const refuse: SamlRequests['refuse'] = ({ reason, serviceId, detail, ip, action }) =>
     db.transaction((manager) =>
@@ -92,7 +91,7 @@ export function createSamlRequests(db: Database, audit: Audit): SamlRequests {
         });
         return true;
       } catch (err) {
-        if (!isDuplicate(err)) throw err;
+        if (!isDuplicateKey(err)) throw err;
         await refuse({ reason: 'replayed', serviceId, ip, action });
         return false;
       }

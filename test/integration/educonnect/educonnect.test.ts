@@ -185,6 +185,26 @@ describe('linking and signing in', () => {
     expect(await linksOf(zorro.id)).toEqual([expect.objectContaining({ method: 'national_id' })]);
   });
 
+  test('two sign-ins at once making the same national-id link: both signed in, one link', async () => {
+    const pupilRace = await createAccount(ts.server.db, {
+      structureId: school.structure.id,
+      profile: 'Student',
+      firstName: 'Rémi',
+      lastName: 'Course',
+      birthDate: '2011-09-09',
+      classIds: [school.classA.id],
+    });
+    await ts.server.db.transaction((m) =>
+      m.insert(NationalId, { accountId: pupilRace.id, nationalId: 'ELV-RACE', createdAt: new Date() }),
+    );
+    const person = pupil('ec-race', { FrEduCtRefId: ['{AAF}20|ELV|ELV-RACE'], FrEduCtDateNaissance: '2011-09-09' });
+    const [a, b] = [await start(), await start()];
+    const pages = await Promise.all([answer(a, respond(a, person)), answer(b, respond(b, person))]);
+    expect(await subOf(a, pages[0])).toBe(pupilRace.id);
+    expect(await subOf(b, pages[1])).toBe(pupilRace.id);
+    expect(await linksOf(pupilRace.id)).toHaveLength(1);
+  });
+
   test('a parent in two schools picks one account; one linked to two children sees both', async () => {
     const other = await createStructure(ts.server.db, { name: 'Collège Jules Verne', uai: '0800002B' });
     const child2 = await createAccount(ts.server.db, {
