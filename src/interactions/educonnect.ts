@@ -16,6 +16,7 @@ import type { FederatedIdentity } from '../domain/educonnect/index.js';
 import { AppError } from '../http/errors.js';
 import type { InteractionDeps } from './index.js';
 import { clientIp, clientName, field, finishInteraction, loadInteraction, type InteractionDetails } from './flow.js';
+import { isChild } from './login.js';
 
 interface PendingFederation {
   uid: string;
@@ -160,6 +161,7 @@ export function educonnectRoutes(router: Router, deps: InteractionDeps): void {
           kind: result.codeKind,
           login: result.account.login,
           remember: false,
+          child: isChild(result.account),
         };
         ctx.status = 303;
         return ctx.redirect(`/interaction/${details.uid}/mot-de-passe`);

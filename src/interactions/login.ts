@@ -9,8 +9,16 @@ import { renderConsent } from './consent.js';
 import { isTermsStep, renderTerms } from './terms.js';
 
 const LOGIN_FAILED = 'Identifiant ou mot de passe incorrect.';
-/** Issue 21: the child typed a code of theirs that was used, replaced or has expired. */
-const DEAD_CODE = "Ce code n'est plus valable : demande un nouveau code à ton enseignant.";
+/**
+ * Issue 21: the secret is a code of this account that was used, replaced or has expired. Said
+ * to a pupil with « tu », to an adult with « vous » (the code proved whose account it is).
+ */
+const DEAD_CODE = {
+  child: "Ce code n'est plus valable : demande un nouveau code à ton enseignant.",
+  adult: "Ce code n'est plus valable : demandez un nouveau code à l'enseignant ou à l'établissement.",
+};
+/** Pupils are spoken to with « tu », everyone else with « vous », once the account is known. */
+export const isChild = (account: { profile: string }): boolean => account.profile === 'Student';
 const ACCOUNT_BLOCKED = 'Votre compte est bloqué. Adressez-vous à votre enseignant ou à l’établissement.';
 
 export async function renderLogin(
@@ -68,6 +76,7 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
           kind: result.codeKind,
           login: result.account.login,
           remember,
+          child: isChild(result.account),
         };
         ctx.status = 303;
         return ctx.redirect(`/interaction/${details.uid}/mot-de-passe`);
@@ -76,7 +85,10 @@ export function loginRoutes(router: Router, deps: InteractionDeps): void {
         return renderLogin(ctx, deps, details, { login, error: ACCOUNT_BLOCKED });
       case 'dead_code':
         ctx.status = 401;
-        return renderLogin(ctx, deps, details, { login, error: DEAD_CODE });
+        return renderLogin(ctx, deps, details, {
+          login,
+          error: isChild(result.account) ? DEAD_CODE.child : DEAD_CODE.adult,
+        });
       case 'throttled':
         ctx.status = 429;
         ctx.set('Retry-After', String(result.retryAfterSeconds));

@@ -14,6 +14,8 @@ interface CodeFlow {
   kind: 'activation' | 'renewal';
   login: string;
   remember: boolean;
+  /** A pupil: the page says « tu ». */
+  child?: boolean;
 }
 
 const TITLES = { activation: 'Activation de votre compte', renewal: 'Réinitialisation du mot de passe' } as const;
@@ -42,6 +44,7 @@ async function renderSetPassword(
   await ctx.render('set-password', {
     title: TITLES[flow.kind],
     kind: flow.kind,
+    child: flow.child === true,
     uid: details.uid,
     login: flow.login,
     client: await clientName(deps.oidc, details),

@@ -36,7 +36,7 @@ export type AuthenticateResult =
   | { outcome: 'code'; account: Account; codeId: string; codeKind: CodeKind }
   | { outcome: 'invalid' }
   /** The secret is a code of this account that was used, replaced or has expired (a failure all the same). */
-  | { outcome: 'dead_code' }
+  | { outcome: 'dead_code'; account: Pick<Account, 'profile'> }
   | { outcome: 'blocked' }
   | { outcome: 'throttled'; retryAfterSeconds: number };
 
@@ -135,7 +135,7 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
   ): Promise<AuthenticateResult> {
     await gate.fail();
     await record('login.code', 'failure', account, input, login, { codeState: 'dead', codeId });
-    return { outcome: 'dead_code' };
+    return { outcome: 'dead_code', account: { profile: account.profile } };
   }
 
   /** Said only once the secret was right; the attempt neither counts nor resets the throttle. */

@@ -92,6 +92,27 @@ describe('a dead code on CONNEXION', () => {
     expect(unknown.text).toContain(INCORRECT);
   });
 
+  it('to a parent, « vous »; and the password page speaks to a pupil with « tu », to a parent with « vous »', async () => {
+    const parent = await createAccount(ts.server.db, {
+      login: 'dead.parent',
+      profile: 'Relative',
+      password: 'un mot de passe solide',
+    });
+    const dead = await issue(parent.id, 'renewal');
+    const live = await issue(parent.id, 'renewal');
+    const answer = await connexion('dead.parent', dead.code);
+    expect(answer.text).toContain(
+      "Ce code n'est plus valable : demandez un nouveau code à l'enseignant ou à l'établissement.",
+    );
+    expect(answer.text).not.toContain('ton enseignant');
+    const parentPage = await connexion('dead.parent', live.code);
+    expect(parentPage.text).toContain('Choisissez un nouveau mot de passe. Votre code temporaire');
+    const child = await pupil('tu.eleve');
+    const activation = await issue(child.id, 'activation');
+    const childPage = await connexion('tu.eleve', activation.code);
+    expect(childPage.text).toContain('Choisis le mot de passe que tu utiliseras');
+  });
+
   it('counts as a failure for the throttle', async () => {
     const child = await pupil('dead.throttled', 'un mot de passe solide');
     const dead = await issue(child.id, 'renewal');
