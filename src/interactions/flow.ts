@@ -37,9 +37,18 @@ export async function finishInteraction(
   result: Record<string, unknown>,
   merge = false,
 ): Promise<void> {
-  const returnTo = await oidc.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
   ctx.status = 303;
-  ctx.redirect(returnTo);
+  ctx.redirect(await interactionReturnTo(ctx, oidc, result, merge));
+}
+
+/** Ends the interaction with `result`; the provider's URL to resume it, for a page to link to. */
+export function interactionReturnTo(
+  ctx: Context,
+  oidc: Oidc,
+  result: Record<string, unknown>,
+  merge = false,
+): Promise<string> {
+  return oidc.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
 }
 
 export function clientIp(ctx: Context): string {

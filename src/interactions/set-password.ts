@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionDeps } from './index.js';
-import { clientIp, clientName, field, finishInteraction, loadInteraction, type InteractionDetails } from './flow.js';
+import { clientIp, clientName, field, interactionReturnTo, loadInteraction, type InteractionDetails } from './flow.js';
 import { renderLogin } from './login.js';
 
 interface CodeFlow {
@@ -76,7 +76,17 @@ export function setPasswordRoutes(router: Router, deps: InteractionDeps): void {
     });
     if (result.ok) {
       ctx.session!.codeFlow = null;
-      return finishInteraction(ctx, oidc, { login: { accountId: flow.accountId, remember: flow.remember } });
+      // Issue 21: « Mot de passe enregistré » on the provider, then on to the application (its
+      // script continues after a moment; without script, the button).
+      const returnTo = await interactionReturnTo(ctx, oidc, {
+        login: { accountId: flow.accountId, remember: flow.remember },
+      });
+      return ctx.render('password-saved', {
+        title: 'Mot de passe enregistré',
+        child: flow.child === true,
+        client: await clientName(oidc, details),
+        returnTo,
+      });
     }
     if (result.error === 'code_used') {
       ctx.session!.codeFlow = null;

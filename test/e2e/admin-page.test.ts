@@ -271,6 +271,9 @@ describe('issue 5: first connection with an activation code', () => {
     await page.getByLabel('Nouveau mot de passe', { exact: true }).fill('lucas aime le football');
     await page.getByLabel('Confirmation du nouveau mot de passe').fill('lucas aime le football');
     await page.getByRole('button', { name: 'ENREGISTRER' }).click();
+    // « Mot de passe enregistré » on the provider, then on to the application by itself.
+    await page.getByRole('heading', { name: 'Mot de passe enregistré' }).waitFor();
+    await shot(page, 'mot-de-passe-enregistre');
     await page.getByRole('heading', { name: 'Bienvenue Lucas Martin' }).waitFor();
     expect(problems).toEqual([]);
     await context.close();

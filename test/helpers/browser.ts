@@ -8,8 +8,18 @@ export interface Page {
   headers: Headers;
 }
 
+/** The link a page's script follows by itself (« Mot de passe enregistré » → « Continuer »). */
+function continueLink(page: Page): string | null {
+  if (page.status !== 200) return null;
+  const tag = /<a\b[^>]*\bdata-continue\b[^>]*>/.exec(page.html)?.[0];
+  const href = tag && /href="([^"]+)"/.exec(tag)?.[1];
+  return href ? href.replace(/&amp;/g, '&') : null;
+}
+
 export class Browser {
   private cookies = new Map<string, string>();
+  /** Follows a page's `data-continue` link as its script would (false: stop on that page). */
+  followContinue = true;
   constructor(readonly headers: Record<string, string> = {}) {}
 
   private store(res: Response) {
@@ -56,8 +66,11 @@ export class Browser {
    */
   async go(url: string, init: { method?: string; form?: Record<string, string>; stopAt?: string } = {}): Promise<Page> {
     let page = await this.request(url, init);
-    for (let hops = 0; hops < 15 && page.status >= 300 && page.status < 400; hops++) {
-      const next = new URL(page.headers.get('location')!, page.url).toString();
+    for (let hops = 0; hops < 15; hops++) {
+      const redirect = page.status >= 300 && page.status < 400;
+      const onward = redirect ? page.headers.get('location')! : this.followContinue ? continueLink(page) : null;
+      if (!onward) break;
+      const next = new URL(onward, page.url).toString();
       if (init.stopAt && next.startsWith(init.stopAt))
         return { url: next, status: page.status, html: '', headers: page.headers };
       page = await this.request(next);

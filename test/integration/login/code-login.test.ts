@@ -75,6 +75,29 @@ describe('activation code', () => {
     await signIn(app, 'lea.martin', 'ma cabane au fond du jardin');
   });
 
+  it('ENREGISTRER shows « Mot de passe enregistré » on the provider, then « Continuer » reaches the application', async () => {
+    const child = await createAccount(ts.server.db, {
+      login: 'zoe.confirme',
+      profile: 'Student',
+      classIds: [classId],
+    });
+    const { code } = await issue(child.id, 'activation');
+    const browser = new Browser();
+    browser.followContinue = false;
+    const { page, request } = await openWithCode('zoe.confirme', code, browser);
+    const saved = await choosePassword(browser, page, 'la girafe mange des pommes');
+    expect(saved.status).toBe(200);
+    expect(textOf(saved)).toContain('Mot de passe enregistré');
+    expect(textOf(saved)).toContain('Ton mot de passe est enregistré');
+    expect(saved.html).toContain('<script src="/static/login/continue.js">');
+    const link = /<a [^>]*id="continuer"[^>]*href="([^"]+)"/.exec(saved.html)?.[1];
+    expect(link).toMatch(new RegExp(`^${ts.url}/auth/`));
+    // The password is already stored: the code is spent before « Continuer ».
+    expect(await ts.server.domain.codes.liveCode(child.id)).toBeNull();
+    const callback = await browser.go(link!.replace(/&amp;/g, '&'), { stopAt: REDIRECT_URI });
+    expect((await exchange(app, callback.url, request)).claims()!.sub).toBe(child.id);
+  });
+
   it('explains what to fix when the new password is refused, and keeps the code usable', async () => {
     const child = await createAccount(ts.server.db, {
       login: 'hugo.petit',
