@@ -192,6 +192,7 @@ describe('completeCode', () => {
     // Refused: a dead code of this account (CONNEXION says so, issue 21), not a sign-in.
     expect(await h.domain.login.authenticate({ login: child.login, secret: code, ip: ip() })).toEqual({
       outcome: 'dead_code',
+      account: { profile: 'Student' },
     });
     const stored = await h.db.read((m) => m.findOneByOrFail(Account, { id: child.id }));
     expect(stored.activatedAt?.getTime()).toBe(activatedAt?.getTime());

@@ -139,6 +139,7 @@ describe('password reset links', () => {
     // Refused: a dead code of this account (CONNEXION says so, issue 21), not a sign-in.
     expect(await h.domain.login.authenticate({ login: child.login, secret: code, ip: '192.0.2.15' })).toEqual({
       outcome: 'dead_code',
+      account: { profile: 'Student' },
     });
     expect(
       await h.domain.recovery.requestPasswordResetForChild({
