@@ -24,6 +24,7 @@ import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
 import { createEduconnectLogout, createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
 import { loadIdpMetadata } from './domain/educonnect/index.js';
 import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
+import { reusableSession } from './saml/session-reuse.js';
 import type { CasDomain } from './domain/cas/index.js';
 
 export interface EntIdpServer {
@@ -158,6 +159,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       logger,
       signingKeys: oidc.signingKeys,
       metrics: createSamlMetrics(metrics.registry),
+      reusableSession: reusableSession(oidc, domain.terms),
     }),
   );
   // ÉduConnect (our SP side), when configured: its metadata is read once, at start.

@@ -2,7 +2,7 @@
 // provider's current RS256 key, so SAML and OIDC sign with one key and `keys rotate` rotates
 // both. Deterministic (serial from the key's thumbprint, fixed validity, PKCS#1 v1.5
 // signatures are deterministic): every instance publishes the same certificate for a key.
-import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { JWK } from 'jose';
 
@@ -12,6 +12,8 @@ export interface IdpSigningKey {
   kid: string;
   /** PEM, PKCS#8. */
   privateKeyPem: string;
+  /** The same key, parsed once (signing with it skips a PEM parse per signature). */
+  privateKeyObject?: KeyObject;
   /** PEM certificate. */
   certificatePem: string;
   /** Base64 DER (metadata and KeyInfo). */
@@ -36,11 +38,11 @@ async function build(jwk: JWK, issuer: string): Promise<IdpSigningKey> {
     keys: { privateKey, publicKey } as webcrypto.CryptoKeyPair as never,
     signingAlgorithm: ALG,
   });
+  const privateKeyObject = createPrivateKey({ key: jwk as Record<string, string>, format: 'jwk' });
   return {
     kid: jwk.kid ?? thumb,
-    privateKeyPem: createPrivateKey({ key: jwk as Record<string, string>, format: 'jwk' })
-      .export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
+    privateKeyPem: privateKeyObject.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    privateKeyObject,
     certificatePem: cert.toString('pem'),
     certificateBase64: cert.toString('base64'),
   };

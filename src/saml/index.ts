@@ -25,6 +25,7 @@ import type { Context, Middleware } from 'koa';
 import type { JWK } from 'jose';
 import type { Config } from '../config/index.js';
 import { nameIdFor, samlAttributes, type RefusalReason, type SamlDomain } from '../domain/saml/index.js';
+import type { RegisteredSp } from '../domain/saml/services.js';
 import { chooseAcs } from '../domain/saml/metadata.js';
 import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
@@ -46,6 +47,20 @@ export interface SamlAppDeps {
   /** The provider's signing keys (private parts included: the IdP signs with the RS256 one). */
   signingKeys(): JWK[];
   metrics?: SamlMetrics;
+  /**
+   * The provider session this browser already has, when `ent-saml` was authorized in it and
+   * nothing is pending (terms of use): its account and `ent-saml`'s sid. A request that may
+   * reuse it (no ForceAuthn) is answered at once, without the OIDC round trip underneath.
+   */
+  reusableSession?(ctx: Context): Promise<{ accountId: string; sid: string } | null>;
+}
+
+/** Where a Response goes: the SP, its ACS, the request it answers (null: unsolicited), RelayState. */
+interface ResponseTarget {
+  sp: RegisteredSp;
+  acs: string;
+  requestId: string | null;
+  relayState: string | null;
 }
 
 const MAX_RELAY_STATE = 512;
@@ -129,16 +144,88 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       deps.metrics?.refused('replayed');
       throw refused('replayed');
     }
+    const target: ResponseTarget = {
+      sp: request.sp,
+      acs: request.acs,
+      requestId: request.id,
+      relayState: typeof relayState === 'string' ? relayState : null,
+    };
+    if (!request.forceAuthn && (await answeredFromSession(ctx, target))) return;
     const { url, pending } = await oidcClient.start(request.forceAuthn ? 'login' : request.isPassive ? 'none' : null);
     browserState.add(ctx, {
       ...pending,
       serviceId: request.sp.id,
-      requestId: request.id,
-      acs: request.acs,
-      relayState: typeof relayState === 'string' ? relayState : null,
+      requestId: target.requestId,
+      acs: target.acs,
+      relayState: target.relayState,
       at: Date.now(),
     });
     ctx.redirect(url.href);
+  };
+
+  /** Posts a Response to the target's ACS: an error status, or the signed assertion for the account. */
+  const answer = (ctx: Context, target: ResponseTarget) => {
+    const { sp } = target;
+    const post = (samlResponse: string, failed: boolean) =>
+      ctx.render('saml-post', {
+        title: `Connexion à ${sp.name}`,
+        spName: sp.name,
+        acs: target.acs,
+        samlResponse: Buffer.from(samlResponse, 'utf8').toString('base64'),
+        relayState: target.relayState,
+        failed,
+      });
+    // The ACS and request id come from a checked request: the SP hears why there is no assertion.
+    const fail = async (status: ErrorStatus, accountId: string | null) => {
+      const key = await idpSigningKey(deps.signingKeys(), config.issuer);
+      await saml.requests.recordErrorResponse({ accountId, serviceId: sp.id, status, ip: ctx.ip });
+      deps.metrics?.response(OUTCOME_OF[status]);
+      const xml = statusResponse({ idpEntityId, acs: target.acs, inResponseTo: target.requestId, status }, key);
+      await post(xml, true);
+    };
+    const succeed = async (accountId: string, sid: string | null) => {
+      const claims = await saml.accounts.claimsFor(accountId);
+      if (!claims || claims.account.blockedAt) return fail('RequestDenied', accountId);
+      const sessionIndex = samlId();
+      const nameId = nameIdFor(saml.nameIdKeys, sp, claims.account);
+      const xml = await signedResponse(
+        {
+          idpEntityId,
+          spEntityId: sp.entityId,
+          acs: target.acs,
+          inResponseTo: target.requestId,
+          nameId,
+          attributes: samlAttributes(sp.attributeProfile, claims, {
+            keys: saml.nameIdKeys,
+            garIdEnt: config.saml.garIdEnt,
+          }),
+          authnInstant: new Date(),
+          sessionIndex,
+          encryptFor: sp.metadata.encryption,
+        },
+        await idpSigningKey(deps.signingKeys(), config.issuer),
+      );
+      // Kept for single logout: the session's end sends this SP a LogoutRequest (single-logout.ts).
+      await saml.logout.recordResponse({
+        accountId: claims.account.id,
+        serviceId: sp.id,
+        sid,
+        nameId,
+        sessionIndex,
+        ip: ctx.ip,
+      });
+      deps.metrics?.response('success');
+      await post(xml, false);
+    };
+    return { fail, succeed };
+  };
+
+  /** The browser's provider session, when it may answer `target` at once; then answered. */
+  const answeredFromSession = async (ctx: Context, target: ResponseTarget): Promise<boolean> => {
+    const session = deps.reusableSession ? await deps.reusableSession(ctx) : null;
+    if (!session) return false;
+    await answer(ctx, target).succeed(session.accountId, session.sid);
+    return true;
   };
 
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -168,13 +255,20 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       await refuse(ctx, 'malformed', 'RelayState', sp.id);
       throw refused('RelayState');
     }
+    const target: ResponseTarget = {
+      sp,
+      acs: chooseAcs(sp.metadata, { url: null, index: null })!,
+      requestId: null,
+      relayState: typeof relayState === 'string' && relayState ? relayState : null,
+    };
+    if (await answeredFromSession(ctx, target)) return;
     const { url, pending } = await oidcClient.start(null);
     browserState.add(ctx, {
       ...pending,
       serviceId: sp.id,
       requestId: null,
-      acs: chooseAcs(sp.metadata, { url: null, index: null })!,
-      relayState: typeof relayState === 'string' && relayState ? relayState : null,
+      acs: target.acs,
+      relayState: target.relayState,
       at: Date.now(),
     });
     ctx.redirect(url.href);
@@ -187,23 +281,12 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
     if (!pending) throw expired();
     const sp = await saml.services.byId(pending.serviceId);
     if (!sp) throw refused('SP removed since');
-    const key = await idpSigningKey(deps.signingKeys(), config.issuer);
-    const post = (samlResponse: string, failed: boolean) =>
-      ctx.render('saml-post', {
-        title: `Connexion à ${sp.name}`,
-        spName: sp.name,
-        acs: pending.acs,
-        samlResponse: Buffer.from(samlResponse, 'utf8').toString('base64'),
-        relayState: pending.relayState,
-        failed,
-      });
-    // The ACS and request id come from a checked request: the SP hears why there is no assertion.
-    const fail = async (status: ErrorStatus, accountId: string | null) => {
-      await saml.requests.recordErrorResponse({ accountId, serviceId: sp.id, status, ip: ctx.ip });
-      deps.metrics?.response(OUTCOME_OF[status]);
-      const xml = statusResponse({ idpEntityId, acs: pending.acs, inResponseTo: pending.requestId, status }, key);
-      await post(xml, true);
-    };
+    const { fail, succeed } = answer(ctx, {
+      sp,
+      acs: pending.acs,
+      requestId: pending.requestId,
+      relayState: pending.relayState,
+    });
     if (typeof ctx.query.error === 'string') {
       logger.info({ error: ctx.query.error, serviceId: sp.id }, 'SAML sign-in refused by the provider');
       return fail(statusForOidcError(ctx.query.error), null);
@@ -221,38 +304,7 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
       logger.info({ serviceId: sp.id, reason: err.detail }, 'SAML sign-in: the code did not redeem');
       return fail('AuthnFailed', null);
     }
-    const claims = await saml.accounts.claimsFor(accountId);
-    if (!claims || claims.account.blockedAt) return fail('RequestDenied', accountId);
-    const sessionIndex = samlId();
-    const nameId = nameIdFor(saml.nameIdKeys, sp, claims.account);
-    const xml = await signedResponse(
-      {
-        idpEntityId,
-        spEntityId: sp.entityId,
-        acs: pending.acs,
-        inResponseTo: pending.requestId,
-        nameId,
-        attributes: samlAttributes(sp.attributeProfile, claims, {
-          keys: saml.nameIdKeys,
-          garIdEnt: config.saml.garIdEnt,
-        }),
-        authnInstant: new Date(),
-        sessionIndex,
-        encryptFor: sp.metadata.encryption,
-      },
-      key,
-    );
-    // Kept for single logout: the session's end sends this SP a LogoutRequest (single-logout.ts).
-    await saml.logout.recordResponse({
-      accountId: claims.account.id,
-      serviceId: sp.id,
-      sid,
-      nameId,
-      sessionIndex,
-      ip: ctx.ip,
-    });
-    deps.metrics?.response('success');
-    await post(xml, false);
+    await succeed(accountId, sid);
   });
 
   sloRoutes(router, deps);

@@ -65,8 +65,14 @@ export function sign(
   issuerXpath: string,
 ): string {
   const sig = new SignedXml({
-    privateKey: key.privateKeyPem,
+    // The key parsed once, and our certificate's KeyInfo as we publish it: xml-crypto would
+    // parse the PEM key and the certificate again on every signature (bench/saml.ts profile).
+    privateKey: key.privateKeyObject ?? key.privateKeyPem,
     publicCert: key.certificatePem,
+    getKeyInfoContent: ({ prefix }: { prefix?: string | null }) => {
+      const p = prefix ? `${prefix}:` : '';
+      return `<${p}X509Data><${p}X509Certificate>${key.certificateBase64}</${p}X509Certificate></${p}X509Data>`;
+    },
     signatureAlgorithm: RSA_SHA256,
     canonicalizationAlgorithm: EXC_C14N,
   });

@@ -16,7 +16,7 @@ import {
   responseSignatures,
   type TestSp,
 } from '../../helpers/saml.js';
-import { Account, AuditEvent, SamlService } from '../../../src/db/entities/index.js';
+import { Account, AuditEvent, SamlService, SamlSession } from '../../../src/db/entities/index.js';
 import { AES256_CBC, AES256_GCM } from '../../../src/saml/encrypt.js';
 
 let ts: TestServer;
@@ -292,5 +292,61 @@ describe('one sign-on from an OIDC application to a SAML SP', () => {
     expect(codes).toEqual([`${STATUS}Success`]);
     expect(root.getAttribute('InResponseTo')).toBe(id);
     expect(xml).toContain('FriendlyName="identifiant"><saml:AttributeValue xsi:type="xs:string">enfant.test<');
+  });
+});
+
+describe('a browser already signed in to the SAML SP’s sign-on: answered at once', () => {
+  it('the second AuthnRequest is answered by /saml/sso itself; ForceAuthn, terms pending or another browser go the long way', async () => {
+    const browser = new Browser();
+    const first = await browser.go(redirectUrl(sso(), authnRequest(sp)));
+    expect(isLogin(first)).toBe(true);
+    expect(responseOf(await login(browser, first), ACS).codes).toEqual([`${STATUS}Success`]);
+
+    // Same browser, ent-saml authorized in its session: no redirect to /auth, the Response at once.
+    const id = requestId();
+    const direct = await browser.request(redirectUrl(sso(), authnRequest(sp, { id })));
+    const { codes, root } = responseOf(direct, ACS);
+    expect(codes).toEqual([`${STATUS}Success`]);
+    expect(root.getAttribute('InResponseTo')).toBe(id);
+    // Kept for single logout like any other Response, under ent-saml's sid in that session.
+    const [latest, before] = await ts.server.db.read((m) =>
+      m.find(SamlSession, { where: { accountId: childId }, order: { createdAt: 'DESC' }, take: 2 }),
+    );
+    expect(latest!.sessionIndex).toBe(
+      root
+        .getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'AuthnStatement')[0]!
+        .getAttribute('SessionIndex'),
+    );
+    expect(latest!.sid).toBeTruthy();
+    expect(latest!.sid).toBe(before!.sid);
+
+    // ForceAuthn: the provider asks for the password again.
+    const forced = authnRequest(sp).replace('<samlp:AuthnRequest ', '<samlp:AuthnRequest ForceAuthn="true" ');
+    const again = await browser.request(redirectUrl(sso(), forced));
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toContain('/auth?');
+
+    // An account blocked behind the session's back: the SP hears RequestDenied, nothing more.
+    await ts.server.db.transaction((m) => m.update(Account, { id: childId }, { blockedAt: new Date() }));
+    try {
+      const denied = await browser.request(redirectUrl(sso(), authnRequest(sp)));
+      expect(responseOf(denied, ACS).codes).toEqual([`${STATUS}Responder`, `${STATUS}RequestDenied`]);
+    } finally {
+      await ts.server.db.transaction((m) => m.update(Account, { id: childId }, { blockedAt: null }));
+    }
+
+    // Terms of use published since: the long way, where the terms prompt is.
+    await ts.server.domain.terms.publish({
+      version: 'v-reuse',
+      content: new TextEncoder().encode('# Charte'),
+      publishedBy: 'test',
+    });
+    const withTerms = await browser.request(redirectUrl(sso(), authnRequest(sp)));
+    expect(withTerms.status).toBe(302);
+    expect(withTerms.headers.get('location')).toContain('/auth?');
+
+    // Another browser, signed in nowhere: CONNEXION.
+    const stranger = await new Browser().go(redirectUrl(sso(), authnRequest(sp)));
+    expect(isLogin(stranger)).toBe(true);
   });
 });
