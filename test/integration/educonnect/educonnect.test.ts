@@ -466,6 +466,49 @@ describe('logout toward ÉduConnect', () => {
   });
 });
 
+describe('logout toward ÉduConnect without a SingleLogoutService', () => {
+  test('the browser is sent to FrEduUrlRetour after the ENT’s logout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ent-idp-educonnect-noslo-'));
+    const metadata = idp.metadata().replace(/<md:SingleLogoutService[^>]*\/>/, '');
+    expect(metadata).not.toContain('SingleLogoutService');
+    writeFileSync(join(dir, 'idp.xml'), metadata);
+    const other = await startTestServer({ env: { EDUCONNECT_IDP_METADATA: join(dir, 'idp.xml') } });
+    try {
+      const child = await createAccount(other.server.db, { profile: 'Student', password: PASSWORD });
+      const rc = await registerClient(other, { clientId: 'sans-slo' });
+      const browser = new Browser();
+      const request = await authorizationRequest(rc);
+      const connexion = await browser.go(request.url.toString(), { stopAt: REDIRECT_URI });
+      const uid = /\/interaction\/([\w-]+)\/login/.exec(connexion.html)![1]!;
+      const saml = idp.readRequest(
+        (await browser.request(`${other.url}/interaction/${uid}/educonnect`)).headers.get('location')!,
+      );
+      const otherAcs = `${other.url}/saml/sp/acs`;
+      const response = idp.response({
+        inResponseTo: saml.id,
+        acs: otherAcs,
+        audience: `${other.url}/saml/sp/metadata`,
+        person: pupil('ec-noslo', { FrEduUrlRetour: 'https://educonnect.test/idp/logout' }),
+      });
+      const linkPage = await browser.go(otherAcs, { form: { SAMLResponse: response, RelayState: saml.relayState } });
+      const callback = await browser.submit(
+        linkPage,
+        '/educonnect/lier',
+        { identifiant: child.login, mot_de_passe: PASSWORD },
+        REDIRECT_URI,
+      );
+      const tokens = await exchange(rc, callback.url, request);
+      const confirm = await browser.go(
+        `${other.url}/session/end?id_token_hint=${tokens.id_token}&post_logout_redirect_uri=${encodeURIComponent(POST_LOGOUT_URI)}`,
+      );
+      const out = await browser.submit(confirm, '/session/end/confirm', { logout: 'yes' }, 'https://');
+      expect(out.url).toBe('https://educonnect.test/idp/logout');
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('without configuration', () => {
   test('no button, the SP endpoints answer 404 in French', async () => {
     const plain = await startTestServer();
