@@ -4,20 +4,15 @@
 // /protege/ (a CGI that prints the NameID and attributes mellon passes on). Its metadata
 // announces single logout at /mellon/logout as mellon's own generated metadata does: SOAP
 // (IdP-initiated, server to server) and HTTP-Redirect (through the browser).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apacheHas, runApache, writeCgi, writeConfig } from './apache.js';
 import { freePort } from './server.js';
 
-const MODULES = '/usr/lib/apache2/modules';
-const APACHE = '/usr/sbin/apache2';
-
 /** Apache and mod_auth_mellon are installed (`apt-get install apache2 libapache2-mod-auth-mellon`). */
-export const apacheMellonAvailable = (): boolean =>
-  existsSync(APACHE) &&
-  existsSync('/usr/bin/openssl') &&
-  ['mod_auth_mellon.so', 'mod_mpm_prefork.so', 'mod_cgi.so'].every((m) => existsSync(join(MODULES, m)));
+export const apacheMellonAvailable = (): boolean => existsSync('/usr/bin/openssl') && apacheHas('mod_auth_mellon.so');
 
 export interface ApacheMellon {
   page: string;
@@ -69,42 +64,11 @@ export async function startApacheMellon(issuer: string): Promise<ApacheMellon> {
   writeFileSync(join(dir, 'sp-metadata.xml'), metadata);
   const idp = await fetch(`${issuer}/saml/metadata`).then((r) => r.text());
   writeFileSync(join(dir, 'idp-metadata.xml'), idp);
-  mkdirSync(join(dir, 'cgi'));
-  const script = join(dir, 'cgi', 'moi');
-  writeFileSync(
-    script,
-    [
-      '#!/bin/sh',
-      'printf "Content-Type: text/plain; charset=utf-8\\r\\n\\r\\n"',
-      'echo "utilisateur=$REMOTE_USER"',
-      'echo "identifiant=$MELLON_identifiant"',
-      'echo "prenom=$MELLON_prenom"',
-      'echo "classes=$MELLON_classes"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(script, 0o755);
-  const load = (name: string, file: string) => `LoadModule ${name} ${MODULES}/${file}`;
-  writeFileSync(
-    join(dir, 'httpd.conf'),
-    [
-      `ServerRoot ${dir}`,
-      `ServerName 127.0.0.1:${port}`,
-      `Listen 127.0.0.1:${port}`,
-      `PidFile ${dir}/httpd.pid`,
-      `ErrorLog ${dir}/error.log`,
-      'LogLevel warn auth_mellon:debug',
-      load('mpm_prefork_module', 'mod_mpm_prefork.so'),
-      load('authn_core_module', 'mod_authn_core.so'),
-      load('authz_core_module', 'mod_authz_core.so'),
-      load('authz_user_module', 'mod_authz_user.so'),
-      load('alias_module', 'mod_alias.so'),
-      load('cgi_module', 'mod_cgi.so'),
-      load('auth_mellon_module', 'mod_auth_mellon.so'),
-      'StartServers 1',
-      'MinSpareServers 1',
-      'MaxSpareServers 2',
-      `ScriptAlias /protege/ ${dir}/cgi/`,
+  writeCgi(dir, { identifiant: 'MELLON_identifiant', prenom: 'MELLON_prenom', classes: 'MELLON_classes' });
+  writeConfig(dir, port, {
+    logLevel: 'warn auth_mellon:debug',
+    module: ['auth_mellon_module', 'mod_auth_mellon.so'],
+    directives: [
       '<Location />',
       `  MellonSPPrivateKeyFile ${dir}/sp.key`,
       `  MellonSPCertFile ${dir}/sp.crt`,
@@ -123,40 +87,14 @@ export async function startApacheMellon(issuer: string): Promise<ApacheMellon> {
       '  MellonUser NAME_ID',
       '  Require valid-user',
       '</Location>',
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn(APACHE, ['-f', join(dir, 'httpd.conf'), '-DFOREGROUND'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
+    ],
   });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`apache2 exited: ${stderr}`);
-    const up = await fetch(`${base}/`, { redirect: 'manual' }).then(
-      () => true,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`apache2 did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const apache = await runApache(dir, base);
   return {
     page: `${base}/protege/moi`,
     base,
     entityId,
     metadata,
-    errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '') + stderr,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...apache,
   };
 }
