@@ -4,7 +4,7 @@
 // bound to this browser and unreadable by it; nothing in it signs anyone in.
 import type { Context } from 'koa';
 import type { Config } from '../config/index.js';
-import { sealedSessionOptions } from '../http/sealed-session.js';
+import { sealedCookie } from '../http/sealed-session.js';
 import type { Logger } from '../logger.js';
 import type { PendingCasLogin } from './oidc-client.js';
 
@@ -35,20 +35,11 @@ export interface CasBrowserStore {
 }
 
 export function casBrowserStore(config: Config, logger: Logger): CasBrowserStore {
-  const { encode, decode } = sealedSessionOptions(config, CAS_COOKIE, 'cas-browser-state', logger);
+  const cookie = sealedCookie(config, CAS_COOKIE, 'cas-browser-state', logger, '/cas');
   const maxAgeMs = config.ttl.interaction * 1000;
-  const cookie = {
-    path: '/cas',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    signed: true,
-    secure: config.issuer.startsWith('https://'),
-    overwrite: true,
-  };
 
   const read = (ctx: Context): CasBrowserState => {
-    const raw = ctx.cookies.get(CAS_COOKIE, { signed: true });
-    const value = raw ? (decode(raw) as Partial<CasBrowserState>) : {};
+    const value = (cookie.read(ctx) ?? {}) as Partial<CasBrowserState>;
     const now = Date.now();
     return {
       signIns: (Array.isArray(value.signIns) ? value.signIns : []).filter((s) => now - s.at < maxAgeMs),
@@ -56,8 +47,7 @@ export function casBrowserStore(config: Config, logger: Logger): CasBrowserStore
     };
   };
   const write = (ctx: Context, state: CasBrowserState) => {
-    if (!state.signIns.length && !state.logoutService) ctx.cookies.set(CAS_COOKIE, null, cookie);
-    else ctx.cookies.set(CAS_COOKIE, encode(state), cookie);
+    cookie.write(ctx, !state.signIns.length && !state.logoutService ? null : state);
   };
 
   return {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/index.js';
 import type { FederatedIdentity } from '../domain/educonnect/index.js';
-import { sealedSessionOptions } from '../http/sealed-session.js';
+import { sealedCookie } from '../http/sealed-session.js';
 import type { Logger } from '../logger.js';
 import type { EduconnectSp, SessionAtEduconnect } from './sp.js';
 
@@ -42,22 +42,12 @@ const httpsUrl = (value: string | null | undefined): string | null =>
 
 export function createEduconnectLogout(deps: { config: Config; sp: EduconnectSp; logger: Logger }): EduconnectLogout {
   const { config, sp, logger } = deps;
-  const { encode, decode } = sealedSessionOptions(config, EDUCONNECT_COOKIE, 'educonnect-logout', logger);
-  const cookie = {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    signed: true,
-    secure: config.issuer.startsWith('https://'),
-    overwrite: true,
-  };
+  const cookie = sealedCookie(config, EDUCONNECT_COOKIE, 'educonnect-logout', logger, '/');
   const read = (ctx: Context): CookieState | null => {
-    const raw = ctx.cookies.get(EDUCONNECT_COOKIE, { signed: true });
-    const value = raw ? (decode(raw) as Partial<CookieState>) : null;
+    const value = cookie.read(ctx) as Partial<CookieState> | null;
     return value?.session ? (value as CookieState) : null;
   };
-  const write = (ctx: Context, state: CookieState | null) =>
-    ctx.cookies.set(EDUCONNECT_COOKIE, state ? encode(state) : null, cookie);
+  const write = (ctx: Context, state: CookieState | null) => cookie.write(ctx, state);
 
   return {
     remember(ctx, identity) {

@@ -3,6 +3,7 @@
 //
 // COOKIE_KEYS rotates by prepending a key: the first key seals, every key opens, so the
 // sessions sealed before a rotation survive it (a code flow in progress, a teacher's page).
+import type { Context } from 'koa';
 import type { Config } from '../config/index.js';
 import { decrypt, deriveKey, encrypt } from '../domain/crypto.js';
 import type { Logger } from '../logger.js';
@@ -34,6 +35,32 @@ export function sealedSessionOptions(config: Config, cookie: string, purpose: st
         'sealed session cookie could not be opened with any COOKIE_KEYS key: starting an empty session',
       );
       return {};
+    },
+  };
+}
+
+/**
+ * One sealed cookie of our own (not a koa-session): `read` opens it (null when absent or not
+ * ours), `write` seals a value or, given null, removes it. HttpOnly, SameSite=Lax, signed,
+ * Secure behind https, on `path`. The CAS, SAML and ÉduConnect browser states use it.
+ */
+export function sealedCookie(config: Config, name: string, purpose: string, logger: Logger, path: string) {
+  const { encode, decode } = sealedSessionOptions(config, name, purpose, logger);
+  const options = {
+    path,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    signed: true,
+    secure: config.issuer.startsWith('https://'),
+    overwrite: true,
+  };
+  return {
+    read(ctx: Context): unknown {
+      const raw = ctx.cookies.get(name, { signed: true });
+      return raw ? decode(raw) : null;
+    },
+    write(ctx: Context, value: unknown): void {
+      ctx.cookies.set(name, value === null ? null : encode(value), options);
     },
   };
 }

@@ -3,7 +3,7 @@
 // by OIDC state. Nothing in it signs anyone in.
 import type { Context } from 'koa';
 import type { Config } from '../config/index.js';
-import { sealedSessionOptions } from '../http/sealed-session.js';
+import { sealedCookie } from '../http/sealed-session.js';
 import type { Logger } from '../logger.js';
 import type { PendingCasLogin } from '../cas/oidc-client.js';
 
@@ -21,24 +21,14 @@ export interface PendingSamlSignIn extends PendingCasLogin {
 }
 
 export function samlBrowserStore(config: Config, logger: Logger) {
-  const { encode, decode } = sealedSessionOptions(config, SAML_COOKIE, 'saml-browser-state', logger);
+  const cookie = sealedCookie(config, SAML_COOKIE, 'saml-browser-state', logger, '/saml');
   const maxAgeMs = config.ttl.interaction * 1000;
-  const cookie = {
-    path: '/saml',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    signed: true,
-    secure: config.issuer.startsWith('https://'),
-    overwrite: true,
-  };
   const read = (ctx: Context): PendingSamlSignIn[] => {
-    const raw = ctx.cookies.get(SAML_COOKIE, { signed: true });
-    const value = raw ? decode(raw) : [];
+    const value = cookie.read(ctx) ?? [];
     const now = Date.now();
     return (Array.isArray(value) ? (value as PendingSamlSignIn[]) : []).filter((s) => now - s.at < maxAgeMs);
   };
-  const write = (ctx: Context, list: PendingSamlSignIn[]) =>
-    ctx.cookies.set(SAML_COOKIE, list.length ? encode(list) : null, cookie);
+  const write = (ctx: Context, list: PendingSamlSignIn[]) => cookie.write(ctx, list.length ? list : null);
   return {
     add(ctx: Context, signIn: PendingSamlSignIn) {
       write(ctx, [...read(ctx), signIn].slice(-MAX_PENDING));

@@ -20,7 +20,7 @@ import type { Context } from 'koa';
 import { logoutService } from '../domain/saml/metadata.js';
 import { BINDING_POST, BINDING_REDIRECT } from '../domain/saml/xml.js';
 import { AppError } from '../http/errors.js';
-import { sealedSessionOptions } from '../http/sealed-session.js';
+import { sealedCookie } from '../http/sealed-session.js';
 import type { RawMessage } from './authn-request.js';
 import { idpSigningKey } from './certificate.js';
 import type { SamlAppDeps } from './index.js';
@@ -50,22 +50,13 @@ const refused = (detail: string) =>
   );
 
 function pendingLogoutStore(deps: SamlAppDeps) {
-  const { encode, decode } = sealedSessionOptions(deps.config, SLO_COOKIE, 'saml-logout-state', deps.logger);
-  const cookie = {
-    path: '/saml',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    signed: true,
-    secure: deps.config.issuer.startsWith('https://'),
-    overwrite: true,
-  };
+  const cookie = sealedCookie(deps.config, SLO_COOKIE, 'saml-logout-state', deps.logger, '/saml');
   return {
-    set: (ctx: Context, pending: PendingLogout) => ctx.cookies.set(SLO_COOKIE, encode(pending), cookie),
+    set: (ctx: Context, pending: PendingLogout) => cookie.write(ctx, pending),
     take(ctx: Context): PendingLogout | null {
-      const raw = ctx.cookies.get(SLO_COOKIE, { signed: true });
-      if (!raw) return null;
-      ctx.cookies.set(SLO_COOKIE, null, cookie);
-      const value = decode(raw) as PendingLogout | null;
+      const value = cookie.read(ctx) as PendingLogout | null;
+      if (value === null) return null;
+      cookie.write(ctx, null);
       if (!value || typeof value !== 'object' || typeof value.serviceId !== 'string') return null;
       return Date.now() - value.at < deps.config.ttl.interaction * 1000 ? value : null;
     },
