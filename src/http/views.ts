@@ -1,7 +1,8 @@
 // Server-rendered pages: one nunjucks environment over views/, autoescaping everything.
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import nunjucks from 'nunjucks';
+import views from 'koa-views';
 import type { Middleware } from 'koa';
 
 /** views/ at the project root, whether running from src/ (tests, tsx) or dist/src/. */
@@ -33,31 +34,25 @@ export function createNunjucks(options: { accessibilityHref?: string } = {}): nu
   return env;
 }
 
-declare module 'koa' {
-  interface ExtendableContext {
-    /** Renders `views/<name>.njk` with `ctx.state` and `locals` as the HTML body. */
-    render(name: string, locals?: Record<string, unknown>): Promise<void>;
-  }
-}
-
 /**
- * `ctx.render(name, locals)`: the nunjucks template `views/<name>.njk`, rendered by name from
- * the environment's cache (compiled once), with `ctx.state` and `locals` merged as koa-views
- * merged them, as the HTML body. It replaced koa-views, whose engine compiled the file again
- * on every render (consolidate's `renderString`) and which, rendering by name, still looked
- * the file up with a `stat` on every page (issue #22, BENCHMARKS.md).
+ * koa-views' `ctx.render(name, locals)` over the nunjucks environment: `ctx.state` and `locals`
+ * merged, the page as the HTML body. Its default engine (consolidate) reads and compiles the
+ * file again on every render; ours renders by name from the environment's cache (compiled
+ * once). The name is passed with its extension so koa-views resolves it with one `stat`, not a
+ * failed one first (issue #22: each lookup showed in the sign-in profile).
  */
 export function viewsMiddleware(env: nunjucks.Environment): Middleware {
-  return (ctx, next) => {
-    ctx.render = (name, locals = {}) =>
-      new Promise<void>((resolve, reject) =>
-        env.render(`${name}.njk`, { ...ctx.state, ...locals }, (err, html) => {
-          if (err) return reject(err);
-          ctx.type = 'text/html';
-          ctx.body = html ?? '';
-          resolve();
-        }),
-      );
-    return next();
+  const engineSource = {
+    njk: (file: string, state: object) =>
+      new Promise<string>((resolve, reject) =>
+        env.render(relative(VIEWS_DIR, file), state, (err, html) => (err ? reject(err) : resolve(html ?? ''))),
+      ),
   };
+  const koaViews = views(VIEWS_DIR, { extension: 'njk', engineSource });
+  return (ctx, next) =>
+    koaViews(ctx, () => {
+      const render = ctx.render;
+      ctx.render = (name, locals) => render(`${name}.njk`, locals);
+      return next();
+    });
 }
