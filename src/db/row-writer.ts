@@ -47,3 +47,18 @@ export function rowUpdate<T extends ObjectLiteral>(
     columns.map((c) => (driver.preparePersistentValue(c.getEntityValue(values), c) ?? null) as SqlParam);
   return (tx, values, match) => tx.run(sql, [...params(values, setColumns), ...params(match, whereColumns)]);
 }
+
+/** `DELETE … WHERE <date column> < ?`: the rows past a date (expired ids, old sessions). */
+export function rowDeleteBefore<T extends ObjectLiteral>(
+  db: Database,
+  entity: EntityTarget<T>,
+  property: keyof T & string,
+): (tx: SqlTransaction, before: Date) => Promise<unknown> {
+  const { driver } = db.dataSource;
+  const metadata = db.dataSource.getMetadata(entity);
+  const column = metadata.findColumnWithPropertyName(property);
+  if (!column) throw new Error(`${metadata.name} has no column ${property}`);
+  const q = (name: string) => driver.escape(name);
+  const sql = `DELETE FROM ${q(metadata.tableName)} WHERE ${q(column.databaseName)} < ?`;
+  return (tx, before) => tx.run(sql, [driver.preparePersistentValue(before, column) as SqlParam]);
+}

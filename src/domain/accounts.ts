@@ -1,7 +1,7 @@
 // Read helpers over accounts for the provider (findAccount, claims) and the login pages.
 import type { Database } from '../db/index.js';
-import { findOneBy } from '../db/row-reader.js';
-import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../db/entities/index.js';
+import { findMany, findOneBy } from '../db/row-reader.js';
+import { Account, SchoolClass, Structure } from '../db/entities/index.js';
 import type { SchoolYearInForce } from './school-year.js';
 
 /** How identifiants are compared: trimmed, lowercase (stored lowercase). */
@@ -41,30 +41,29 @@ export interface Accounts {
 export function createAccounts(db: Database, yearInForce: SchoolYearInForce): Accounts {
   const byId = findOneBy(db, Account, 'id');
   const byLogin = findOneBy(db, Account, 'login');
+  // Statements prepared once (`Database.execute`), not the query builder: read for every ID
+  // token, userinfo and SAML assertion (bench/saml.ts).
+  const structureById = findOneBy(db, Structure, 'id');
+  const q = (name: string) => db.dataSource.driver.escape(name);
+  const classesOf = findMany(
+    db,
+    SchoolClass,
+    'c',
+    `FROM ${q('classes')} c INNER JOIN ${q('memberships')} m ON m.${q('classId')} = c.${q('id')} ` +
+      `WHERE m.${q('accountId')} = ? AND ${yearInForce.classInForcePositional('c').where} ORDER BY c.${q('name')} ASC`,
+  );
+  const childrenOf = findMany(
+    db,
+    Account,
+    's',
+    `FROM ${q('accounts')} s INNER JOIN ${q('relative_links')} r ON r.${q('studentId')} = s.${q('id')} ` +
+      `WHERE r.${q('relativeId')} = ? ORDER BY s.${q('lastName')} ASC, s.${q('firstName')} ASC`,
+  );
   const entDetailsFor: Accounts['entDetailsFor'] = async ({ id: accountId, structureId }) => {
     const [structure, classes, children] = await Promise.all([
-      structureId
-        ? db.read((manager) => manager.findOne(Structure, { where: { id: structureId } }))
-        : Promise.resolve(null),
-      db.read((manager) =>
-        manager
-          .createQueryBuilder(SchoolClass, 'c')
-          .innerJoin(Membership, 'm', 'm.classId = c.id')
-          .where('m.accountId = :accountId', { accountId })
-          .andWhere(yearInForce.classInForce('c').where, yearInForce.classInForce('c').params)
-          .orderBy('c.name', 'ASC')
-          .getMany(),
-      ),
-      db.read((manager) =>
-        manager
-          .createQueryBuilder(Account, 's')
-          .innerJoin(RelativeLink, 'r', 'r.studentId = s.id')
-          .where('r.relativeId = :accountId', { accountId })
-          .select(['s.id', 's.firstName', 's.lastName', 's.login'])
-          .orderBy('s.lastName', 'ASC')
-          .addOrderBy('s.firstName', 'ASC')
-          .getMany(),
-      ),
+      structureId ? structureById(structureId) : Promise.resolve(null),
+      classesOf([accountId, ...yearInForce.classInForcePositional('c').params]),
+      childrenOf([accountId]),
     ]);
     return {
       structure,

@@ -33,7 +33,12 @@ export interface SchoolYearInForce {
    * of the structure by primary key, usable in a join condition or a WHERE.
    */
   classInForce(alias: string): ClassInForce;
+  /** The same condition with a positional `?` and its parameter (`Database.execute`). */
+  classInForcePositional(alias: string): { where: string; params: [string] };
 }
+
+const classInForceSql = (alias: string, calendarYear: string) =>
+  `${alias}.schoolYear = COALESCE((SELECT yif.schoolYear FROM structures yif WHERE yif.id = ${alias}.structureId), ${calendarYear})`;
 
 /** The year in force of a loaded structure (the rule of `classInForce`, for rows in hand). */
 export function yearInForceOf(structure: { schoolYear: string | null }, calendarYear: string): string {
@@ -44,10 +49,8 @@ export function schoolYearInForce(schoolYearStart: string): SchoolYearInForce {
   const calendar = () => currentSchoolYear(new Date(), schoolYearStart);
   return {
     calendar,
-    classInForce: (alias) => ({
-      where: `${alias}.schoolYear = COALESCE((SELECT yif.schoolYear FROM structures yif WHERE yif.id = ${alias}.structureId), :calendarYear)`,
-      params: { calendarYear: calendar() },
-    }),
+    classInForce: (alias) => ({ where: classInForceSql(alias, ':calendarYear'), params: { calendarYear: calendar() } }),
+    classInForcePositional: (alias) => ({ where: classInForceSql(alias, '?'), params: [calendar()] }),
   };
 }
 

@@ -90,6 +90,14 @@ async function latest(manager: EntityManager): Promise<TermsVersion | null> {
 
 export function createTerms(deps: { db: Database; audit: Audit; sessions: Sessions }): Terms {
   const { db, audit, sessions } = deps;
+  // Asked on every sign-in and every SAML/CAS answer from a live session: one statement,
+  // prepared once (`Database.execute`), instead of two TypeORM reads (bench/saml.ts). A
+  // pending version (rare) is then read whole by `latest`.
+  const q = (name: string) => db.dataSource.driver.escape(name);
+  const pendingSql =
+    `SELECT v.${q('version')} AS version, EXISTS (SELECT 1 FROM ${q('terms_acceptances')} a ` +
+    `WHERE a.${q('accountId')} = ? AND a.${q('version')} = v.${q('version')}) AS accepted ` +
+    `FROM ${q('terms_versions')} v ORDER BY v.${q('publishedAt')} DESC, v.${q('version')} DESC LIMIT 1`;
 
   return {
     async publish(input) {
@@ -142,12 +150,10 @@ export function createTerms(deps: { db: Database; audit: Audit; sessions: Sessio
     inForce: () => db.read(latest),
 
     async pendingFor(accountId) {
-      return db.read(async (manager) => {
-        const current = await latest(manager);
-        if (!current) return null;
-        const accepted = await manager.exists(TermsAcceptance, { where: { accountId, version: current.version } });
-        return accepted ? null : current;
-      });
+      const [current] = (await db.execute(pendingSql, [accountId])) as { version: string; accepted: number | string }[];
+      if (!current || Number(current.accepted)) return null;
+      // The version in force, whole (one published in between is as pending as this one).
+      return db.read(latest);
     },
 
     async accept(input) {

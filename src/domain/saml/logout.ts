@@ -11,11 +11,11 @@
 //     ─▶ endForSp(SP, NameID, SessionIndexes): its rows deleted (it asked: it is not sent a
 //        LogoutRequest back), audited success ─▶ then the provider session is ended
 //   refused /saml/slo ─▶ requests.refuse({ action: 'saml.logout', reason }): audited, nothing else
-import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { SamlSession } from '../../db/entities/index.js';
 import type { Audit } from '../audit.js';
+import { rowDeleteBefore, rowInsert } from '../../db/row-writer.js';
 
 /** One SP's part of an ended session: to be sent a LogoutRequest. */
 export interface SpSession {
@@ -59,19 +59,15 @@ const toSpSession = (row: SamlSession): SpSession => ({
  *   than that belongs to a session that is over.
  */
 export function createSamlLogout(db: Database, audit: Audit, maxSessionSeconds: number): SamlLogout {
-  const purgeOld = (manager: EntityManager) =>
-    manager
-      .createQueryBuilder()
-      .delete()
-      .from(SamlSession)
-      .where('createdAt < :before', { before: new Date(Date.now() - maxSessionSeconds * 1000) })
-      .execute();
+  // Every Response sent: statements prepared once, one `atomically` transaction (bench/saml.ts).
+  const deleteOld = rowDeleteBefore(db, SamlSession, 'createdAt');
+  const insert = rowInsert(db, SamlSession);
 
   return {
     recordResponse: ({ accountId, serviceId, sid, nameId, sessionIndex, ip }) =>
-      db.transaction(async (manager) => {
-        await purgeOld(manager);
-        await manager.insert(SamlSession, {
+      db.atomically(async (tx) => {
+        await deleteOld(tx, new Date(Date.now() - maxSessionSeconds * 1000));
+        await insert(tx, {
           sessionIndex,
           serviceId,
           accountId,
@@ -80,7 +76,7 @@ export function createSamlLogout(db: Database, audit: Audit, maxSessionSeconds: 
           nameId: nameId.value,
           createdAt: new Date(),
         });
-        await audit.record(manager, {
+        await audit.recordIn(tx, {
           actorId: accountId,
           action: 'saml.response_issue',
           targetId: accountId,

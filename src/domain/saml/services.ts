@@ -5,6 +5,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/index.js';
 import { SamlService } from '../../db/entities/index.js';
+import { findOneBy } from '../../db/row-reader.js';
 import type { Audit } from '../audit.js';
 import { DomainError } from '../errors.js';
 import { ServiceRejected } from '../cas/services.js';
@@ -70,21 +71,39 @@ function parseStored(row: SamlService): SpMetadata {
   }
 }
 
-function present(row: SamlService): RegisteredSp {
-  return {
+/**
+ * The parsed metadata of each SP, kept with the XML it was parsed from: every lookup still
+ * reads the row (so a `service add` or `remove` run by the CLI in another process is seen at
+ * the next request, with no TTL and no notification), and parses again only when the stored
+ * XML is not the one in hand (bench/saml.ts). One entry per SP ever looked up: a handful.
+ */
+function metadataCache(): (row: SamlService) => RegisteredSp {
+  const parsed = new Map<string, { xml: string; metadata: SpMetadata }>();
+  const metadataOf = (row: SamlService) => {
+    const cached = parsed.get(row.id);
+    if (cached?.xml === row.metadata) return cached.metadata;
+    const metadata = parseStored(row);
+    parsed.set(row.id, { xml: row.metadata, metadata });
+    return metadata;
+  };
+  return (row) => ({
     id: row.id,
     name: row.name,
     protocol: 'saml',
     entityId: row.entityId,
-    metadata: parseStored(row),
+    metadata: metadataOf(row),
     nameIdFormat: row.nameIdFormat as NameIdFormat,
     attributeProfile: (row.attributeProfile as SamlAttributeProfile | null) ?? null,
-  };
+  });
 }
 
 export function createSamlServices(db: Database, audit: Audit): SamlServices {
   const record = (manager: EntityManager, action: string, id: string, detail: Record<string, unknown> = {}) =>
     audit.record(manager, { action, outcome: 'success', detail: { serviceId: id, via: 'cli', ...detail } });
+
+  const present = metadataCache();
+  const rowById = findOneBy(db, SamlService, 'id');
+  const rowByEntityId = findOneBy(db, SamlService, 'entityId');
 
   return {
     async save(input) {
@@ -140,12 +159,12 @@ export function createSamlServices(db: Database, audit: Audit): SamlServices {
         return true;
       }),
     async byId(id) {
-      const row = await db.read((manager) => manager.findOneBy(SamlService, { id }));
+      const row = await rowById(id);
       return row ? present(row) : null;
     },
     async byEntityId(entityId) {
       if (!entityId || entityId.length > 255) return null;
-      const row = await db.read((manager) => manager.findOneBy(SamlService, { entityId }));
+      const row = await rowByEntityId(entityId);
       return row ? present(row) : null;
     },
   };

@@ -16,6 +16,9 @@ import {
   type TestSp,
 } from '../../helpers/saml.js';
 import { AuditEvent } from '../../../src/db/entities/index.js';
+import { createAudit } from '../../../src/domain/audit.js';
+import { createSamlServices } from '../../../src/domain/saml/services.js';
+import { createLogger } from '../../../src/logger.js';
 
 let ts: TestServer;
 let sp: TestSp;
@@ -245,6 +248,24 @@ describe('refused requests: a French page and an audit event', () => {
 
   it('a Redirect signature that is not even percent-encoded right', () =>
     refusedGet(`${redirectUrl(sso(), authnRequest(signedSp))}&SigAlg=%E0%A4%A&Signature=%ZZ`, 'bad_signature'));
+
+  it('an SP registered again or removed by another process: its next request reads the new row', async () => {
+    // Another process's registry (the CLI's): its own metadata cache, the same database.
+    const cli = createSamlServices(ts.server.db, createAudit(ts.server.db, createLogger('silent')));
+    const moving = await makeSp('https://moving.example/metadata', 'https://moving.example/acs');
+    await cli.save({ id: 'moving', name: 'Appli qui déménage', metadataXml: moving.metadata() });
+    expect((await new Browser().go(redirectUrl(sso(), authnRequest(moving)))).status).toBe(200);
+    const moved = { ...moving, acs: 'https://moving.example/new-acs' };
+    await cli.save({
+      id: 'moving',
+      name: 'Appli qui déménage',
+      metadataXml: moved.metadata().replace(moving.acs, moved.acs),
+    });
+    await refusedGet(redirectUrl(sso(), authnRequest(moving)), 'acs_not_in_metadata');
+    expect((await new Browser().go(redirectUrl(sso(), authnRequest(moved)))).status).toBe(200);
+    await cli.remove('moving');
+    await refusedGet(redirectUrl(sso(), authnRequest(moved)), 'unknown_issuer');
+  });
 
   it('garbage instead of a message', async () => {
     await refusedPost('not xml at all <<<', 'unsafe_xml');
