@@ -2,9 +2,11 @@
 // Response out) in Responses per second on ent-idp over SQLite, and server CPU per Response,
 // against the bound: the product's own Response signing (Assertion + Response, xml-crypto,
 // RSA-SHA256), alone in one process, measured before and after in the same run (the mean).
-// One SSO Response is three requests to the server (/saml/sso, /auth with the session,
-// /saml/callback, which redeems the code at /token on the same server): the request id
-// stored, the code and the ID token, the account read, the audit event, both signatures.
+// With a session that may answer (src/saml/session-reuse.ts) one SSO Response is one request,
+// GET /saml/sso: the request parsed and its id stored against replay, the SP read, the
+// provider's session and pending terms read, the account's claims, the SAML session row and
+// its audit event, both signatures, the auto-posting page. (A first SSO, ForceAuthn or pending
+// terms take the OIDC round trip through /auth and /saml/callback instead; not measured here.)
 //
 //   npx tsx bench/saml.ts        BENCH_SAML_SECONDS=5 BENCH_SAML_CONCURRENCY=4 BENCH_PROFILE=1
 import { ensureBuilt, startChild } from './lib/proc.js';

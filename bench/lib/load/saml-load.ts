@@ -1,7 +1,7 @@
 // Load child for bench/saml.ts: SP-initiated SAML SSO with an existing session, `concurrency`
 // browsers at a time (each a cookie jar signed in once, through CONNEXION, before the
-// window): GET /saml/sso?SAMLRequest (a fresh request id each time) → /auth (the session:
-// no form) → /saml/callback → the page with the signed Response. Counts Responses, their
+// window): GET /saml/sso?SAMLRequest (a fresh request id each time), answered from the
+// session with the page holding the signed Response (redirects, if any, are followed). Counts Responses, their
 // latency, and the server's CPU over the window.
 //
 // In the window each browser goes on with its cookies over node:http with keep-alive (`LeanBrowser`)
