@@ -45,7 +45,8 @@ registerCommand({
         }
         for (const s of await sps.list()) {
           const released = s.attributeProfile ? `profile=${s.attributeProfile}` : 'default';
-          ctx.print(`${s.id}\tsaml\t${s.entityId}\t${released} nameid=${s.nameIdFormat}\t${s.name}`);
+          const refused = s.refused ? `\tREFUSED: ${s.refused}` : '';
+          ctx.print(`${s.id}\tsaml\t${s.entityId}\t${released} nameid=${s.nameIdFormat}\t${s.name}${refused}`);
         }
         return;
       }

@@ -26,6 +26,9 @@ export interface RegisteredSp {
   attributeProfile: SamlAttributeProfile | null;
 }
 
+/** An SP as `service list` shows it: `refused` says why it cannot be used, if it cannot. */
+export type ListedSp = Omit<RegisteredSp, 'metadata'> & { refused: string | null };
+
 export interface SpInput {
   id: string;
   name: string;
@@ -37,7 +40,8 @@ export interface SpInput {
 export interface SamlServices {
   /** Creates or replaces an SP; audited. */
   save(input: SpInput): Promise<RegisteredSp>;
-  list(): Promise<RegisteredSp[]>;
+  /** Every SP, those whose stored metadata today's rules refuse included (with the reason). */
+  list(): Promise<ListedSp[]>;
   /** False when there was no such SP; audited. */
   remove(id: string): Promise<boolean>;
   byId(id: string): Promise<RegisteredSp | null>;
@@ -77,7 +81,7 @@ function parseStored(row: SamlService): SpMetadata {
  * the next request, with no TTL and no notification), and parses again only when the stored
  * XML is not the one in hand (bench/saml.ts). One entry per SP ever looked up: a handful.
  */
-function metadataCache(): (row: SamlService) => RegisteredSp {
+function metadataCache() {
   const parsed = new Map<string, { xml: string; metadata: SpMetadata }>();
   const metadataOf = (row: SamlService) => {
     const cached = parsed.get(row.id);
@@ -86,22 +90,34 @@ function metadataCache(): (row: SamlService) => RegisteredSp {
     parsed.set(row.id, { xml: row.metadata, metadata });
     return metadata;
   };
-  return (row) => ({
+  const describe = (row: SamlService): Omit<RegisteredSp, 'metadata'> => ({
     id: row.id,
     name: row.name,
     protocol: 'saml',
     entityId: row.entityId,
-    metadata: metadataOf(row),
     nameIdFormat: row.nameIdFormat as NameIdFormat,
     attributeProfile: (row.attributeProfile as SamlAttributeProfile | null) ?? null,
   });
+  return {
+    present: (row: SamlService): RegisteredSp => ({ ...describe(row), metadata: metadataOf(row) }),
+    /** One refused SP must not hide the others from the operator who has to register it again. */
+    listed(row: SamlService): ListedSp {
+      try {
+        metadataOf(row);
+        return { ...describe(row), refused: null };
+      } catch (err) {
+        if (!(err instanceof StoredMetadataRefused)) throw err;
+        return { ...describe(row), refused: err.message };
+      }
+    },
+  };
 }
 
 export function createSamlServices(db: Database, audit: Audit): SamlServices {
   const record = (manager: EntityManager, action: string, id: string, detail: Record<string, unknown> = {}) =>
     audit.record(manager, { action, outcome: 'success', detail: { serviceId: id, via: 'cli', ...detail } });
 
-  const present = metadataCache();
+  const { present, listed } = metadataCache();
   const rowById = findOneBy(db, SamlService, 'id');
   const rowByEntityId = findOneBy(db, SamlService, 'entityId');
 
@@ -150,7 +166,7 @@ export function createSamlServices(db: Database, audit: Audit): SamlServices {
         attributeProfile: profile as SamlAttributeProfile | null,
       };
     },
-    list: async () => (await db.read((manager) => manager.find(SamlService, { order: { id: 'ASC' } }))).map(present),
+    list: async () => (await db.read((manager) => manager.find(SamlService, { order: { id: 'ASC' } }))).map(listed),
     remove: (id) =>
       db.transaction(async (manager) => {
         const result = await manager.delete(SamlService, { id });

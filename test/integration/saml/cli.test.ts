@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabaseUrl, type TestDatabase } from '../../helpers/db.js';
+import { SamlService } from '../../../src/db/entities/index.js';
+import { openDatabase } from '../../../src/db/index.js';
 import { makeSp } from '../../helpers/saml.js';
 import { childEnv, cli, errorLines, requireBuild } from '../ops/harness.js';
 
@@ -78,4 +80,36 @@ it('refuses metadata with a DTD, without an HTTP-POST ACS, with a garbage encryp
   expect(enc.code).toBe(1);
   expect(errorLines(enc.stderr)[0]).toMatch(/the encryption certificate is not a valid X\.509 certificate/);
   expect((await cli(['service', 'add', 'x-sp', '--protocol', 'saml'], env)).code).toBe(2);
+}, 60_000);
+
+it('lists an SP whose stored metadata today’s rules refuse, with the reason, beside the others', async () => {
+  const ok = await makeSp('https://ok.example/saml', 'https://ok.example/acs');
+  const file = join(dir, 'ok.xml');
+  await writeFile(file, ok.metadata());
+  expect((await cli(['service', 'add', 'ok-sp', '--protocol', 'saml', '--metadata', file], env)).code).toBe(0);
+  // Registered before a rule was added: a garbage encryption certificate.
+  const old = await makeSp('https://old.example/metadata', 'https://old.example/acs');
+  const db = await openDatabase({ url: database.url, poolSize: 1, timeoutMs: 5000 });
+  try {
+    await db.transaction((m) =>
+      m.insert(SamlService, {
+        id: 'ancien',
+        name: 'Ancien',
+        entityId: old.entityId,
+        metadata: old.metadata({ encryption: { certificate: 'Z2FyYmFnZQ==' } }),
+        nameIdFormat: 'persistent',
+        attributeProfile: null,
+        createdAt: new Date(),
+      }),
+    );
+  } finally {
+    await db.close();
+  }
+  const list = await cli(['service', 'list'], env);
+  expect(list.stderr).toBe('');
+  expect(list.code).toBe(0);
+  expect(list.stdout).toMatch(
+    /^ancien\tsaml\thttps:\/\/old\.example\/metadata\tdefault nameid=persistent\tAncien\tREFUSED: .*encryption certificate.*service add\)$/m,
+  );
+  expect(list.stdout).toMatch(/^ok-sp\tsaml\thttps:\/\/ok\.example\/saml\tdefault nameid=persistent\tok-sp$/m);
 }, 60_000);
