@@ -233,6 +233,13 @@ export async function runLogin(): Promise<Finding[]> {
     met: null,
   };
   console.log(`ratio: ${flows.perSecond.toFixed(2)} flows/s ÷ ${bound.toFixed(2)} verifies/s = ${ratio.toFixed(3)}`);
+  // The same loop at the same CPU per verify but a different rate: something else had the
+  // cores during one of them, and every rate ratio of this run moved with it.
+  const boundDrift = Math.abs(before.perSecond - after.perSecond) / Math.max(before.perSecond, after.perSecond);
+  if (boundDrift > 0.2)
+    console.log(
+      `warning: the argon2 loop ran at ${before.perSecond.toFixed(1)} then ${after.perSecond.toFixed(1)} verifies/s (${(boundDrift * 100).toFixed(0)} % apart) for the same CPU per verify: the machine was shared during one of them; the rate ratios of this run are unreliable, the CPU figures are not`,
+    );
   const findings = [cpuFinding, ceilingShare, finding, ceilingFinding];
   for (const f of findings) console.log(findingLine(f));
   if (!cpuFinding.met || !ceilingShare.met) {
