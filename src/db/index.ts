@@ -50,6 +50,11 @@ interface PoolQueues {
   _freeConnections?: { length: number };
 }
 
+/** Attempts at a transaction that MySQL may roll back as a deadlock victim. */
+const DEADLOCK_ATTEMPTS = 3;
+/** MySQL's ER_LOCK_DEADLOCK: the transaction was rolled back whole and may run again. */
+const isDeadlock = (err: unknown): boolean => (err as { errno?: number }).errno === 1213;
+
 export class Database {
   readonly kind: 'sqlite' | 'mysql';
   private readonly sqlite: BetterSqlite3.Database | null = null;
@@ -243,6 +248,21 @@ export class Database {
   }
 
   /**
+   * `atomically`, run again whole (3 attempts in all) when MySQL chose it as a deadlock victim
+   * and rolled it back: for transactions that update rows other requests update at the same
+   * moment (the throttle's counters). SQLite never deadlocks (one writer at a time).
+   */
+  async atomicallyRetried<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.atomically(work);
+      } catch (err) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
+      }
+    }
+  }
+
+  /**
    * Stores `writes` in one transaction, for a request's writes gathered before it answers
    * (a token grant's; src/oidc/adapter.ts). MySQL: START TRANSACTION, the statements and
    * COMMIT sent as one request — one round trip, one log flush — on a small pool of its own
@@ -264,7 +284,7 @@ export class Database {
       try {
         return await this.batchOnce(writes);
       } catch (err) {
-        if (attempt >= 3 || (err as { errno?: number }).errno !== 1213) throw err;
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
       }
     }
   }

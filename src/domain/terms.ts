@@ -88,16 +88,28 @@ async function latest(manager: EntityManager): Promise<TermsVersion | null> {
   return manager.findOne(TermsVersion, { where: {}, order: { publishedAt: 'DESC', version: 'DESC' } });
 }
 
+/**
+ * « Is the version in force accepted by this account? » as one statement built once, for the
+ * check every authorization makes: the version in force (`latest`'s order) and whether the
+ * account accepted it, without the text (up to 200 kB) and without TypeORM's query builder.
+ * No row: no version was ever published.
+ */
+function inForceAcceptedStatement(db: Database): string {
+  const q = (name: string) => db.dataSource.driver.escape(name);
+  const versions = db.dataSource.getMetadata(TermsVersion);
+  const acceptances = db.dataSource.getMetadata(TermsAcceptance);
+  const v = (property: string) => `v.${q(versions.findColumnWithPropertyName(property)!.databaseName)}`;
+  const a = (property: string) => `a.${q(acceptances.findColumnWithPropertyName(property)!.databaseName)}`;
+  return (
+    `SELECT ${v('version')} AS version, EXISTS (SELECT 1 FROM ${q(acceptances.tableName)} a ` +
+    `WHERE ${a('accountId')} = ? AND ${a('version')} = ${v('version')}) AS accepted ` +
+    `FROM ${q(versions.tableName)} v ORDER BY ${v('publishedAt')} DESC, ${v('version')} DESC LIMIT 1`
+  );
+}
+
 export function createTerms(deps: { db: Database; audit: Audit; sessions: Sessions }): Terms {
   const { db, audit, sessions } = deps;
-  // Asked on every sign-in and every SAML/CAS answer from a live session: one statement,
-  // prepared once (`Database.execute`), instead of two TypeORM reads (bench/saml.ts). A
-  // pending version (rare) is then read whole by `latest`.
-  const q = (name: string) => db.dataSource.driver.escape(name);
-  const pendingSql =
-    `SELECT v.${q('version')} AS version, EXISTS (SELECT 1 FROM ${q('terms_acceptances')} a ` +
-    `WHERE a.${q('accountId')} = ? AND a.${q('version')} = v.${q('version')}) AS accepted ` +
-    `FROM ${q('terms_versions')} v ORDER BY v.${q('publishedAt')} DESC, v.${q('version')} DESC LIMIT 1`;
+  const inForceAccepted = inForceAcceptedStatement(db);
 
   return {
     async publish(input) {
@@ -150,10 +162,10 @@ export function createTerms(deps: { db: Database; audit: Audit; sessions: Sessio
     inForce: () => db.read(latest),
 
     async pendingFor(accountId) {
-      const [current] = (await db.execute(pendingSql, [accountId])) as { version: string; accepted: number | string }[];
-      if (!current || Number(current.accepted)) return null;
-      // The version in force, whole (one published in between is as pending as this one).
-      return db.read(latest);
+      const [row] = (await db.execute(inForceAccepted, [accountId])) as { version: string; accepted: unknown }[];
+      if (!row || Number(row.accepted)) return null;
+      // Pending (rare: once per account and version): the version with its text, for the page.
+      return db.read((manager) => manager.findOneBy(TermsVersion, { version: row.version }));
     },
 
     async accept(input) {

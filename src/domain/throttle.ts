@@ -31,6 +31,12 @@ export interface ThrottleTicket {
   fail(): Promise<void>;
   /** The secret was right: forget this identifiant's failures from this IP. */
   succeed(): Promise<void>;
+  /**
+   * `succeed` inside the caller's transaction (`Database.atomicallyRetried`: it updates the
+   * IP's counter, which concurrent sign-ins update too), so the reset lands with what records
+   * the success (a sign-in's lastLoginAt and audit event) in one transaction instead of two.
+   */
+  succeedIn(tx: SqlTransaction): Promise<void>;
   /** Neither (e.g. a blocked account): give the reserved failure back. */
   release(): Promise<void>;
 }
@@ -206,21 +212,16 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
   // Refused attempts per IP, counted only (see `countRefused`).
   const refused: Counter = { prefix: 'login-refused', limit: 1 };
 
+  const countersIn = (tx: SqlTransaction) => (counter: Counter) => statements(tx, counter.prefix);
+
   /**
-   * Runs `work` with the three counters in one transaction (`Database.atomically`): every
-   * read and write of one step lands together, statements prepared once. MySQL: two
+   * Runs `work` with the three counters in one transaction (`Database.atomicallyRetried`):
+   * every read and write of one step lands together, statements prepared once. MySQL: two
    * attempts updating the same rows in another order can deadlock; InnoDB then rolls one
    * back, and it runs again.
    */
-  const inTransaction = async <T>(work: (c: (counter: Counter) => Counters) => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await db.atomically((tx) => work((counter) => statements(tx, counter.prefix)));
-      } catch (err) {
-        if (attempt >= 3 || (err as { errno?: number }).errno !== 1213) throw err;
-      }
-    }
-  };
+  const inTransaction = <T>(work: (c: (counter: Counter) => Counters) => Promise<T>): Promise<T> =>
+    db.atomicallyRetried((tx) => work(countersIn(tx)));
 
   /** How long `res` (a counter read) still blocks its key, in ms: 0 when not blocked. */
   const blockedMs = ({ limit }: Counter, res: CounterRead | null): number => {
@@ -269,6 +270,11 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
           const ms = Math.max(blockedMs(pair, await p.get(pairKey)), blockedMs(perIp, await i.get(ipKey)));
           return { allowed: false as const, retryAfterSeconds: ms > 0 ? Math.ceil(ms / 1000) : FIRST_BLOCK_SECONDS };
         }
+        /** A success: this identifiant's failures forgotten, the IP's reservation given back. */
+        const reset = async (c: (counter: Counter) => Counters) => {
+          await c(pair).delete(pairKey);
+          await c(perIp).reward(ipKey, 1);
+        };
         return {
           allowed: true as const,
           fail: () =>
@@ -276,11 +282,8 @@ export function createThrottle(deps: { config: Config; db: Database }): Throttle
               await blockIfOver(c(pair), pair, pairKey);
               await blockIfOver(c(perIp), perIp, ipKey);
             }),
-          succeed: () =>
-            inTransaction(async (c) => {
-              await c(pair).delete(pairKey);
-              await c(perIp).reward(ipKey, 1);
-            }),
+          succeed: () => inTransaction((c) => reset(c)),
+          succeedIn: (tx) => reset(countersIn(tx)),
           release: () =>
             inTransaction(async (c) => {
               await c(pair).reward(pairKey, 1);

@@ -9,8 +9,8 @@
 //        │
 //   account blocked? ─ yes ─▶ blocked   (only said once the secret was right)
 //        │
-//   success: throttle reset; password: rehash if needed + lastLoginAt ─▶ password
-//                            code: ─▶ code (the set-password page, not a sign-in)
+//   success: password: throttle reset + rehash if needed + lastLoginAt + audit, one transaction ─▶ password
+//            code: throttle reset ─▶ code (the set-password page, not a sign-in)
 //
 // Every attempt is audited (login.password / login.code) except throttled ones, which are
 // counted per IP and audited at the 1st, 10th, 100th… of the window; the typed identifiant
@@ -162,12 +162,21 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
     return { outcome: 'code', account, codeId: match.codeId, codeKind: match.codeKind };
   }
 
-  /** The password: lastLoginAt, a rehash if the parameters changed, and the audit event, in one transaction. */
-  async function signIn(match: PasswordMatch, account: Account, input: AuthenticateInput): Promise<AuthenticateResult> {
+  /**
+   * The password: the throttle reset, lastLoginAt, a rehash if the parameters changed, and the
+   * audit event, in one transaction (one turn on SQLite, one connection and commit on MySQL).
+   */
+  async function signIn(
+    gate: ThrottleTicket,
+    match: PasswordMatch,
+    account: Account,
+    input: AuthenticateInput,
+  ): Promise<AuthenticateResult> {
     // argon2 runs before the transaction; the stored hash is replaced only if unchanged since.
     const newHash = match.needsRehash ? await passwords.hash(input.secret) : null;
     const now = new Date();
-    await db.atomically(async (tx) => {
+    await db.atomicallyRetried(async (tx) => {
+      await gate.succeedIn(tx);
       await setLastLogin(tx, { lastLoginAt: now }, { id: account.id });
       if (newHash)
         await replaceHash(
@@ -214,7 +223,8 @@ export function createAuthenticate(deps: AuthenticateDeps): (input: Authenticate
         input,
         login,
       );
+    if (match.strategy === 'password') return signIn(gate, match, account, input);
     await gate.succeed();
-    return match.strategy === 'code' ? acceptCode(match, account, input, login) : signIn(match, account, input);
+    return acceptCode(match, account, input, login);
   };
 }
