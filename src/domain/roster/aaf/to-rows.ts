@@ -19,6 +19,7 @@ import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../../db/entities/index.js';
 import { findIn } from '../../../db/chunks.js';
 import type { RawRow } from '../csv.js';
+import { Attributes, type AttributeName } from './attributes.js';
 import { modify, type Collected, type Entry } from './collect.js';
 import type { AafError } from './xml.js';
 
@@ -48,7 +49,7 @@ interface Place {
 
 const PROFILE = { student: 'Élève', relative: 'Parent', staff: 'Enseignant' } as const;
 
-const first = (attributes: Map<string, string[]>, name: string): string => attributes.get(name)?.[0] ?? '';
+const first = (attributes: Attributes, name: AttributeName): string => attributes.get(name)?.[0] ?? '';
 
 /** A guardian's id from an ENTElevePersRelEleve value, null when the person is not one (or the value is malformed). */
 export function guardianOf(value: string): string | null | undefined {
@@ -74,7 +75,7 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
   const byId = new Map(known.map((s) => [s.id, s]));
   const places = new Map<string, Place>(known.map((s) => [s.uai, { uai: s.uai, name: s.name }]));
   for (const entry of collected.structures.values()) {
-    const attributes = entry.attributes ?? new Map<string, string[]>();
+    const attributes = entry.attributes ?? new Attributes();
     const uai = first(attributes, 'ENTStructureUAI').toUpperCase();
     if (!entry.attributes) {
       error(entry.origin, `modifyRequest for structure "${entry.id}": send its addRequest (EtabEducNat) too`);
@@ -182,7 +183,7 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
           id: relativeId,
           kind: 'relative',
           origin: entry.origin,
-          attributes: bases.get(account.id) ?? new Map(),
+          attributes: bases.get(account.id) ?? new Attributes(),
           pending: [],
           deleted: false,
           rebuilt: true,
@@ -303,7 +304,7 @@ function row(
 /** `jointure$classe[$matière]` values → (structure, class name); unknown structures are errors. */
 function classesOf(
   entry: Entry,
-  attribute: string,
+  attribute: AttributeName,
   placeOf: (ref: string, at: string) => Place | null,
 ): { place: Place; name: string }[] {
   const out: { place: Place; name: string }[] = [];
@@ -327,7 +328,7 @@ async function databaseRecords(
   accounts: Account[],
   schoolYear: string,
   structures: Map<string, Structure>,
-): Promise<Map<string, Map<string, string[]>>> {
+): Promise<Map<string, Attributes>> {
   const ids = accounts.map((a) => a.id);
   const memberships = await findIn(manager, Membership, 'accountId', ids);
   const classes = new Map(
@@ -353,7 +354,7 @@ async function databaseRecords(
       )
     ).map((a) => [a.id, a]),
   );
-  const out = new Map<string, Map<string, string[]>>();
+  const out = new Map<string, Attributes>();
   for (const account of accounts) {
     const uai = account.structureId ? (structures.get(account.structureId)?.uai ?? '') : '';
     const classValues = memberships
@@ -362,13 +363,12 @@ async function databaseRecords(
       .filter((c): c is SchoolClass => Boolean(c))
       .map((c) => `${structures.get(c.structureId)?.uai ?? ''}$${c.name}`);
     const [y, m, d] = (account.birthDate ?? '').split('-');
-    const attributes = new Map<string, string[]>([
-      ['sn', [account.lastName]],
-      ['givenName', [account.firstName]],
-      ['ENTPersonDateNaissance', account.birthDate ? [`${d}/${m}/${y}`] : []],
-      ['mail', account.email ? [account.email] : []],
-      ['ENTPersonStructRattach', uai ? [uai] : []],
-    ]);
+    const attributes = new Attributes();
+    attributes.set('sn', [account.lastName]);
+    attributes.set('givenName', [account.firstName]);
+    attributes.set('ENTPersonDateNaissance', account.birthDate ? [`${d}/${m}/${y}`] : []);
+    attributes.set('mail', account.email ? [account.email] : []);
+    attributes.set('ENTPersonStructRattach', uai ? [uai] : []);
     if (account.profile === 'Student') {
       attributes.set('ENTEleveClasses', classValues);
       attributes.set(
