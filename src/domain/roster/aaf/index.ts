@@ -153,7 +153,7 @@ export async function importAaf(
   };
   const result = await importRows(domain, rowsOf, options, {
     action: 'aaf.import',
-    afterPlan: async (manager, _plan, { dryRun, schoolYear }) => {
+    afterPlan: async (manager, { dryRun, schoolYear }) => {
       const departed = await applyDepartures(domain, manager, departing, schoolYear, dryRun);
       if (!dryRun) for (const link of droppedLinks) await manager.delete(RelativeLink, link);
       return { departed, droppedLinks: droppedLinks.length };
