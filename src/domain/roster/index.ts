@@ -162,7 +162,7 @@ async function planAndApply(
   const parts = partsOf(rows);
   rows.length = 0; // the parts hold them now
   let counts = NO_CHANGE;
-  const newAccounts: ImportReport['newAccounts'] = [];
+  const newAccounts: { rank: number; account: ImportReport['newAccounts'][number] }[] = [];
   const linksLast: RelativeLink[] = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
@@ -172,14 +172,25 @@ async function planAndApply(
     linksLast.push(...plan.links.addLast);
     const issued = dryRun ? new Map<string, string>() : await apply(domain, manager, plan);
     if (!dryRun) await saveNationalIds(domain, manager, nationalIdsOf(part));
-    for (const { id, classId: _classId, ...rest } of plan.created)
-      newAccounts.push({ ...rest, code: issued.get(id) ?? null });
+    for (const { id, classId: _classId, ...rest } of plan.created) {
+      newAccounts.push({
+        rank: prepared.created.get(rest.externalId)!.rank,
+        account: { ...rest, code: issued.get(id) ?? null },
+      });
+      // Written: a later part finds the account in the database.
+      if (!dryRun) prepared.created.delete(rest.externalId);
+    }
   }
   if (!dryRun) await insertMany(manager, RelativeLink, linksLast, 500);
   // Listed in row order, as one plan would list them, not school by school.
-  const rank = new Map([...prepared.created.keys()].map((externalId, i) => [externalId, i]));
-  newAccounts.sort((a, b) => rank.get(a.externalId)! - rank.get(b.externalId)!);
-  return { dryRun, rows: rowCount, schoolYear: options.schoolYear, ...counts, newAccounts };
+  newAccounts.sort((a, b) => a.rank - b.rank);
+  return {
+    dryRun,
+    rows: rowCount,
+    schoolYear: options.schoolYear,
+    ...counts,
+    newAccounts: newAccounts.map((a) => a.account),
+  };
 }
 
 /**

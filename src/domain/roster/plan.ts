@@ -133,8 +133,11 @@ interface ClassResolver {
 
 /** What `prepareImport` settles for every part: the new accounts, in row order. */
 export interface Prepared {
-  /** External id → the new account's id and identifiant. */
-  created: Map<string, { id: string; login: string }>;
+  /**
+   * External id → the new account's id, identifiant and rank in row order. Once a part is
+   * written its accounts are in the database, and may leave this map.
+   */
+  created: Map<string, { id: string; login: string; rank: number }>;
 }
 
 /**
@@ -163,12 +166,13 @@ export async function prepareImport(manager: EntityManager, rows: readonly Roste
     ),
   );
   const nextSuffix = new Map<string, number>();
-  const created = new Map<string, { id: string; login: string }>();
+  const created: Prepared['created'] = new Map();
   for (const [externalId, { first: row }] of people)
     if (!known.has(externalId))
       created.set(externalId, {
         id: newId(),
         login: flat(allocateLogin(loginBase(row.firstName, row.lastName), taken, nextSuffix)),
+        rank: created.size,
       });
   return { created };
 }

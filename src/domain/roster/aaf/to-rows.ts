@@ -30,7 +30,6 @@ export interface RowsOptions {
 }
 
 export interface AafRows {
-  rows: RawRow[];
   /** `origins[row.line]`: the record the row comes from. */
   origins: string[];
   /** Accounts a deleteRequest names (found in the database). */
@@ -59,9 +58,17 @@ export function guardianOf(value: string): string | null | undefined {
   return parts[3] !== '0' ? parts[0] : null;
 }
 
-export async function aafRows(manager: EntityManager, collected: Collected, options: RowsOptions): Promise<AafRows> {
+/**
+ * Hands each row to `onRow` as soon as it is made, and lets its record's attributes go: the
+ * records and the rows of an académie are not held at once.
+ */
+export async function aafRows(
+  manager: EntityManager,
+  collected: Collected,
+  options: RowsOptions,
+  onRow: (row: RawRow) => void,
+): Promise<AafRows> {
   const out: AafRows = {
-    rows: [],
     origins: [],
     departing: [],
     droppedLinks: [],
@@ -191,7 +198,8 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
       }
       childrenOf.set(relativeId, [...(childrenOf.get(relativeId) ?? []), entry.id]);
     }
-    out.rows.push(row(out, entry, place, classes[0]?.name ?? '', []));
+    onRow(row(out, entry, place, classes[0]?.name ?? '', []));
+    entry.attributes = null; // its row is made
   }
 
   // Relatives: their children in the files, and those in the database the files do not mention.
@@ -239,7 +247,8 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
     const place = firstChild ?? attachedPlace(entry, placeOf);
     if (!place) continue;
     rowed.add(entry.id);
-    out.rows.push(row(out, entry, place, '', children));
+    onRow(row(out, entry, place, '', children));
+    entry.attributes = null; // its row is made
   }
   // A relative the files' pupils stopped naming, with no row of their own: the link goes.
   for (const link of pupilLinks) {
@@ -268,8 +277,9 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
     const place = classes[0]?.place ?? attachedPlace(entry, placeOf);
     if (!place) continue;
     const names = [...new Set(classes.map((c) => c.name))];
-    if (!names.length) out.rows.push(row(out, entry, place, '', [], 'Personnel'));
-    for (const name of names) out.rows.push(row(out, entry, place, name, []));
+    if (!names.length) onRow(row(out, entry, place, '', [], 'Personnel'));
+    for (const name of names) onRow(row(out, entry, place, name, []));
+    entry.attributes = null; // its rows are made
   }
   return out;
 }
