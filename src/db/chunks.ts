@@ -1,5 +1,5 @@
 // Long `IN (…)` lists are split: SQLite and MySQL limit the placeholders of one statement.
-import { In, type EntityManager } from 'typeorm';
+import { In, type EntityManager, type FindOptionsSelect } from 'typeorm';
 
 /** `items` in slices of at most `size`. */
 export function chunks<T>(items: readonly T[], size = 500): T[][] {
@@ -8,15 +8,16 @@ export function chunks<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
-/** The rows of `entity` whose `column` is one of `values` (distinct), in slices of 500. */
+/** The rows of `entity` whose `column` is one of `values` (distinct), in slices of 500; `select`: those columns. */
 export async function findIn<T extends object>(
   manager: EntityManager,
   entity: new () => T,
   column: keyof T & string,
   values: readonly string[],
+  select?: FindOptionsSelect<T>,
 ): Promise<T[]> {
   const out: T[] = [];
   for (const part of chunks([...new Set(values)]))
-    out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never })));
+    out.push(...(await manager.find(entity, { where: { [column]: In(part) } as never, ...(select && { select }) })));
   return out;
 }

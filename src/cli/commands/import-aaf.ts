@@ -1,12 +1,30 @@
 // `ent-idp import-aaf <folder or files…> [--dry-run] [--school-year] [--uai …]`: the national
 // directory's XML files (README « Import from the national directory (AAF) »). One problem
 // anywhere and nothing is written; each is listed as `file:record (line): reason` on stderr.
+import { setFlagsFromString } from 'node:v8';
 import { AafInvalid, importAaf, type AafReport } from '../../domain/roster/aaf/index.js';
 import { CliError, registerCommand, UsageError } from '../commands.js';
 import { withDomain } from '../with-domain.js';
 import { importSummary } from './import.js';
 
 const MAX_LISTED_ERRORS = 200;
+/**
+ * SQLite's page cache while importing: an académie's import writes 100,000 accounts once in
+ * one transaction, and the server's 32 MiB cache (kept for requests' hot indexes) was ~30 MB
+ * of this process's resident memory, a tenth of its 300 MB target (BENCHMARKS.md « AAF import »).
+ */
+const SQLITE_CACHE_MIB = 8;
+/**
+ * How far V8 lets the heap grow past what its last full collection left live: 25 % here. By
+ * default it may grow it up to 4× while a program allocates fast, and an import allocates
+ * fast: ~95 MB live became 300 MB of heap (peak RSS 400 MB at 100,000 persons, 290 MB with
+ * this). No ceiling is set: a bigger académie needs more memory, never meets an
+ * out-of-memory that the default would not; the price is more collections (none measurable
+ * at 100,000 persons). Set at run time rather than as a node option so that every way of
+ * starting the command (`npm run cli`, the `ent-idp` bin, bench/aaf.ts) gets it; V8 reads
+ * this flag each time it sets the next limit.
+ */
+const HEAP_GROWING = '--heap-growing-percent=25';
 const UAI = /^\d{7}[A-Z]$/;
 
 function summary(r: AafReport): string[] {
@@ -32,6 +50,7 @@ registerCommand({
   },
   async run({ positionals, values }, ctx) {
     if (!positionals.length) throw new UsageError('import-aaf: missing <folder or files>');
+    setFlagsFromString(HEAP_GROWING);
     const schoolYear = values['school-year'] as string | undefined;
     if (schoolYear !== undefined && !/^(\d{4})-(\d{4})$/.test(schoolYear))
       throw new UsageError('import-aaf: --school-year must look like 2026-2027');
@@ -42,9 +61,16 @@ registerCommand({
     const allowedUais = uaiList?.split(',').map((u) => u.trim().toUpperCase());
     if (allowedUais?.some((u) => !UAI.test(u)))
       throw new UsageError('import-aaf: --uai is a comma-separated list of UAIs (7 digits and a letter)');
-    const result = await withDomain(ctx, 'import-aaf', (domain) =>
-      importAaf(domain, positionals, { dryRun: Boolean(values['dry-run']), schoolYear, entAddress, allowedUais }).catch(
-        (err: unknown) => {
+    const result = await withDomain(
+      ctx,
+      'import-aaf',
+      (domain) =>
+        importAaf(domain, positionals, {
+          dryRun: Boolean(values['dry-run']),
+          schoolYear,
+          entAddress,
+          allowedUais,
+        }).catch((err: unknown) => {
           if (err instanceof AafInvalid) {
             for (const e of err.problems.slice(0, MAX_LISTED_ERRORS)) process.stderr.write(`${e.at}: ${e.message}\n`);
             if (err.problems.length > MAX_LISTED_ERRORS)
@@ -52,8 +78,8 @@ registerCommand({
             throw new CliError(`import-aaf: ${err.problems.length} problem(s), nothing imported`);
           }
           throw err;
-        },
-      ),
+        }),
+      { sqliteCacheMiB: SQLITE_CACHE_MIB },
     );
     for (const u of result.unknownAttributes)
       process.stderr.write(`warning: unknown attribute ${u.name} ignored (${u.count} record(s), first ${u.first})\n`);

@@ -3,10 +3,11 @@
 //
 //   parse (header, delimiter, BOM) ─ unreadable ─▶ RosterFileError, nothing written
 //   check every row ─ any invalid ─▶ RosterInvalid with every line's errors, nothing written
-//   one transaction: plan against the database (duplicates, unknown children ─▶ RosterInvalid)
-//                    create structures, classes, accounts (batched), update changed accounts,
-//                    sync memberships / class-admin roles / relative links,
-//                    an activation code per new account, one `roster.import` audit event
+//   one transaction: check across the rows (duplicates, unknown children ─▶ RosterInvalid),
+//                    new identifiants in row order; then school by school, plan against the
+//                    database and write: structures, classes, accounts (batched), changed
+//                    accounts, memberships / class-admin roles / relative links, an
+//                    activation code per new account; one `roster.import` audit event
 //   --dry-run: the same plan, read outside any transaction, nothing written
 //
 // The steps after parsing (importRows) are shared with the AAF import (aaf/index.ts), which
@@ -20,7 +21,15 @@ import { insertMany } from '../../db/bulk-insert.js';
 import { chunks } from '../../db/chunks.js';
 import { currentSchoolYear } from '../school-year.js';
 import { parseRoster } from './csv.js';
-import { planImport, RosterInvalid, type Plan, type PlannedAccount, type PlanOptions } from './plan.js';
+import {
+  partsOf,
+  planImport,
+  prepareImport,
+  RosterInvalid,
+  type Plan,
+  type PlannedAccount,
+  type PlanOptions,
+} from './plan.js';
 import { checkRow, type RosterRow, type RowError } from './rows.js';
 
 export { RosterFileError } from './csv.js';
@@ -63,8 +72,8 @@ export function checkRows(content: Buffer | string): RosterRow[] {
 }
 
 /**
- * Writes the plan. Each list is emptied once written (an académie's import plans 100,000
- * accounts, memberships and links: the report needs only their counts, taken before).
+ * Writes one part's plan. Each list is emptied once written (the report needs only their
+ * counts, taken before). Links to a new account of another part wait in `addLast`.
  */
 async function apply(domain: Domain, manager: EntityManager, plan: Plan): Promise<Map<string, string>> {
   const { codes } = domain;
@@ -105,37 +114,83 @@ function countsOf(plan: Plan): Counts {
     },
     memberships: { added: plan.memberships.add.length, removed: plan.memberships.remove.length },
     roles: { added: plan.roles.add.length, removed: plan.roles.remove.length },
-    links: { added: plan.links.add.length, removed: plan.links.remove.length },
+    links: { added: plan.links.add.length + plan.links.addLast.length, removed: plan.links.remove.length },
   };
 }
 
-function report(
-  plan: Plan,
-  counts: Counts,
-  rows: number,
-  schoolYear: string,
+/** `a` + `b`, count by count. */
+function addCounts(a: Counts, b: Counts): Counts {
+  const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>) =>
+    Object.fromEntries(Object.keys(x).map((k) => [k, x[k as K] + y[k as K]])) as Record<K, number>;
+  return {
+    structures: sum(a.structures, b.structures),
+    classes: sum(a.classes, b.classes),
+    accounts: sum(a.accounts, b.accounts),
+    memberships: sum(a.memberships, b.memberships),
+    roles: sum(a.roles, b.roles),
+    links: sum(a.links, b.links),
+  };
+}
+
+const NO_CHANGE: Counts = {
+  structures: { created: 0, renamed: 0 },
+  classes: { created: 0 },
+  accounts: { created: 0, updated: 0, unchanged: 0 },
+  memberships: { added: 0, removed: 0 },
+  roles: { added: 0, removed: 0 },
+  links: { added: 0, removed: 0 },
+};
+
+/** Id_externe → national ids, of the rows that carry some. */
+const nationalIdsOf = (rows: readonly RosterRow[]) =>
+  new Map(rows.filter((r) => r.nationalIds?.length).map((r) => [r.externalId, r.nationalIds!]));
+
+/**
+ * Plans the rows school by school, each part written (unless `dryRun`) before the next is
+ * planned, and each part's rows and plan let go once written: an académie's import holds
+ * its rows and one school's plan, not 100,000 accounts' plan at once. Returns the report.
+ */
+async function planAndApply(
+  domain: Domain,
+  manager: EntityManager,
+  rows: RosterRow[],
+  options: PlanOptions,
   dryRun: boolean,
-  issued: Map<string, string>,
-): ImportReport {
+): Promise<ImportReport> {
+  const rowCount = rows.length;
+  const prepared = await prepareImport(manager, rows);
+  const parts = partsOf(rows);
+  rows.length = 0; // the parts hold them now
+  let counts = NO_CHANGE;
+  const newAccounts: { rank: number; account: ImportReport['newAccounts'][number] }[] = [];
+  const linksLast: RelativeLink[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    parts[i] = []; // let go once written
+    const plan = await planImport(manager, part, options, prepared);
+    counts = addCounts(counts, countsOf(plan));
+    linksLast.push(...plan.links.addLast);
+    const issued = dryRun ? new Map<string, string>() : await apply(domain, manager, plan);
+    if (!dryRun) await saveNationalIds(domain, manager, nationalIdsOf(part));
+    for (const { id, classId: _classId, ...rest } of plan.created) {
+      newAccounts.push({
+        rank: prepared.created.get(rest.externalId)!.rank,
+        account: { ...rest, code: issued.get(id) ?? null },
+      });
+      // Written: a later part finds the account in the database.
+      if (!dryRun) prepared.created.delete(rest.externalId);
+    }
+  }
+  if (!dryRun) await insertMany(manager, RelativeLink, linksLast, 500);
+  // Listed in row order, as one plan would list them, not school by school.
+  newAccounts.sort((a, b) => a.rank - b.rank);
   return {
     dryRun,
-    rows,
-    schoolYear,
+    rows: rowCount,
+    schoolYear: options.schoolYear,
     ...counts,
-    newAccounts: plan.created.map(({ id, classId: _classId, ...rest }) => ({ ...rest, code: issued.get(id) ?? null })),
+    newAccounts: newAccounts.map((a) => a.account),
   };
-}
-
-/** The rows and their plan; the rows are let go once planned (only their count is kept). */
-async function planRows(
-  manager: EntityManager,
-  rowsOf: (manager: EntityManager, schoolYear: string) => Promise<RosterRow[]>,
-  options: PlanOptions,
-): Promise<{ plan: Plan; rowCount: number; nationalIds: Map<string, string[]> }> {
-  const rows = await rowsOf(manager, options.schoolYear);
-  // Kept apart (the rows themselves are let go once planned): id_externe → national ids.
-  const nationalIds = new Map(rows.filter((r) => r.nationalIds?.length).map((r) => [r.externalId, r.nationalIds!]));
-  return { plan: await planImport(manager, rows, options), rowCount: rows.length, nationalIds };
 }
 
 /**
@@ -177,14 +232,15 @@ export interface ImportSource<Extra> {
   /** The audit event's action, e.g. `roster.import`. */
   action: string;
   /** Runs after the plan is applied (or in the dry run's read), in the same transaction; its counts join the report. */
-  afterPlan?: (manager: EntityManager, plan: Plan, run: { dryRun: boolean; schoolYear: string }) => Promise<Extra>;
+  afterPlan?: (manager: EntityManager, run: { dryRun: boolean; schoolYear: string }) => Promise<Extra>;
 }
 
 /**
  * The steps every roster source shares once it has checked rows: plan against the database,
  * then apply, the source's own step and one audit event in one transaction (a dry run only
  * plans, in a read). `rowsOf` runs in that same read or transaction, so a source that reads
- * the database to build its rows (an AAF delta) sees what the plan sees.
+ * the database to build its rows (an AAF delta) sees what the plan sees. The import takes
+ * the array `rowsOf` returns: it is emptied as the rows are planned.
  */
 export async function importRows<Extra extends Record<string, unknown> = Record<string, never>>(
   domain: Domain,
@@ -197,22 +253,16 @@ export async function importRows<Extra extends Record<string, unknown> = Record<
     schoolYear: options.schoolYear ?? currentSchoolYear(new Date(), config.codes.schoolYearStart),
     entAddress: options.entAddress ?? config.issuer,
   };
-  if (options.dryRun) {
+  const run = { dryRun: Boolean(options.dryRun), schoolYear: planOptions.schoolYear };
+  if (run.dryRun) {
     return db.read(async (manager) => {
-      const { plan, rowCount } = await planRows(manager, rowsOf, planOptions);
-      const extra =
-        (await source.afterPlan?.(manager, plan, { dryRun: true, schoolYear: planOptions.schoolYear })) ?? null;
-      return { ...report(plan, countsOf(plan), rowCount, planOptions.schoolYear, true, new Map()), extra };
+      const result = await planAndApply(domain, manager, await rowsOf(manager, run.schoolYear), planOptions, true);
+      return { ...result, extra: (await source.afterPlan?.(manager, run)) ?? null };
     });
   }
   return db.transaction(async (manager) => {
-    const { plan, rowCount, nationalIds } = await planRows(manager, rowsOf, planOptions);
-    const planned = countsOf(plan);
-    const issued = await apply(domain, manager, plan);
-    await saveNationalIds(domain, manager, nationalIds);
-    const extra =
-      (await source.afterPlan?.(manager, plan, { dryRun: false, schoolYear: planOptions.schoolYear })) ?? null;
-    const result = report(plan, planned, rowCount, planOptions.schoolYear, false, issued);
+    const result = await planAndApply(domain, manager, await rowsOf(manager, run.schoolYear), planOptions, false);
+    const extra = (await source.afterPlan?.(manager, run)) ?? null;
     const { newAccounts: _list, dryRun: _dry, ...counts } = result;
     await audit.record(manager, { action: source.action, outcome: 'success', detail: { ...counts, ...extra } });
     return { ...result, extra };

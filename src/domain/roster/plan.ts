@@ -2,7 +2,12 @@
 // and classes to create, accounts to create (with their new identifiants) or update, and the
 // memberships, class-admin roles and relative links to add or remove. Checks that need other
 // rows or the database (duplicate ids, unknown children) are made here too. Pure reads.
-import { randomUUID } from 'node:crypto';
+//
+// An import is planned in parts, one school at a time (an académie's AAF export is 100,000
+// persons: its whole plan at once was ~80 MB live). What spans schools is settled first on
+// every row, in `prepareImport`: duplicate ids, unknown children, and each new account's id
+// and identifiant, allocated in row order across the whole import (so the suffixes are the
+// same as one plan's). Then `planImport` plans one part with what it settled.
 import type { EntityManager } from 'typeorm';
 import {
   Account,
@@ -15,6 +20,7 @@ import {
 } from '../../db/entities/index.js';
 import { findIn } from '../../db/chunks.js';
 import { DomainError } from '../errors.js';
+import { flat, newId } from '../flat-string.js';
 import { allocateLogin, loginBase } from './logins.js';
 import { searchForm } from '../search-form.js';
 import type { RosterRow, RowError } from './rows.js';
@@ -41,7 +47,12 @@ export interface Plan {
   created: PlannedAccount[];
   memberships: { add: Membership[]; remove: { accountId: string; classId: string }[] };
   roles: { add: RoleAssignment[]; remove: { accountId: string; scopeId: string }[] };
-  links: { add: RelativeLink[]; remove: { relativeId: string; studentId: string }[] };
+  links: {
+    add: RelativeLink[];
+    /** Links to a new account of another part, which may not be written yet: written once every part is. */
+    addLast: RelativeLink[];
+    remove: { relativeId: string; studentId: string }[];
+  };
 }
 
 export interface PlanOptions {
@@ -120,21 +131,83 @@ interface ClassResolver {
   importedIds: Set<string>;
 }
 
+/** What `prepareImport` settles for every part: the new accounts, in row order. */
+export interface Prepared {
+  /**
+   * External id → the new account's id, identifiant and rank in row order. Once a part is
+   * written its accounts are in the database, and may leave this map.
+   */
+  created: Map<string, { id: string; login: string; rank: number }>;
+}
+
+/**
+ * The checks that need every row (an id used twice, a child that is no student) and the new
+ * accounts' ids and identifiants, in row order: `prepareImport` runs once, on all the rows,
+ * before any part is planned or written.
+ */
+export async function prepareImport(manager: EntityManager, rows: readonly RosterRow[]): Promise<Prepared> {
+  const errors: RowError[] = [];
+  const people = groupRows(rows, errors);
+  // Only what the checks and the identifiants need: a part loads its own accounts in full.
+  const known = new Map(
+    (
+      await findIn(manager, Account, 'externalId', knownIdsOf(people), {
+        id: true,
+        externalId: true,
+        profile: true,
+      })
+    ).map((a) => [a.externalId!, a]),
+  );
+  checkParents(people, known, errors);
+  if (errors.length) throw new RosterInvalid(errors.sort((a, b) => a.line - b.line));
+  const taken = new Set(
+    (await manager.createQueryBuilder(Account, 'a').select('a.login', 'login').getRawMany<{ login: string }>()).map(
+      (r) => r.login,
+    ),
+  );
+  const nextSuffix = new Map<string, number>();
+  const created: Prepared['created'] = new Map();
+  for (const [externalId, { first: row }] of people)
+    if (!known.has(externalId))
+      created.set(externalId, {
+        id: newId(),
+        login: flat(allocateLogin(loginBase(row.firstName, row.lastName), taken, nextSuffix)),
+        rank: created.size,
+      });
+  return { created };
+}
+
+/**
+ * The rows in parts, one per school (the UAI of each person's first row: a person's rows
+ * are all in one school, or prepareImport refused them), in the order schools first appear.
+ */
+export function partsOf(rows: readonly RosterRow[]): RosterRow[][] {
+  const schoolOf = new Map<string, string>();
+  const parts = new Map<string, RosterRow[]>();
+  for (const row of rows) {
+    const uai = schoolOf.get(row.externalId) ?? row.uai;
+    schoolOf.set(row.externalId, uai);
+    let part = parts.get(uai);
+    if (!part) parts.set(uai, (part = []));
+    part.push(row);
+  }
+  return [...parts.values()];
+}
+
+/** The plan of one part of the import's rows, with what `prepareImport` settled on all of them. */
 export async function planImport(
   manager: EntityManager,
   rows: readonly RosterRow[],
   options: PlanOptions,
+  prepared: Prepared,
 ): Promise<Plan> {
-  const errors: RowError[] = [];
   const planning: Planning = { plan: emptyPlan(), now: new Date(), options };
-  const people = groupRows(rows, errors);
+  const people = groupRows(rows, []); // its errors were told by prepareImport
   const structures = await planStructures(manager, rows, planning);
   const classes = await classResolver(manager, structures, planning);
   const known = await findKnownAccounts(manager, people);
-  checkParents(people, known, errors);
-  if (errors.length) throw new RosterInvalid(errors.sort((a, b) => a.line - b.line));
-  const ids = await planAccounts(manager, people, known, structures, classes, planning);
-  await planRelations(manager, people, known, ids, classes, planning);
+  const ids = planAccounts(people, known, prepared, structures, classes, planning);
+  await planRelations(manager, people, known, ids, prepared, classes, planning);
   return planning.plan;
 }
 
@@ -146,7 +219,7 @@ function emptyPlan(): Plan {
     created: [],
     memberships: { add: [], remove: [] },
     roles: { add: [], remove: [] },
-    links: { add: [], remove: [] },
+    links: { add: [], addLast: [], remove: [] },
   };
 }
 
@@ -170,7 +243,7 @@ async function planStructures(
     const found = structures.get(row.uai);
     if (!found) {
       const created: Structure = {
-        id: randomUUID(),
+        id: newId(),
         uai: row.uai,
         name: row.structureName,
         entAddress: options.entAddress,
@@ -209,7 +282,7 @@ async function classResolver(
     let cls = classes.get(key);
     if (!cls) {
       cls = {
-        id: randomUUID(),
+        id: newId(),
         structureId,
         name,
         schoolYear: options.schoolYear,
@@ -226,13 +299,16 @@ async function classResolver(
   return { classOf, importedIds };
 }
 
-/** Accounts by external id: the file's people, and the students named by parents_de. */
+/** The external ids an import looks up: the file's people, and the students named by parents_de. */
+function knownIdsOf(people: Map<string, Person>): string[] {
+  const ids = [...people.keys()];
+  for (const person of people.values()) ids.push(...person.first.parentsOf);
+  return ids;
+}
+
+/** Accounts by external id: the part's people, and the students named by parents_de. */
 async function findKnownAccounts(manager: EntityManager, people: Map<string, Person>): Promise<Map<string, Account>> {
-  const externalIds = [...people.keys()];
-  const childIds = [...new Set([...people.values()].flatMap((p) => p.first.parentsOf))];
-  return new Map(
-    (await findIn(manager, Account, 'externalId', [...externalIds, ...childIds])).map((a) => [a.externalId!, a]),
-  );
+  return new Map((await findIn(manager, Account, 'externalId', knownIdsOf(people))).map((a) => [a.externalId!, a]));
 }
 
 /** Every child named by parents_de is a student, in the file or the database. */
@@ -253,24 +329,18 @@ function checkParents(people: Map<string, Person>, known: Map<string, Account>, 
 }
 
 /**
- * Accounts to update (the fields that changed) or create (new identifiants: prenom.nom, then
- * a suffix from 2, unique across the whole database). Returns external id → account id, for
- * the file's people and the known children.
+ * Accounts to update (the fields that changed) or create (with the id and identifiant
+ * prepareImport gave them). Returns external id → account id, for the part's people and the
+ * known children.
  */
-async function planAccounts(
-  manager: EntityManager,
+function planAccounts(
   people: Map<string, Person>,
   known: Map<string, Account>,
+  prepared: Prepared,
   structures: Map<string, Structure>,
   classes: ClassResolver,
   { plan, now }: Planning,
-): Promise<Map<string, string>> {
-  const taken = new Set(
-    (await manager.createQueryBuilder(Account, 'a').select('a.login', 'login').getRawMany<{ login: string }>()).map(
-      (r) => r.login,
-    ),
-  );
-  const nextSuffix = new Map<string, number>();
+): Map<string, string> {
   const ids = new Map<string, string>();
   for (const [externalId, person] of people) {
     const { first: row } = person;
@@ -283,9 +353,8 @@ async function planAccounts(
       planAccountUpdate(existing, fields, plan, now);
       continue;
     }
-    const id = randomUUID();
+    const { id, login } = prepared.created.get(externalId)!;
     ids.set(externalId, id);
-    const login = allocateLogin(loginBase(row.firstName, row.lastName), taken, nextSuffix);
     plan.accounts.create.push({
       id,
       login,
@@ -348,6 +417,7 @@ async function planRelations(
   people: Map<string, Person>,
   known: Map<string, Account>,
   ids: Map<string, string>,
+  prepared: Prepared,
   classes: ClassResolver,
   { plan, now }: Planning,
 ): Promise<void> {
@@ -386,10 +456,16 @@ async function planRelations(
     for (const scopeId of wantedRoles)
       if (!hasRoles.has(scopeId)) plan.roles.add.push({ accountId, role: 'class-admin', scopeId, createdAt: now });
     for (const scopeId of hasRoles) if (!wantedRoles.has(scopeId)) plan.roles.remove.push({ accountId, scopeId });
-    const children = new Set(person.first.parentsOf.map((childId) => ids.get(childId)!));
+    const children = new Set<string>();
     const linked = childrenOf.get(accountId) ?? new Set<string>();
-    for (const studentId of children)
-      if (!linked.has(studentId)) plan.links.add.push({ relativeId: accountId, studentId, createdAt: now });
+    for (const childId of person.first.parentsOf) {
+      // A child neither in this part nor in the database is new in another part.
+      const studentId = ids.get(childId);
+      const link = { relativeId: accountId, studentId: studentId ?? prepared.created.get(childId)!.id, createdAt: now };
+      if (children.has(link.studentId)) continue;
+      children.add(link.studentId);
+      if (!linked.has(link.studentId)) (studentId ? plan.links.add : plan.links.addLast).push(link);
+    }
     for (const studentId of linked)
       if (!children.has(studentId)) plan.links.remove.push({ relativeId: accountId, studentId });
   }

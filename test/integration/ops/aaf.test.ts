@@ -186,6 +186,53 @@ describe('AAF import', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('plans school by school as one import: identifiants in file order, a guardian across schools', async () => {
+    // Rows are planned and written one school at a time (A: X1, X3, R1; then B: X2). The
+    // namesakes' suffixes still follow the files' order, and R1, planned with school A, is
+    // linked to X2, who is made with school B.
+    const dir = mkdtempSync(join(tmp, 'schools-'));
+    const file = (name: string, body: string) =>
+      writeFileSync(join(dir, name), `<?xml version="1.0"?>\n<ficAlimMENESR>${body}</ficAlimMENESR>\n`);
+    const attr = (name: string, value: string) => `<attr name="${name}"><value>${value}</value></attr>`;
+    const person = (id: string, ...attrs: string[]) =>
+      `<addRequest><identifier><id>${id}</id></identifier><attributes>${attrs.join('')}</attributes></addRequest>`;
+    const school = (id: string, uai: string) =>
+      person(id, attr('ENTStructureUAI', uai), attr('ENTStructureNomCourant', `ECOLE ${uai}`));
+    const child = (id: string, first: string, last: string, classe: string, guardian?: string) =>
+      person(
+        id,
+        attr('sn', last),
+        attr('givenName', first),
+        attr('ENTPersonDateNaissance', '01/02/2016'),
+        attr('ENTEleveClasses', classe),
+        guardian ? attr('ENTElevePersRelEleve', `${guardian}$10$1$1$1$1`) : '',
+      );
+    file('X_EtabEducNat_9.xml', school('SA', '0800201A') + school('SB', '0800202B'));
+    file(
+      'X_Eleve_9.xml',
+      child('X1', 'Alice', 'Martinez', 'SA$CP', 'XR1') +
+        child('X2', 'Léo', 'Fabre', 'SB$CE1', 'XR1') +
+        child('X3', 'Léo', 'Fabre', 'SA$CP'),
+    );
+    file('X_PersRelEleve_9.xml', person('XR1', attr('sn', 'Martinez'), attr('givenName', 'Marc')));
+
+    const before = await counts();
+    const dry = await importAaf(domain, [dir], { schoolYear: YEAR, dryRun: true });
+    expect(await counts()).toEqual(before);
+    const report = await importAaf(domain, [dir], { schoolYear: YEAR });
+    for (const r of [dry, report]) {
+      expect(r.newAccounts.map((a) => [a.externalId, a.login])).toEqual([
+        ['X1', 'alice.martinez'],
+        ['X2', 'leo.fabre'],
+        ['X3', 'leo.fabre2'],
+        ['XR1', 'marc.martinez'],
+      ]);
+      expect([r.structures.created, r.classes.created, r.links.added]).toEqual([2, 2, 2]);
+    }
+    expect(await childrenOf('XR1')).toEqual(['X1', 'X2']);
+    expect(await classNamesOf((await byExternal('X2')).id)).toEqual(['CE1']);
+  });
+
   it('refuses malformed XML, a DOCTYPE or an entity, naming the file and record', async () => {
     expect(
       await refusal([aafFolder('X_Eleve_1.xml', `${pupil('B1', ['9800001$CM1 A'])}<addRequest><identifier>`)]),

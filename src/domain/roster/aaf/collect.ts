@@ -2,6 +2,7 @@
 // gives the full record, a modifyRequest changes it (or, when the person is not in these
 // files, is kept to be applied to what the database holds), a deleteRequest marks it gone.
 // Attributes outside the mapping are set aside here, counted for the operator's warning.
+import { Attributes, Strings } from './attributes.js';
 import { own, type AafError, type AafRecord, type Modification } from './xml.js';
 
 export type FileKind = 'structure' | 'student' | 'relative' | 'staff';
@@ -132,7 +133,7 @@ export interface Entry {
   /** The record that introduced it (or deleted it): where its errors point. */
   origin: string;
   /** Null when no addRequest gave it: `pending` then applies to what the database holds. */
-  attributes: Map<string, string[]> | null;
+  attributes: Attributes | null;
   pending: Modification[];
   deleted: boolean;
   /** Its attributes were rebuilt from the database (a modifyRequest only, or a pupil's relative). */
@@ -145,15 +146,18 @@ export interface Collected {
   /** Attribute name → how many records carried it, and the first one. */
   unknown: Map<string, { count: number; first: string }>;
   errors: AafError[];
+  /** The values that repeat across records, kept once. */
+  strings: Strings;
 }
 
 export function emptyCollection(): Collected {
-  return { structures: new Map(), people: new Map(), unknown: new Map(), errors: [] };
+  return { structures: new Map(), people: new Map(), unknown: new Map(), errors: [], strings: new Strings() };
 }
 
-/** Applies a modifyRequest's changes to a record's attributes. */
-export function modify(attributes: Map<string, string[]>, modifications: readonly Modification[]): void {
+/** Applies a modifyRequest's changes (to attributes the import reads) to a record's attributes. */
+export function modify(attributes: Attributes, modifications: readonly Modification[]): void {
   for (const { operation, name, values } of modifications) {
+    if (!Attributes.isRead(name)) continue;
     const current = attributes.get(name) ?? [];
     if (operation === 'replace') attributes.set(name, values);
     else if (operation === 'add') attributes.set(name, [...current, ...values.filter((v) => !current.includes(v))]);
@@ -176,14 +180,11 @@ function keepRead(kind: FileKind, names: Iterable<string>, origin: string, colle
   }
 }
 
-/**
- * The attributes the import reads, each list of values at its exact size: every record is
- * kept until the plan is made (100,000 persons in an académie), and a list grown by push
- * reserves room for 17 values.
- */
-function readOnly(kind: FileKind, attributes: Map<string, string[]>): Map<string, string[]> {
-  const kept = new Map<string, string[]>();
-  for (const [name, values] of attributes) if (READ[kind].includes(name)) kept.set(name, values.map(own));
+/** The attributes the import reads, kept compactly (attributes.ts): every record is kept until the rows are made. */
+function readOnly(kind: FileKind, attributes: Map<string, string[]>, strings: Strings): Attributes {
+  const kept = new Attributes();
+  for (const [name, values] of attributes)
+    if (READ[kind].includes(name) && Attributes.isRead(name)) kept.set(name, values, strings);
   return kept;
 }
 
@@ -191,7 +192,8 @@ function readOnly(kind: FileKind, attributes: Map<string, string[]>): Map<string
 export function collect(kind: FileKind, record: AafRecord, collected: Collected): void {
   const { origin, operation } = record;
   const idAttribute = kind === 'structure' ? 'ENTStructureJointure' : 'ENTPersonJointure';
-  const id = record.id ?? record.attributes.get(idAttribute)?.[0] ?? null;
+  const given = record.id ?? record.attributes.get(idAttribute)?.[0];
+  const id = given ? own(given) : null; // a key of the entries, kept as long as they are
   if (!id) {
     collected.errors.push({ at: origin, message: `no identifier (<identifier><id> or ${idAttribute})` });
     return;
@@ -208,7 +210,14 @@ export function collect(kind: FileKind, record: AafRecord, collected: Collected)
       collected.errors.push({ at: origin, message: `${idAttribute} "${id}" is already used by ${entry.origin}` });
       return;
     }
-    entries.set(id, { id, kind, origin, attributes: readOnly(kind, record.attributes), pending: [], deleted: false });
+    entries.set(id, {
+      id,
+      kind,
+      origin,
+      attributes: readOnly(kind, record.attributes, collected.strings),
+      pending: [],
+      deleted: false,
+    });
   } else if (operation === 'modify') {
     const changes = record.modifications
       .filter((m) => READ[kind].includes(m.name))

@@ -22,7 +22,7 @@ import { DomainError } from '../../errors.js';
 import type { Domain } from '../../index.js';
 import { importRows, type ImportOptions, type ImportReport } from '../index.js';
 import { RosterInvalid } from '../plan.js';
-import { checkRow, type RosterRow } from '../rows.js';
+import { checkRow, type RosterRow, type RowError } from '../rows.js';
 import { collect, emptyCollection, fileKind, FILE_KINDS, type FileKind } from './collect.js';
 import { aafRows } from './to-rows.js';
 import { AafFileRefused, readAafFile, type AafError } from './xml.js';
@@ -135,25 +135,28 @@ export async function importAaf(
   let droppedLinks: { relativeId: string; studentId: string }[] = [];
   let relativesWithoutPupil = 0;
   const rowsOf = async (manager: EntityManager, schoolYear: string): Promise<RosterRow[]> => {
-    const built = await aafRows(manager, collected, { schoolYear, allowedUais });
+    const rows: RosterRow[] = [];
+    const rowErrors: RowError[] = [];
+    // Each row is checked as it is made: the raw ones are never all held.
+    const built = await aafRows(manager, collected, { schoolYear, allowedUais }, (raw) => {
+      const checked = checkRow(raw);
+      if ('row' in checked) rows.push(checked.row);
+      else rowErrors.push(...checked.errors);
+    });
     ({ origins, departing, droppedLinks, relativesWithoutPupil } = built);
     // The records are in the rows now: let them go (an académie's are 100,000 persons).
     collected.people.clear();
     collected.structures.clear();
-    const errors = [...built.errors];
-    const rows: RosterRow[] = [];
-    for (let i = 0; i < built.rows.length; i++) {
-      const checked = checkRow(built.rows[i]!);
-      built.rows[i] = undefined!; // each raw row goes as soon as it is checked
-      if ('row' in checked) rows.push(checked.row);
-      else errors.push(...checked.errors.map((e) => ({ at: origins[e.line]!, message: inAafTerms(e.message) })));
-    }
+    const errors = [
+      ...built.errors,
+      ...rowErrors.map((e) => ({ at: origins[e.line]!, message: inAafTerms(e.message) })),
+    ];
     if (errors.length) throw new AafInvalid(errors);
     return rows;
   };
   const result = await importRows(domain, rowsOf, options, {
     action: 'aaf.import',
-    afterPlan: async (manager, _plan, { dryRun, schoolYear }) => {
+    afterPlan: async (manager, { dryRun, schoolYear }) => {
       const departed = await applyDepartures(domain, manager, departing, schoolYear, dryRun);
       if (!dryRun) for (const link of droppedLinks) await manager.delete(RelativeLink, link);
       return { departed, droppedLinks: droppedLinks.length };

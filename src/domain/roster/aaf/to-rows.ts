@@ -19,6 +19,7 @@ import type { EntityManager } from 'typeorm';
 import { Account, Membership, RelativeLink, SchoolClass, Structure } from '../../../db/entities/index.js';
 import { findIn } from '../../../db/chunks.js';
 import type { RawRow } from '../csv.js';
+import { Attributes, type AttributeName } from './attributes.js';
 import { modify, type Collected, type Entry } from './collect.js';
 import type { AafError } from './xml.js';
 
@@ -29,7 +30,6 @@ export interface RowsOptions {
 }
 
 export interface AafRows {
-  rows: RawRow[];
   /** `origins[row.line]`: the record the row comes from. */
   origins: string[];
   /** Accounts a deleteRequest names (found in the database). */
@@ -48,7 +48,7 @@ interface Place {
 
 const PROFILE = { student: 'Élève', relative: 'Parent', staff: 'Enseignant' } as const;
 
-const first = (attributes: Map<string, string[]>, name: string): string => attributes.get(name)?.[0] ?? '';
+const first = (attributes: Attributes, name: AttributeName): string => attributes.get(name)?.[0] ?? '';
 
 /** A guardian's id from an ENTElevePersRelEleve value, null when the person is not one (or the value is malformed). */
 export function guardianOf(value: string): string | null | undefined {
@@ -58,9 +58,17 @@ export function guardianOf(value: string): string | null | undefined {
   return parts[3] !== '0' ? parts[0] : null;
 }
 
-export async function aafRows(manager: EntityManager, collected: Collected, options: RowsOptions): Promise<AafRows> {
+/**
+ * Hands each row to `onRow` as soon as it is made, and lets its record's attributes go: the
+ * records and the rows of an académie are not held at once.
+ */
+export async function aafRows(
+  manager: EntityManager,
+  collected: Collected,
+  options: RowsOptions,
+  onRow: (row: RawRow) => void,
+): Promise<AafRows> {
   const out: AafRows = {
-    rows: [],
     origins: [],
     departing: [],
     droppedLinks: [],
@@ -74,7 +82,7 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
   const byId = new Map(known.map((s) => [s.id, s]));
   const places = new Map<string, Place>(known.map((s) => [s.uai, { uai: s.uai, name: s.name }]));
   for (const entry of collected.structures.values()) {
-    const attributes = entry.attributes ?? new Map<string, string[]>();
+    const attributes = entry.attributes ?? new Attributes();
     const uai = first(attributes, 'ENTStructureUAI').toUpperCase();
     if (!entry.attributes) {
       error(entry.origin, `modifyRequest for structure "${entry.id}": send its addRequest (EtabEducNat) too`);
@@ -182,7 +190,7 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
           id: relativeId,
           kind: 'relative',
           origin: entry.origin,
-          attributes: bases.get(account.id) ?? new Map(),
+          attributes: bases.get(account.id) ?? new Attributes(),
           pending: [],
           deleted: false,
           rebuilt: true,
@@ -190,7 +198,8 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
       }
       childrenOf.set(relativeId, [...(childrenOf.get(relativeId) ?? []), entry.id]);
     }
-    out.rows.push(row(out, entry, place, classes[0]?.name ?? '', []));
+    onRow(row(out, entry, place, classes[0]?.name ?? '', []));
+    entry.attributes = null; // its row is made
   }
 
   // Relatives: their children in the files, and those in the database the files do not mention.
@@ -238,7 +247,8 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
     const place = firstChild ?? attachedPlace(entry, placeOf);
     if (!place) continue;
     rowed.add(entry.id);
-    out.rows.push(row(out, entry, place, '', children));
+    onRow(row(out, entry, place, '', children));
+    entry.attributes = null; // its row is made
   }
   // A relative the files' pupils stopped naming, with no row of their own: the link goes.
   for (const link of pupilLinks) {
@@ -267,8 +277,9 @@ export async function aafRows(manager: EntityManager, collected: Collected, opti
     const place = classes[0]?.place ?? attachedPlace(entry, placeOf);
     if (!place) continue;
     const names = [...new Set(classes.map((c) => c.name))];
-    if (!names.length) out.rows.push(row(out, entry, place, '', [], 'Personnel'));
-    for (const name of names) out.rows.push(row(out, entry, place, name, []));
+    if (!names.length) onRow(row(out, entry, place, '', [], 'Personnel'));
+    for (const name of names) onRow(row(out, entry, place, name, []));
+    entry.attributes = null; // its rows are made
   }
   return out;
 }
@@ -303,7 +314,7 @@ function row(
 /** `jointure$classe[$matière]` values → (structure, class name); unknown structures are errors. */
 function classesOf(
   entry: Entry,
-  attribute: string,
+  attribute: AttributeName,
   placeOf: (ref: string, at: string) => Place | null,
 ): { place: Place; name: string }[] {
   const out: { place: Place; name: string }[] = [];
@@ -327,7 +338,7 @@ async function databaseRecords(
   accounts: Account[],
   schoolYear: string,
   structures: Map<string, Structure>,
-): Promise<Map<string, Map<string, string[]>>> {
+): Promise<Map<string, Attributes>> {
   const ids = accounts.map((a) => a.id);
   const memberships = await findIn(manager, Membership, 'accountId', ids);
   const classes = new Map(
@@ -353,7 +364,7 @@ async function databaseRecords(
       )
     ).map((a) => [a.id, a]),
   );
-  const out = new Map<string, Map<string, string[]>>();
+  const out = new Map<string, Attributes>();
   for (const account of accounts) {
     const uai = account.structureId ? (structures.get(account.structureId)?.uai ?? '') : '';
     const classValues = memberships
@@ -362,13 +373,12 @@ async function databaseRecords(
       .filter((c): c is SchoolClass => Boolean(c))
       .map((c) => `${structures.get(c.structureId)?.uai ?? ''}$${c.name}`);
     const [y, m, d] = (account.birthDate ?? '').split('-');
-    const attributes = new Map<string, string[]>([
-      ['sn', [account.lastName]],
-      ['givenName', [account.firstName]],
-      ['ENTPersonDateNaissance', account.birthDate ? [`${d}/${m}/${y}`] : []],
-      ['mail', account.email ? [account.email] : []],
-      ['ENTPersonStructRattach', uai ? [uai] : []],
-    ]);
+    const attributes = new Attributes();
+    attributes.set('sn', [account.lastName]);
+    attributes.set('givenName', [account.firstName]);
+    attributes.set('ENTPersonDateNaissance', account.birthDate ? [`${d}/${m}/${y}`] : []);
+    attributes.set('mail', account.email ? [account.email] : []);
+    attributes.set('ENTPersonStructRattach', uai ? [uai] : []);
     if (account.profile === 'Student') {
       attributes.set('ENTEleveClasses', classValues);
       attributes.set(

@@ -23,6 +23,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import sax from 'sax';
+import { flat } from '../../flat-string.js';
 
 export type Operation = 'add' | 'modify' | 'delete';
 export type ModificationKind = 'replace' | 'add' | 'delete';
@@ -60,11 +61,10 @@ const MODIFICATIONS = new Set<string>(['replace', 'add', 'delete']);
 class Refused extends Error {}
 
 /**
- * A copy of the string that holds nothing else, for what is kept for the whole import: sax
- * hands out slices of its 64 KiB chunks (a kept slice would keep its chunk, so the whole
- * file, alive), and a string built from parts is a tree of them. Short strings are copies.
+ * What is kept for the whole import is copied out of sax's 64 KiB chunks: a kept slice would
+ * keep its chunk, so the whole file, alive (flat-string.ts).
  */
-export const own = (value: string): string => (value.length < 13 ? value : (' ' + value).slice(1));
+export const own = flat;
 
 /** Calls `onRecord` for each record of `path`, in order; throws an AafError-carrying error on the first problem. */
 export async function readAafFile(path: string, onRecord: (record: AafRecord) => void): Promise<void> {
