@@ -13,6 +13,7 @@ import { SamlSessions1796381000000 } from './1796381000000-saml-sessions.js';
 import { Badges1796400000000 } from './1796400000000-badges.js';
 import { Terms1796450000000 } from './1796450000000-terms.js';
 import { Educonnect1796500000000 } from './1796500000000-educonnect.js';
+import { SigningKeyActivation1796600000000 } from './1796600000000-signing-key-activation.js';
 
 export const migrations = [
   Initial1764100000000,
@@ -28,4 +29,5 @@ export const migrations = [
   Badges1796400000000,
   Terms1796450000000,
   Educonnect1796500000000,
+  SigningKeyActivation1796600000000,
 ];

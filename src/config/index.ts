@@ -48,6 +48,8 @@ export interface Config {
   /** The accessibility statement's contact (an e-mail address or a URL). */
   accessibilityContact?: string;
   purgeInterval: number;
+  /** Hours between `keys rotate` and the new keys signing (published meanwhile). */
+  signingKeyLeadHours: number;
   auditRetentionDays: number;
   /** Days a departed account (rollover) is kept before the purge deletes it. */
   departedRetentionDays: number;
@@ -178,6 +180,7 @@ function toConfig(s: Settings): Config {
     entLoginUrl: s.ENT_LOGIN_URL,
     accessibilityContact: s.ACCESSIBILITY_CONTACT,
     purgeInterval: s.PURGE_INTERVAL,
+    signingKeyLeadHours: s.SIGNING_KEY_LEAD_HOURS,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     departedRetentionDays: s.DEPARTED_RETENTION_DAYS,
     backchannelLogoutRetry: s.BACKCHANNEL_LOGOUT_RETRY,

@@ -247,6 +247,11 @@ export const settings = {
     default: 600,
     doc: 'seconds between purges of expired artifacts (0 = never)',
   },
+  SIGNING_KEY_LEAD_HOURS: {
+    schema: int(0, 90 * 24),
+    default: 48,
+    doc: 'hours between `keys rotate` and the new keys signing: meanwhile they are published (JWKS, SAML metadata) so relying parties and SPs that cache them learn them first; `keys rotate --now` switches at once',
+  },
   AUDIT_RETENTION_DAYS: {
     schema: int(1, 36_500),
     default: 365,

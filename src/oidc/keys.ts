@@ -1,10 +1,14 @@
-// Signing keys in the database. The first start creates one RS256 and one ES256 key;
-// `ent-idp keys rotate` adds new current keys and retires the old ones, which stay
-// published in the JWKS until every token they signed has expired. Private parts are
+// Signing keys in the database. The first start creates one RS256 and one ES256 key.
+// `ent-idp keys rotate` adds the next keys, published at once (JWKS, SAML metadata) but
+// signing only SIGNING_KEY_LEAD_HOURS later, so that relying parties and SAML SPs that cache
+// keys or metadata learn them before they meet a signature; `keys rotate --now` switches at
+// once (a compromised key). A key superseded by a newer active one stays published until
+// every token it signed has expired. A key's state follows from its dates (`keyStates`): no
+// job switches them, each instance's minute-by-minute key check does. Private parts are
 // sealed with KEYSTORE_ENCRYPTION_KEY.
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { IsNull, LessThan, MoreThan } from 'typeorm';
+import { In, IsNull, MoreThan } from 'typeorm';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { SigningKey } from '../db/entities/index.js';
@@ -14,7 +18,12 @@ const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 
 const sealingKey = (config: Config) => deriveKey(config.secrets.keystoreEncryptionKey, 'signing-keys');
 
-async function newKey(config: Config, alg: (typeof SIGNING_ALGS)[number], createdAt: Date): Promise<SigningKey> {
+async function newKey(
+  config: Config,
+  alg: (typeof SIGNING_ALGS)[number],
+  createdAt: Date,
+  activatesAt: Date | null,
+): Promise<SigningKey> {
   const { privateKey } = await generateKeyPair(alg, {
     extractable: true,
     ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
@@ -29,6 +38,7 @@ async function newKey(config: Config, alg: (typeof SIGNING_ALGS)[number], create
     publicJwk: JSON.stringify(pub),
     privateJwkCiphertext: encrypt(sealingKey(config), JSON.stringify(priv), kid),
     createdAt,
+    activatesAt,
     retiredAt: null,
     publishedUntil: null,
   };
@@ -49,7 +59,7 @@ function retentionSeconds(config: Config): number {
 export async function ensureSigningKeys(db: Database, config: Config): Promise<void> {
   for (const alg of SIGNING_ALGS) {
     if (await db.read((manager) => manager.countBy(SigningKey, { alg, retiredAt: IsNull() }))) continue;
-    const key = await newKey(config, alg, new Date());
+    const key = await newKey(config, alg, new Date(), null);
     await db.exclusively('signing-keys', async (manager) => {
       if ((await manager.countBy(SigningKey, { alg, retiredAt: IsNull() })) === 0)
         await manager.insert(SigningKey, key);
@@ -57,18 +67,83 @@ export async function ensureSigningKeys(db: Database, config: Config): Promise<v
   }
 }
 
-/** Makes new current keys; the previous ones stay published until their tokens expire. */
-export async function rotateSigningKeys(db: Database, config: Config): Promise<SigningKey[]> {
-  const now = new Date();
-  const fresh = await Promise.all(SIGNING_ALGS.map((alg) => newKey(config, alg, now)));
-  await db.transaction(async (manager) => {
-    await manager.update(
-      SigningKey,
-      { retiredAt: IsNull() },
-      { retiredAt: now, publishedUntil: new Date(now.getTime() + retentionSeconds(config) * 1000) },
+export type KeyStatus = 'current' | 'next' | 'retired';
+interface KeyState {
+  key: SigningKey;
+  status: KeyStatus;
+  /** Until when a retired key stays published. */
+  publishedUntil: Date | null;
+}
+const activation = (key: SigningKey) => key.activatesAt ?? key.createdAt;
+
+/**
+ * Each stored key's state at `now`, current keys first (oidc-provider signs with the first key
+ * of an algorithm), then the next ones, then the retired ones still published. Per algorithm
+ * the current key is the one activated last; an older active key was superseded when it was,
+ * and stays published `retentionSeconds` after that.
+ */
+function keyStates(rows: SigningKey[], config: Config, now: Date): KeyState[] {
+  const retention = retentionSeconds(config) * 1000;
+  const states = rows.map((key): KeyState => {
+    if (key.retiredAt) return { key, status: 'retired', publishedUntil: key.publishedUntil };
+    if (activation(key) > now) return { key, status: 'next', publishedUntil: null };
+    const newer = rows
+      .filter((k) => k.alg === key.alg && !k.retiredAt && activation(k) <= now && activation(k) > activation(key))
+      .map(activation);
+    if (!newer.length) return { key, status: 'current', publishedUntil: null };
+    const supersededAt = Math.min(...newer.map((d) => d.getTime()));
+    return { key, status: 'retired', publishedUntil: new Date(supersededAt + retention) };
+  });
+  const rank: Record<KeyStatus, number> = { current: 0, next: 1, retired: 2 };
+  return states
+    .filter((s) => s.status !== 'retired' || (s.publishedUntil !== null && s.publishedUntil > now))
+    .sort(
+      (a, b) =>
+        rank[a.status] - rank[b.status] ||
+        b.key.createdAt.getTime() - a.key.createdAt.getTime() ||
+        a.key.kid.localeCompare(b.key.kid),
     );
+}
+
+export class RotationPending extends Error {
+  override name = 'RotationPending';
+}
+
+/**
+ * Adds the next keys of each algorithm: signing from `SIGNING_KEY_LEAD_HOURS` on, or at once
+ * with `now` (the current keys then retire at once). Keys retired by then are written as such
+ * and those no longer published deleted. One pending rotation at a time: a second one before
+ * the first has activated is refused unless it is `now`.
+ */
+export async function rotateSigningKeys(
+  db: Database,
+  config: Config,
+  options: { now?: boolean } = {},
+): Promise<SigningKey[]> {
+  const now = new Date();
+  const activatesAt = options.now ? null : new Date(now.getTime() + config.signingKeyLeadHours * 3600_000);
+  const fresh = await Promise.all(SIGNING_ALGS.map((alg) => newKey(config, alg, now, activatesAt)));
+  const until = new Date(now.getTime() + retentionSeconds(config) * 1000);
+  await db.transaction(async (manager) => {
+    const rows = await manager.find(SigningKey);
+    const states = keyStates(rows, config, now);
+    const pending = states.filter((s) => s.status === 'next');
+    if (pending.length && !options.now)
+      throw new RotationPending(
+        `a rotation is pending: ${pending.map((s) => s.key.kid).join(', ')} sign from ${activation(pending[0]!.key).toISOString()} (keys rotate --now switches at once)`,
+      );
+    for (const s of states) {
+      if (s.key.retiredAt) continue;
+      if (s.status === 'retired')
+        await manager.update(SigningKey, { kid: s.key.kid }, { retiredAt: now, publishedUntil: s.publishedUntil });
+      // At once: the current keys (and any pending ones) stop signing now.
+      else if (options.now)
+        await manager.update(SigningKey, { kid: s.key.kid }, { retiredAt: now, publishedUntil: until });
+    }
+    const published = new Set(states.map((s) => s.key.kid));
+    const gone = rows.filter((k) => !published.has(k.kid)).map((k) => k.kid);
+    if (gone.length) await manager.delete(SigningKey, { kid: In(gone) });
     await manager.insert(SigningKey, fresh);
-    await manager.delete(SigningKey, { publishedUntil: LessThan(now) });
   });
   return fresh;
 }
@@ -77,38 +152,38 @@ export interface KeySummary {
   kid: string;
   alg: string;
   createdAt: Date;
-  status: 'current' | 'retired';
+  status: KeyStatus;
+  /** When a next key starts signing. */
+  activatesAt: Date | null;
   publishedUntil: Date | null;
 }
 
-export async function listSigningKeys(db: Database): Promise<KeySummary[]> {
-  const rows = await publishedKeys(db);
-  return rows.map((k) => ({
-    kid: k.kid,
-    alg: k.alg,
-    createdAt: k.createdAt,
-    status: k.retiredAt ? 'retired' : 'current',
-    publishedUntil: k.publishedUntil,
+export async function listSigningKeys(db: Database, config: Config): Promise<KeySummary[]> {
+  return (await publishedKeys(db, config)).map(({ key, status, publishedUntil }) => ({
+    kid: key.kid,
+    alg: key.alg,
+    createdAt: key.createdAt,
+    status,
+    activatesAt: status === 'next' ? activation(key) : null,
+    publishedUntil,
   }));
 }
 
-async function publishedKeys(db: Database): Promise<SigningKey[]> {
+async function publishedKeys(db: Database, config: Config): Promise<KeyState[]> {
+  const now = new Date();
   const rows = await db.read((manager) =>
-    manager.find(SigningKey, {
-      where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(new Date()) }],
-      order: { createdAt: 'DESC', kid: 'ASC' },
-    }),
+    manager.find(SigningKey, { where: [{ retiredAt: IsNull() }, { publishedUntil: MoreThan(now) }] }),
   );
-  // Current keys first: oidc-provider signs with the first key of an algorithm.
-  return [...rows.filter((k) => !k.retiredAt), ...rows.filter((k) => k.retiredAt)];
+  return keyStates(rows, config, now);
 }
 
 /** The private JWK set for oidc-provider, and a fingerprint to notice rotations. */
 export async function loadSigningJwks(db: Database, config: Config): Promise<{ keys: JWK[]; fingerprint: string }> {
-  const rows = await publishedKeys(db);
+  const states = await publishedKeys(db, config);
   const key = sealingKey(config);
   return {
-    keys: rows.map((row) => JSON.parse(decrypt(key, row.privateJwkCiphertext, row.kid)) as JWK),
-    fingerprint: rows.map((r) => r.kid).join(','),
+    keys: states.map(({ key: row }) => JSON.parse(decrypt(key, row.privateJwkCiphertext, row.kid)) as JWK),
+    // The order is the state: a next key becoming current changes it, and the provider reloads.
+    fingerprint: states.map((s) => s.key.kid).join(','),
   };
 }

@@ -1,7 +1,8 @@
 // The IdP's signing certificate: a self-signed X.509 certificate (@peculiar/x509) for the
 // provider's current RS256 key, so SAML and OIDC sign with one key and `keys rotate` rotates
-// both. Deterministic (serial from the key's thumbprint, fixed validity, PKCS#1 v1.5
-// signatures are deterministic): every instance publishes the same certificate for a key.
+// both (the next key's certificate published ahead, like the JWKS). Deterministic (serial
+// from the key's thumbprint, fixed validity, PKCS#1 v1.5 signatures are deterministic):
+// every instance publishes the same certificate for a key.
 import { createHash, createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { JWK } from 'jose';
@@ -48,10 +49,9 @@ async function build(jwk: JWK, issuer: string): Promise<IdpSigningKey> {
   };
 }
 
-/** The signing key and certificate for the provider's current RS256 key. */
-export function idpSigningKey(keys: JWK[], issuer: string): Promise<IdpSigningKey> {
-  const jwk = keys.find((k) => k.alg === 'RS256' && k.kty === 'RSA' && k.d);
-  if (!jwk) return Promise.reject(new Error('no RS256 signing key'));
+const rsaKeys = (keys: JWK[]) => keys.filter((k) => k.alg === 'RS256' && k.kty === 'RSA' && k.d);
+
+function certified(jwk: JWK, issuer: string): Promise<IdpSigningKey> {
   const id = `${jwk.kid ?? ''}:${jwk.n}`;
   let found = cache.get(id);
   if (!found) {
@@ -60,4 +60,18 @@ export function idpSigningKey(keys: JWK[], issuer: string): Promise<IdpSigningKe
     found.catch(() => cache.delete(id));
   }
   return found;
+}
+
+/** The signing key and certificate for the provider's current RS256 key (the first: keys.ts). */
+export function idpSigningKey(keys: JWK[], issuer: string): Promise<IdpSigningKey> {
+  const [jwk] = rsaKeys(keys);
+  return jwk ? certified(jwk, issuer) : Promise.reject(new Error('no RS256 signing key'));
+}
+
+/**
+ * Every published RS256 key's certificate, the current one first: the metadata announces the
+ * next key before it signs (and keeps a superseded one while its tokens live), as the JWKS does.
+ */
+export function idpCertificates(keys: JWK[], issuer: string): Promise<IdpSigningKey[]> {
+  return Promise.all(rsaKeys(keys).map((jwk) => certified(jwk, issuer)));
 }

@@ -31,7 +31,7 @@ import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { checkAuthnRequest, type RawMessage } from './authn-request.js';
 import { samlBrowserStore } from './browser-state.js';
-import { idpSigningKey } from './certificate.js';
+import { idpCertificates, idpSigningKey } from './certificate.js';
 import { SAML_CALLBACK_PATH, createSamlOidcClient } from './oidc-client.js';
 import type { ResponseOutcome, SamlMetrics } from './metrics.js';
 import { idpMetadata, samlId, signedResponse, statusResponse, type ErrorStatus } from './response.js';
@@ -114,7 +114,7 @@ export function samlRoutes(deps: SamlAppDeps): Middleware {
   router.get('/saml/metadata', async (ctx) => {
     ctx.type = 'application/samlmetadata+xml; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=300');
-    ctx.body = idpMetadata(config.issuer, await idpSigningKey(deps.signingKeys(), config.issuer));
+    ctx.body = idpMetadata(config.issuer, await idpCertificates(deps.signingKeys(), config.issuer));
   });
 
   const sso = async (ctx: Context, msg: RawMessage | null, relayState: unknown) => {

@@ -23,13 +23,20 @@ const ASSERTION_TTL_MS = 5 * 60 * 1000;
 
 export const samlId = () => `_${randomBytes(20).toString('hex')}`;
 
-export function idpMetadata(issuer: string, key: IdpSigningKey): string {
+/**
+ * The IdP's metadata: one signing KeyDescriptor per published key, the current one first (an
+ * SP trusts any of them, so the next key is known before it signs; certificate.ts).
+ */
+export function idpMetadata(issuer: string, keys: IdpSigningKey[]): string {
   const e = escapeXml;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${e(`${issuer}/saml/metadata`)}">`,
     `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
-    `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${key.certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    ...keys.map(
+      (key) =>
+        `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${key.certificateBase64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    ),
     `    <md:SingleLogoutService Binding="${BINDING_REDIRECT}" Location="${e(`${issuer}/saml/slo`)}"/>`,
     `    <md:SingleLogoutService Binding="${BINDING_POST}" Location="${e(`${issuer}/saml/slo`)}"/>`,
     `    <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>`,

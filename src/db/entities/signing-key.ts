@@ -14,6 +14,8 @@ export class SigningKey {
   /** AES-256-GCM ciphertext of the private JWK. */
   @textColumn() privateJwkCiphertext!: string;
   @dateColumn() createdAt!: Date;
+  /** When it starts signing (published before); null: from `createdAt`. */
+  @nullableDateColumn() activatesAt!: Date | null;
   @nullableDateColumn() retiredAt!: Date | null;
   @nullableDateColumn() publishedUntil!: Date | null;
 }

@@ -160,3 +160,34 @@ describe('ent-idp client', () => {
     expect(oneLine(pub.stderr)).toMatch(/resource server must be a confidential client/);
   }, 60_000);
 });
+
+describe('ent-idp keys', () => {
+  it('rotate publishes the next keys ahead, refuses a second pending rotation, --now switches at once', async () => {
+    const ahead = await cli(['keys', 'rotate'], { ...env, SIGNING_KEY_LEAD_HOURS: '24' });
+    expect(ahead.stderr).toBe('');
+    expect(ahead.code).toBe(0);
+    const next = [...ahead.stdout.matchAll(/^new next key (\S+) \((RS256|ES256)\), signs from (\S+)$/gm)];
+    expect(next.map((m) => m[2]).sort()).toEqual(['ES256', 'RS256']);
+    for (const m of next) {
+      const lead = Date.parse(m[3]!) - Date.now();
+      expect(lead).toBeGreaterThan(23.9 * 3600_000);
+      expect(lead).toBeLessThan(24 * 3600_000);
+      expect(ahead.stdout).toContain(`${m[1]}\t${m[2]}\tnext\tsigns from ${m[3]}`);
+    }
+    expect(ahead.stdout.match(/\tcurrent$/gm)).toHaveLength(2);
+
+    const again = await cli(['keys', 'rotate'], env);
+    expect(again.code).toBe(1);
+    expect(oneLine(again.stderr)).toMatch(/a rotation is pending: .* \(keys rotate --now switches at once\)/);
+
+    const now = await cli(['keys', 'rotate', '--now'], env);
+    expect(now.code).toBe(0);
+    const fresh = [...now.stdout.matchAll(/^new current key (\S+) \((?:RS256|ES256)\)$/gm)].map((m) => m[1]);
+    expect(fresh).toHaveLength(2);
+    for (const kid of fresh) expect(now.stdout).toMatch(new RegExp(`^${kid}\\t\\S+\\tcurrent$`, 'm'));
+    // The pending keys and the former current ones: retired, still published for their tokens.
+    for (const m of next)
+      expect(now.stdout).toMatch(new RegExp(`^${m[1]}\\t${m[2]}\\tretired\\tpublished until `, 'm'));
+    expect((await cli(['keys', 'list', '--now'], env)).code).toBe(2);
+  });
+});
