@@ -73,6 +73,34 @@ export function createEduconnect(deps: { config: Config; db: Database; audit: Au
       ? db.read((m) => m.find(Account, { where: { id: In(ids), departedAt: IsNull() } }))
       : Promise.resolve([]);
 
+  /** One link and its audit event, in the caller's transaction. */
+  const link = async (
+    manager: EntityManager,
+    account: Account,
+    identity: FederatedIdentity,
+    method: 'national_id' | 'proof',
+    ip: string,
+    now: Date,
+  ) => {
+    await manager.insert(FederationLink, {
+      id: randomUUID(),
+      accountId: account.id,
+      provider: EDUCONNECT,
+      subject: identity.subject,
+      method,
+      createdAt: now,
+      lastUsedAt: null,
+    });
+    await audit.record(manager, {
+      actorId: account.id,
+      action: 'educonnect.link',
+      targetId: account.id,
+      ip,
+      outcome: 'success',
+      detail: { method, affiliation: identity.affiliation },
+    });
+  };
+
   return {
     requests,
 
@@ -97,23 +125,7 @@ export function createEduconnect(deps: { config: Config; db: Database; audit: Au
       const made = await db
         .transaction(async (manager) => {
           for (const account of candidates) {
-            await manager.insert(FederationLink, {
-              id: randomUUID(),
-              accountId: account.id,
-              provider: EDUCONNECT,
-              subject: identity.subject,
-              method: 'national_id',
-              createdAt: now,
-              lastUsedAt: null,
-            });
-            await audit.record(manager, {
-              actorId: account.id,
-              action: 'educonnect.link',
-              targetId: account.id,
-              ip,
-              outcome: 'success',
-              detail: { method: 'national_id', affiliation: identity.affiliation },
-            });
+            await link(manager, account, identity, 'national_id', ip, now);
           }
           return true;
         })
@@ -134,23 +146,7 @@ export function createEduconnect(deps: { config: Config; db: Database; audit: Au
           where: { provider: EDUCONNECT, subject: identity.subject, accountId: account.id },
         });
         if (existing) return;
-        await manager.insert(FederationLink, {
-          id: randomUUID(),
-          accountId: account.id,
-          provider: EDUCONNECT,
-          subject: identity.subject,
-          method: 'proof',
-          createdAt: new Date(),
-          lastUsedAt: null,
-        });
-        await audit.record(manager, {
-          actorId: account.id,
-          action: 'educonnect.link',
-          targetId: account.id,
-          ip,
-          outcome: 'success',
-          detail: { method: 'proof', affiliation: identity.affiliation },
-        });
+        await link(manager, account, identity, 'proof', ip, new Date());
       });
     },
 
