@@ -107,13 +107,10 @@ export async function runLogin(): Promise<Finding[]> {
   } finally {
     await server.stop();
   }
-  const floor = await bareSignIns({
-    clientId,
-    concurrency,
-    seconds: Math.max(5, seconds / 2),
-    maxFlows,
-    logins: users.logins,
-  });
+  // The same sign-ins on the bare provider: in memory (the floor), or on a SQLite file.
+  const bareRun = (sqlite?: string) =>
+    bareSignIns({ clientId, concurrency, seconds: Math.max(5, seconds / 2), maxFlows, logins: users.logins, sqlite });
+  const floor = await bareRun();
   const after = await verifyLoop();
   await target.drop();
   reportProfile('login');
@@ -247,14 +244,7 @@ export async function runLogin(): Promise<Finding[]> {
     // simplest durable adapter (what keeping sessions, codes and tokens in SQLite costs before
     // any ent-idp code), measured only now that it is needed.
     const durable = sqliteTarget();
-    const durableFloor = await bareSignIns({
-      clientId,
-      concurrency,
-      seconds: Math.max(5, seconds / 2),
-      maxFlows,
-      logins: users.logins,
-      sqlite: durable.url.replace(/^sqlite:/, ''),
-    });
+    const durableFloor = await bareRun(durable.url.replace(/^sqlite:/, ''));
     await durable.drop();
     console.log(
       loginBreakdown({ argon2Ms, ours: flows, bare: floor, bareOnSqlite: durableFloor, cpuFinding, ceilingShare }),
