@@ -8,6 +8,7 @@
 // instead (the durable floors: bare-sqlite-adapter.mjs, bare-mysql-adapter.mjs).
 import Provider from 'oidc-provider';
 import { childMain, nextMessage, reply } from './child.mjs';
+import { poolThreads } from './threads.mjs';
 import { sqliteAdapterClass } from './bare-sqlite-adapter.mjs';
 import { mysqlAdapterClass } from './bare-mysql-adapter.mjs';
 
@@ -68,7 +69,13 @@ childMain(async () => {
   console.warn = warn;
   const server = provider.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  reply({ type: 'ready', url: issuer, pid: process.pid });
+  // Counted apart as for ent-idp (threads.mjs), though the bare provider hardly uses the pool.
+  reply({
+    type: 'ready',
+    url: issuer,
+    pid: process.pid,
+    poolTids: process.env.BENCH_POOL_THREADS ? await poolThreads() : [],
+  });
   await nextMessage('stop');
   server.close();
   server.closeAllConnections();

@@ -5,6 +5,7 @@
 // the other tree with `tsc -p tsconfig.build.json` and point BENCH_DIST at its dist/).
 import { pathToFileURL } from 'node:url';
 import { childMain, nextMessage, reply } from './child.mjs';
+import { poolThreads } from './threads.mjs';
 
 const dist = process.env.BENCH_DIST
   ? pathToFileURL(`${process.env.BENCH_DIST.replace(/\/+$/, '')}/`)
@@ -17,7 +18,8 @@ childMain(async () => {
   const config = loadConfig();
   const server = await createServer(config, { logger: createLogger(config.logLevel) });
   const url = await server.listen(config.port, '127.0.0.1');
-  reply({ type: 'ready', url, pid: process.pid });
+  // The pool's threads, so the load generator can count argon2's CPU apart (threads.mjs).
+  reply({ type: 'ready', url, pid: process.pid, poolTids: process.env.BENCH_POOL_THREADS ? await poolThreads() : [] });
   await nextMessage('stop');
   await server.close();
   process.exit(0);

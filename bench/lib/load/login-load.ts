@@ -3,6 +3,7 @@
 import { childMain, reply } from '../proc.js';
 import { discover, signIn, type FlowTimings, type LoginForm } from '../flows.js';
 import { mainThreadCpuMs, percentile, processCpuMs } from '../report.js';
+import { threadsCpuMs } from '../threads.mjs';
 
 interface Args {
   issuer: string;
@@ -18,6 +19,8 @@ interface Args {
   form: LoginForm;
   /** The server's pid, to read its CPU time over the measured window. */
   serverPid: number;
+  /** Its libuv pool threads (argon2's), counted apart (threads.mjs); empty: not known. */
+  poolTids: number[];
 }
 
 childMain(async () => {
@@ -33,6 +36,7 @@ childMain(async () => {
   const errors: string[] = [];
   const serverCpu0 = processCpuMs(a.serverPid);
   const serverMain0 = mainThreadCpuMs(a.serverPid);
+  const serverPool0 = threadsCpuMs(a.serverPid, a.poolTids);
   const ownCpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = start + a.seconds * 1000;
@@ -53,6 +57,7 @@ childMain(async () => {
   const elapsed = (performance.now() - start) / 1000;
   const serverCpuMs = processCpuMs(a.serverPid) - serverCpu0;
   const serverMainMs = mainThreadCpuMs(a.serverPid) - serverMain0;
+  const serverPoolMs = threadsCpuMs(a.serverPid, a.poolTids) - serverPool0;
   const own = process.cpuUsage(ownCpu0);
   const p50 = (key: keyof FlowTimings) =>
     percentile(
@@ -71,6 +76,7 @@ childMain(async () => {
     p95Total: percentile(total, 95),
     serverCpuPerFlowMs: serverCpuMs / timings.length,
     serverMainThreadCpuPerFlowMs: serverMainMs / timings.length,
+    serverPoolCpuPerFlowMs: a.poolTids.length ? serverPoolMs / timings.length : null,
     clientCpuPerFlowMs: (own.user + own.system) / 1000 / timings.length,
   });
   process.exit(0);
