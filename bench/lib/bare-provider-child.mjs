@@ -67,6 +67,23 @@ childMain(async () => {
   console.warn = () => undefined; // the development adapter and keys are the point here
   const provider = new Provider(issuer, configuration);
   console.warn = warn;
+  // BARE_ARGON2=1: the development form's submission verifies a password with argon2id at
+  // ARGON2_* (one verify per sign-in, on the pool, as ent-idp's CONNEXION does), so the bare
+  // provider's sign-in runs beside the same argon2 work on the same cores.
+  if (process.env.BARE_ARGON2) {
+    const { default: argon2 } = await import('argon2');
+    const hash = await argon2.hash('any', {
+      type: argon2.argon2id,
+      memoryCost: Number(process.env.ARGON2_MEMORY_KIB),
+      timeCost: Number(process.env.ARGON2_TIME_COST),
+      parallelism: Number(process.env.ARGON2_PARALLELISM),
+    });
+    provider.use(async (ctx, next) => {
+      if (ctx.method === 'POST' && /^\/interaction\/[^/]+$/.test(ctx.path) && !(await argon2.verify(hash, 'any')))
+        ctx.throw(401);
+      await next();
+    });
+  }
   const server = provider.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   // Counted apart as for ent-idp (threads.mjs), though the bare provider hardly uses the pool.
