@@ -12,6 +12,7 @@ import { openDatabase, type Database, type OpenOptions } from '../db/index.js';
 import type { DomainError } from '../domain/errors.js';
 import { toAppError } from '../http/errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { terminalSafe } from './terminal.js';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -29,8 +30,10 @@ export interface CommandContext {
   openDatabase(options?: OpenOptions): Promise<Database>;
   /** A logger on stderr, `warn` unless LOG_LEVEL is set, so stdout stays the command's output. */
   logger(): Logger;
-  /** Writes one line (a newline is added) to stdout. */
+  /** Writes one line (a newline is added) to stdout, control characters escaped (terminal.ts). */
   print(line?: string): void;
+  /** The same on stderr: problems listed beside a failure (an import's lines in error). */
+  printError(line: string): void;
   env: NodeJS.ProcessEnv;
 }
 
@@ -92,7 +95,8 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CommandCont
     config: () => (config ??= loadConfig({ env })),
     openDatabase: (options) => openDatabase(ctx.config().database, options),
     logger: () => (logger ??= createLogger(env.LOG_LEVEL ? ctx.config().logLevel : 'warn', process.stderr)),
-    print: (line = '') => void process.stdout.write(`${line}\n`),
+    print: (line = '') => void process.stdout.write(`${terminalSafe(line)}\n`),
+    printError: (line) => void process.stderr.write(`${terminalSafe(line)}\n`),
   };
   return ctx;
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/index.js';
 import { DatabaseUnavailableError } from '../db/index.js';
 import { DomainError } from '../domain/errors.js';
 import { toAppError } from '../http/errors.js';
+import { terminalSafe } from './terminal.js';
 import { CliError, createContext, findCommand, UsageError, type CommandArgs } from './commands.js';
 import './commands/help.js';
 import './commands/migrate.js';
@@ -77,5 +78,5 @@ function exit(code: number): void {
 }
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
-  process.stderr.write(`ent-idp: ${messageFor(err)}\n`, () => exit(exitCodeFor(err)));
+  process.stderr.write(`ent-idp: ${terminalSafe(messageFor(err))}\n`, () => exit(exitCodeFor(err)));
 });

@@ -72,9 +72,9 @@ registerCommand({
           allowedUais,
         }).catch((err: unknown) => {
           if (err instanceof AafInvalid) {
-            for (const e of err.problems.slice(0, MAX_LISTED_ERRORS)) process.stderr.write(`${e.at}: ${e.message}\n`);
+            for (const e of err.problems.slice(0, MAX_LISTED_ERRORS)) ctx.printError(`${e.at}: ${e.message}`);
             if (err.problems.length > MAX_LISTED_ERRORS)
-              process.stderr.write(`… and ${err.problems.length - MAX_LISTED_ERRORS} more\n`);
+              ctx.printError(`… and ${err.problems.length - MAX_LISTED_ERRORS} more`);
             throw new CliError(`import-aaf: ${err.problems.length} problem(s), nothing imported`);
           }
           throw err;
@@ -82,7 +82,7 @@ registerCommand({
       { sqliteCacheMiB: SQLITE_CACHE_MIB },
     );
     for (const u of result.unknownAttributes)
-      process.stderr.write(`warning: unknown attribute ${u.name} ignored (${u.count} record(s), first ${u.first})\n`);
+      ctx.printError(`warning: unknown attribute ${u.name} ignored (${u.count} record(s), first ${u.first})`);
     for (const line of summary(result)) ctx.print(line);
   },
 });

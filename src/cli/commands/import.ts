@@ -55,10 +55,9 @@ registerCommand({
         (err: unknown) => {
           if (err instanceof RosterFileError) throw refusal(`import: ${file}`, err);
           if (err instanceof RosterInvalid) {
-            for (const e of err.errors.slice(0, MAX_LISTED_ERRORS))
-              process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
+            for (const e of err.errors.slice(0, MAX_LISTED_ERRORS)) ctx.printError(`${file}:${e.line}: ${e.message}`);
             if (err.errors.length > MAX_LISTED_ERRORS)
-              process.stderr.write(`… and ${err.errors.length - MAX_LISTED_ERRORS} more\n`);
+              ctx.printError(`… and ${err.errors.length - MAX_LISTED_ERRORS} more`);
             throw new CliError(`import: ${err.errors.length} error(s) in ${file}, nothing imported`);
           }
           throw err;

@@ -161,6 +161,27 @@ describe('ent-idp client', () => {
   }, 60_000);
 });
 
+describe('ent-idp output', () => {
+  it('shows control characters of stored or typed text escaped, on stdout and stderr', async () => {
+    // A name that would clear the screen, set the window title and reverse what follows.
+    const hostile = 'Notes\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eemoh';
+    const add = await cli(
+      ['client', 'add', 'ent-hostile', '--name', hostile, '--grant-type', 'client_credentials'],
+      env,
+    );
+    expect(add.code).toBe(0);
+    const list = await cli(['client', 'list'], env);
+    const line = list.stdout.split('\n').find((l) => l.startsWith('ent-hostile\t'))!;
+    expect(line).toContain('Notes\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\u202eemoh');
+    const unknown = await cli(['code', 'x\u001b[2Jy'], env);
+    expect(unknown.code).toBe(1);
+    expect(oneLine(unknown.stderr)).toContain('x\\x1b[2Jy');
+    for (const out of [list.stdout, unknown.stderr])
+      // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
+      expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/u);
+  }, 60_000);
+});
+
 describe('ent-idp keys', () => {
   it('rotate publishes the next keys ahead, refuses a second pending rotation, --now switches at once', async () => {
     const ahead = await cli(['keys', 'rotate'], { ...env, SIGNING_KEY_LEAD_HOURS: '24' });
