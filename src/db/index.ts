@@ -235,10 +235,10 @@ export class Database {
     if (this.kind === 'mysql') return this.atomicallyMysql(work);
     return this.exclusive(async () => {
       const connection = this.sqliteConnection();
-      connection.exec('BEGIN IMMEDIATE');
+      this.runPrepared('BEGIN IMMEDIATE', []);
       try {
         const result = await work({ run: async (sql, params) => this.runPrepared(sql, params) });
-        connection.exec('COMMIT');
+        this.runPrepared('COMMIT', []);
         return result;
       } catch (err) {
         if (connection.inTransaction) connection.exec('ROLLBACK');
@@ -332,7 +332,10 @@ export class Database {
     });
   }
 
-  /** SQLite: runs one statement, prepared once, on the connection (inside a turn). */
+  /**
+   * SQLite: runs one statement, prepared once, on the connection (inside a turn). BEGIN and
+   * COMMIT too: `exec` would parse them again on every transaction.
+   */
   private runPrepared(sql: string, params: SqlParam[]): unknown {
     let statement = this.prepared.get(sql);
     if (!statement) this.prepared.set(sql, (statement = this.sqliteConnection().prepare<SqlParam[]>(sql)));
@@ -400,7 +403,7 @@ export class Database {
     }
     const connection = this.sqliteConnection();
     try {
-      connection.exec('BEGIN IMMEDIATE');
+      this.runPrepared('BEGIN IMMEDIATE', []);
     } catch (err) {
       for (const write of batch) write.reject(err);
       return;
@@ -413,7 +416,7 @@ export class Database {
       }
     });
     try {
-      connection.exec('COMMIT');
+      this.runPrepared('COMMIT', []);
     } catch (err) {
       // Nothing of the batch is stored (an I/O error ends the transaction): every write fails.
       try {
