@@ -19,6 +19,9 @@ import { trustProxies } from '../http/proxy.js';
 import { extraClientMetadata, providerConfiguration, SCOPES } from './configuration.js';
 import { ensureSigningKeys, loadSigningJwks } from './keys.js';
 
+/** The authorization endpoint resumed after an interaction (`/auth/:uid`). */
+const RESUME = /^\/auth\/[^/]+$/;
+
 export interface OidcDeps {
   config: Config;
   db: Database;
@@ -193,7 +196,19 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       listener(current.provider);
     },
     middleware: async (ctx, next) => {
-      if (ctx.method !== 'POST' || ctx.path !== '/token') await current.handle(ctx, next);
+      if (ctx.method === 'GET' && RESUME.test(ctx.path)) {
+        // The end of a sign-in (session, grant, code, the interaction's removal) stored in one
+        // commit, as a grant's. If it cannot be, nothing of that step reaches the browser — not
+        // the redirect carrying the code, not the cookies naming the session or clearing the
+        // interaction's — so the same step can be taken again; the error page answers (503).
+        try {
+          await batchedWrites(db, ctx, () => current.handle(ctx, next));
+        } catch (err) {
+          ctx.remove('Location');
+          ctx.remove('Set-Cookie');
+          throw err;
+        }
+      } else if (ctx.method !== 'POST' || ctx.path !== '/token') await current.handle(ctx, next);
       else {
         // A grant's writes are held and stored together once it has its answer (adapter.ts);
         // if they cannot be, that answer (its tokens) is replaced by the error.
