@@ -78,11 +78,14 @@ childMain(async () => {
 
   const run = (seconds: number) =>
     autocannon({ url, connections: a.connections, pipelining: 1, duration: seconds, requests: [request], timeout: 10 });
-  // Warm-up (JIT, prepared statements). A timed autocannon run ends with requests in flight
-  // whose refresh tokens are lost, so the chains are warmed by hand instead.
-  if (a.mode === 'cc') await run(1);
+  // Warm-up (JIT, prepared statements), 2 s: a server's first thousand requests cost more
+  // than the next (V8 optimizing; the larger the code base, the longer: BENCHMARKS.md). A
+  // timed autocannon run ends with requests in flight whose refresh tokens are lost, so the
+  // chains are warmed by hand instead.
+  const WARMUP_MS = 2000;
+  if (a.mode === 'cc') await run(WARMUP_MS / 1000);
   else {
-    for (let round = 0; round < 3; round++) {
+    for (const until = performance.now() + WARMUP_MS; performance.now() < until;) {
       const next = await Promise.all(
         pool.splice(0).map(async (token) => {
           const res = await fetch(url, {
