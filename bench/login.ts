@@ -372,7 +372,8 @@ export function loginBreakdown(o: {
       `  CPU ${o.cpuFinding.value.toFixed(2)}× the bare provider: ${reason}; ent-idp is ${oursOverDurable.median.toFixed(2)}× that floor ` +
         `(rounds ${oursOverDurable.rounds}), ${ms(overDurable)} ms more ` +
         `(main thread ${ms(ours.main - durable.main)}, other threads ${ms(ours.other - durable.other)}): the throttle's and the audit's ` +
-        `transactions, CSRF, sealed cookies, the CONNEXION page, headers, the account and terms reads`,
+        `transactions, CSRF, sealed cookies, the CONNEXION page, headers, the account and terms reads ` +
+        `(the profile: BENCHMARKS.md, « Seventh session on issue #22 »)`,
     );
   }
   if (!o.ceilingShare.met) {
