@@ -9,7 +9,7 @@
 //   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=5 BENCH_TOKEN_ROUNDS=3 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
 import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, isMain, knob, machineLine, median, table, type Finding } from './lib/report.js';
 import {
   ARGON2_CHEAP,
   freePort,
@@ -194,12 +194,6 @@ async function entIdp(target: Target, profile: boolean): Promise<Measured> {
     if (profile) reportProfile(`token-${target.kind}`);
   }
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 type Mode = 'cc' | 'refresh';
 const MODES: Mode[] = ['cc', 'refresh'];

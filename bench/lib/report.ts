@@ -41,6 +41,13 @@ export function findingLine(f: Finding): string {
   return `${f.bench.padEnd(7)} ${f.name.padEnd(46)} ${fmt(f.value, 2).padStart(9)} ${f.unit.padEnd(6)} target ${f.target.padEnd(10)} ${verdict}`;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); values in any order. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
