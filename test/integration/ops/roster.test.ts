@@ -228,6 +228,16 @@ describe('roster import', () => {
       `${bad}:3: profil: "Elefant" is not one of Élève, Parent, Enseignant, Personnel (or Student, Relative, Teacher)`,
       `ent-idp: import: 1 error(s) in ${bad}, nothing imported`,
     ]);
+    // A value quoted back in a problem line cannot reorder the operator's terminal: a
+    // right-to-left override in it is shown escaped (src/cli/terminal.ts).
+    const reversed = join(tmp, 'bidi.csv');
+    writeFileSync(reversed, example.replace('Élève;E1002', 'Élève\u202eevèlÉ;E1002'));
+    const bidi = await cli(['import', reversed, '--school-year', YEAR], env);
+    expect(bidi.code).toBe(1);
+    expect(errorLines(bidi.stderr)[0]).toBe(
+      `${reversed}:3: profil: "Élève\\u202eevèlÉ" is not one of Élève, Parent, Enseignant, Personnel (or Student, Relative, Teacher)`,
+    );
+    expect(bidi.stderr).not.toContain('\u202e');
     expect((await cli(['import'], env)).code).toBe(2);
     expect((await cli(['import', EXAMPLE, '--school-year', '2026'], env)).code).toBe(2);
     expect((await cli(['import', join(tmp, 'absent.csv')], env)).code).toBe(1);
