@@ -11,6 +11,14 @@
 //
 // If the worker cannot run or dies, the main connection goes back to SQLite's automatic
 // checkpoints, so the WAL never grows without bound.
+//
+// When: as SQLite would by itself, once 1,000 pages wait in the WAL, or once any page has
+// waited a second. A checkpoint copies every page the WAL holds once, however many commits
+// wrote it, so checkpointing each 100 ms re-copied the same hot pages (an index's last leaf,
+// the throttle's rows) several times a second: on a sign-in, 0.2 ms of CPU and a fifth of the
+// bytes written (issue #22, BENCHMARKS.md « Eighth session »). The worker looks every 100 ms
+// at the WAL's count in the wal-index header (the `-shm` file, sqlite.org/walformat.html);
+// when it cannot read it, it checkpoints on every look, as before.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -18,8 +26,14 @@ import type BetterSqlite3 from 'better-sqlite3';
 /** The WAL size (pages) at which SQLite checkpoints by itself: its default. */
 const AUTOCHECKPOINT_PAGES = 1000;
 
-/** How often the worker checkpoints (a PASSIVE checkpoint of an empty WAL costs microseconds). */
+/** How often the worker looks at the WAL (a read of the wal-index header costs microseconds). */
 const CHECKPOINT_INTERVAL_MS = 100;
+
+/** Pages waiting in the WAL that start a checkpoint at once: SQLite's own `wal_autocheckpoint`. */
+const CHECKPOINT_PAGES = 1000;
+
+/** How long a page may wait in the WAL before a checkpoint, when fewer are waiting. */
+const CHECKPOINT_MAX_AGE_MS = 1000;
 
 /** WAL length (pages) past which the worker restarts the WAL: ≈ 16 MiB with 4 KiB pages. */
 const RESTART_PAGES = 4096;
@@ -36,17 +50,46 @@ const Sqlite = require(workerData.driver);
 const db = new Sqlite(workerData.path, { timeout: 50, fileMustExist: true });
 db.pragma('synchronous = NORMAL');
 db.pragma('journal_size_limit = ' + workerData.restartPages * 4096);
+const fs = require('node:fs');
+const { endianness } = require('node:os');
 let failures = 0;
+// The wal-index header, in the host's byte order: mxFrame (frames in the WAL) at offset 16,
+// nBackfill (frames already copied into the database) at offset 96. Read without SQLite's
+// locks, so a value may be a commit late: a look too early or too late, never a lost page.
+const header = Buffer.alloc(100);
+const read32 = endianness() === 'LE' ? (o) => header.readUInt32LE(o) : (o) => header.readUInt32BE(o);
+let shm = null;
+const pagesWaiting = () => {
+  try {
+    shm ??= fs.openSync(workerData.path + '-shm', 'r');
+    if (fs.readSync(shm, header, 0, 100, 0) < 100) return Infinity;
+    return Math.max(read32(16) - read32(96), 0);
+  } catch {
+    return Infinity; // not readable: checkpoint on every look
+  }
+};
+let waitingSince = null;
+const due = () => {
+  const pages = pagesWaiting();
+  if (pages === 0) {
+    waitingSince = null;
+    return false;
+  }
+  const now = Date.now();
+  waitingSince ??= now;
+  return pages >= workerData.checkpointPages || now - waitingSince >= workerData.maxAgeMs;
+};
 const checkpoint = () => {
   const [result] = db.pragma('wal_checkpoint(PASSIVE)');
   // Under continuous writes a PASSIVE checkpoint never catches up with the writer, so the WAL
   // would only grow: past the limit, RESTART (what was appended since the pass above, then
   // the next writer starts the WAL over). Writers wait for that short remainder only.
   if (result && result.log >= workerData.restartPages) db.pragma('wal_checkpoint(RESTART)');
+  waitingSince = null;
 };
 const timer = setInterval(() => {
   try {
-    checkpoint();
+    if (due()) checkpoint();
     failures = 0;
   } catch (err) {
     // Transient (locked): retried next tick. Persistent: give up, the parent restores
@@ -57,7 +100,7 @@ const timer = setInterval(() => {
 parentPort.on('message', (message) => {
   if (message !== 'stop') return;
   clearInterval(timer);
-  try { checkpoint(); } catch {} finally { db.close(); parentPort.close(); }
+  try { checkpoint(); } catch {} finally { if (shm !== null) fs.closeSync(shm); db.close(); parentPort.close(); }
 });
 `;
 
@@ -84,6 +127,8 @@ export function startBackgroundCheckpoints(
       driver,
       path,
       intervalMs: CHECKPOINT_INTERVAL_MS,
+      checkpointPages: CHECKPOINT_PAGES,
+      maxAgeMs: CHECKPOINT_MAX_AGE_MS,
       restartPages: RESTART_PAGES,
       maxFailures: MAX_FAILURES,
     },

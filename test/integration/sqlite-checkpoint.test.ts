@@ -5,8 +5,8 @@
 // runs on its own SQLite file (also in the MariaDB run).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../../src/config/index.js';
@@ -60,11 +60,12 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
       }
     }
     expect(largest).toBeLessThan(200 * MiB);
-    // Quiet again: the worker restarts the WAL and SQLite truncates it to the size limit.
+    // Quiet again: the worker restarts the WAL and SQLite truncates it to the size limit
+    // (a page waits up to a second for its checkpoint).
     await insert(-1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     await insert(-2);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(16 * MiB + 64 * 1024);
 
     await db.close();
@@ -72,6 +73,25 @@ describe('SQLite WAL checkpoints in a worker thread', () => {
     const reopened = new BetterSqlite3(path, { readonly: true });
     expect(reopened.prepare('SELECT COUNT(*) FROM oidc_artifacts').pluck().get()).toBe(20_002);
     reopened.close();
+  });
+
+  test('a few pages wait in the WAL for up to a second, not for the next write', async () => {
+    // The wal-index header (sqlite.org/walformat.html), host byte order: frames in the WAL at
+    // offset 16, frames already copied into the database at 96.
+    const waiting = () => {
+      const header = readFileSync(`${path}-shm`).subarray(0, 100);
+      const u32 = (offset: number) =>
+        endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset);
+      return u32(16) - u32(96);
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1300)); // what migrations wrote, checkpointed
+    expect(waiting()).toBe(0);
+    await insert(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(waiting()).toBeGreaterThan(0); // one commit's pages: not worth a checkpoint yet
+    const deadline = Date.now() + 5000;
+    while (waiting() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(waiting()).toBe(0); // copied into the database without another write
   });
 
   test('when the worker dies, SQLite checkpoints by itself again and the operator is told', async () => {
