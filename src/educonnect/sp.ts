@@ -4,14 +4,19 @@
 // (src/saml/certificate.ts), the same key published for encryption; assertions must be
 // signed by a certificate of ÉduConnect's metadata, for our audience, in answer to a request
 // we sent (InResponseTo, kept in the database) and not older than EDUCONNECT_MAX_AGE.
+// An encrypted assertion is opened with whichever of our published keys it was encrypted to:
+// ÉduConnect encrypts to the key of our metadata as it last read it, which a key rotation may
+// have superseded since (a superseded key stays published for a while: src/oidc/keys.ts).
 import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
+import { XMLSerializer } from '@xmldom/xmldom';
 import type { JWK } from 'jose';
+import xmlenc from 'xml-encryption';
 import type { Config } from '../config/index.js';
 import type { FederationRequests, IdpMetadata } from '../domain/educonnect/index.js';
-import { MAX_XML_LENGTH, parseXml } from '../domain/saml/xml.js';
-import { idpSigningKey } from '../saml/certificate.js';
+import { MAX_XML_LENGTH, parseXml, SAML as SAML_NS } from '../domain/saml/xml.js';
+import { idpCertificates, idpSigningKey } from '../saml/certificate.js';
 
 export const SP_METADATA_PATH = '/saml/sp/metadata';
 export const SP_ACS_PATH = '/saml/sp/acs';
@@ -37,6 +42,30 @@ export interface SessionAtEduconnect {
   nameIdFormat: string | null;
   sessionIndex: string | null;
 }
+
+/**
+ * The Response's EncryptedAssertion, serialized; null when it has none or is not XML we read
+ * (node-saml refuses it then).
+ */
+function encryptedAssertionOf(samlResponse: string): string | null {
+  try {
+    const root = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8')).documentElement;
+    for (let node = root?.firstChild ?? null; node; node = node.nextSibling)
+      if (
+        node.nodeType === node.ELEMENT_NODE &&
+        node.namespaceURI === SAML_NS &&
+        node.localName === 'EncryptedAssertion'
+      )
+        return new XMLSerializer().serializeToString(node);
+  } catch {
+    // Not XML we read: node-saml says why.
+  }
+  return null;
+}
+
+/** Whether `privateKeyPem` opens `encrypted` (xml-encryption, as node-saml decrypts). */
+const opens = (encrypted: string, privateKeyPem: string) =>
+  new Promise<boolean>((resolve) => xmlenc.decrypt(encrypted, { key: privateKeyPem }, (err) => resolve(!err)));
 
 export function createEduconnectSp(deps: {
   config: Config;
@@ -78,6 +107,19 @@ export function createEduconnectSp(deps: {
     });
   };
 
+  /**
+   * The private key an encrypted assertion was encrypted to, among our published RS256 keys
+   * (current first); the current key when none opens it or nothing is encrypted.
+   */
+  const decryptionKeyFor = async (samlResponse: string): Promise<string> => {
+    const [current, ...others] = await idpCertificates(deps.signingKeys(), config.issuer);
+    if (!current) throw new Error('no RS256 signing key');
+    const encrypted = others.length ? encryptedAssertionOf(samlResponse) : null;
+    if (!encrypted || (await opens(encrypted, current.privateKeyPem))) return current.privateKeyPem;
+    for (const key of others) if (await opens(encrypted, key.privateKeyPem)) return key.privateKeyPem;
+    return current.privateKeyPem;
+  };
+
   return {
     idp,
     entityId,
@@ -88,7 +130,9 @@ export function createEduconnectSp(deps: {
       return url;
     },
     async validate(body) {
-      const { profile } = await (await saml()).validatePostResponseAsync(body);
+      const { profile } = await (
+        await saml({ decryptionPvk: await decryptionKeyFor(body.SAMLResponse) })
+      ).validatePostResponseAsync(body);
       if (!profile) throw new Error('no profile in the Response');
       // node-saml checks the signature against ÉduConnect's certificates; the Issuer it leaves
       // to us, and a Response must name the IdP it claims to come from.

@@ -2,10 +2,11 @@
 // AuthnRequest our SP sends it (read from the redirect), and signed Responses carrying the
 // real ÉduConnect attribute names — or hostile ones (unsigned, another key, wrapped, expired,
 // another audience, attributes missing) for the refusal tests.
-import { createSign, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
+import xmlenc from 'xml-encryption';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -98,6 +99,13 @@ export interface StandInIdp {
   readRequest(location: string): { id: string; acs: string; issuer: string; relayState: string; signed: boolean };
   /** A base64 SAMLResponse. */
   response(options: ResponseOptions): string;
+  /**
+   * The same, its signed assertion encrypted (RSA-OAEP + AES-256-GCM, xml-encryption) to
+   * `certificate` (base64 DER), as ÉduConnect encrypts to the SP's metadata key.
+   */
+  encryptedResponse(options: ResponseOptions, certificate: string): Promise<string>;
+  /** The certificate of a key that is not ours (base64 DER), to encrypt to. */
+  foreignCertificate: string;
   /** The LogoutRequest in our SP's redirect: its ID, NameID, SessionIndex, RelayState, whether signed. */
   readLogoutRequest(location: string): {
     id: string;
@@ -144,6 +152,18 @@ export async function makeEduconnectIdp(): Promise<StandInIdp> {
       attr(OID(5), 'FrEduUrlRetour', [p.FrEduUrlRetour]) +
       `</saml:AttributeStatement></saml:Assertion>`
     );
+  };
+
+  /** A Response around the assertion (signed as asked), `place` deciding what goes in its place. */
+  const signedResponse = (o: ResponseOptions, place: (assertion: string) => string): string => {
+    const signer = o.foreignKey ? foreign : key;
+    const assertionId = newId();
+    const responseId = newId();
+    let assertion = assertionXml(o, assertionId, o.person);
+    if (o.signAssertion ?? true) assertion = sign(assertion, signer, 'Assertion', assertionId);
+    let xml = wrap(o, responseId, place(assertion));
+    if (o.signResponse ?? true) xml = sign(xml, signer, 'Response', responseId);
+    return Buffer.from(xml, 'utf8').toString('base64');
   };
 
   const wrap = (o: ResponseOptions, responseId: string, assertion: string) => {
@@ -207,15 +227,42 @@ export async function makeEduconnectIdp(): Promise<StandInIdp> {
     },
 
     response(o) {
-      const signer = o.foreignKey ? foreign : key;
-      const assertionId = newId();
-      const responseId = newId();
-      let assertion = assertionXml(o, assertionId, o.person);
-      if (o.signAssertion ?? true) assertion = sign(assertion, signer, 'Assertion', assertionId);
-      let xml = wrap(o, responseId, assertion);
-      if (o.signResponse ?? true) xml = sign(xml, signer, 'Response', responseId);
+      return signedResponse(o, (assertion) => assertion);
+    },
+
+    async encryptedResponse(o, certificate) {
+      const certificatePem = `-----BEGIN CERTIFICATE-----\n${certificate.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+      let encrypted = '';
+      const assertion = (signed: string) => {
+        encrypted = signed;
+        return '<!--encrypted-->';
+      };
+      const placeholder = Buffer.from(signedResponse({ ...o, signResponse: false }, assertion), 'base64').toString(
+        'utf8',
+      );
+      const encryptedData = await new Promise<string>((resolve, reject) =>
+        xmlenc.encrypt(
+          encrypted,
+          {
+            rsa_pub: new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'pem' }),
+            pem: certificatePem,
+            encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+            keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+            keyEncryptionDigest: 'sha1',
+          },
+          (err, result) => (err ? reject(err) : resolve(result)),
+        ),
+      );
+      let xml = placeholder.replace(
+        '<!--encrypted-->',
+        `<saml:EncryptedAssertion>${encryptedData}</saml:EncryptedAssertion>`,
+      );
+      const responseId = /<samlp:Response [^>]*ID="([^"]+)"/.exec(xml)![1]!;
+      if (o.signResponse ?? true) xml = sign(xml, o.foreignKey ? foreign : key, 'Response', responseId);
       return Buffer.from(xml, 'utf8').toString('base64');
     },
+
+    foreignCertificate: foreign.certificateBase64,
 
     wrapped(o, evil) {
       const goodId = newId();

@@ -32,6 +32,7 @@ import { seedSchool, PASSWORD, type School } from '../admin-api/harness.js';
 import { adminSignIn } from '../security/web.js';
 import { importRoster, RosterInvalid } from '../../../src/domain/roster/index.js';
 import { Account, AuditEvent, FederationLink, NationalId } from '../../../src/db/entities/index.js';
+import { rotateSigningKeys } from '../../../src/oidc/keys.js';
 
 let ts: TestServer;
 let school: School;
@@ -265,6 +266,40 @@ describe('linking and signing in', () => {
       expect(page.html).toContain('bloqué');
     } finally {
       await ts.server.db.transaction((m) => m.update(Account, { id: eloise.id }, { blockedAt: null }));
+    }
+  });
+});
+
+describe('encrypted assertions', () => {
+  /** The certificate our SP metadata gives for encryption (base64 DER), as ÉduConnect reads it. */
+  const encryptionCertificate = async () => {
+    const xml = await (await fetch(sp)).text();
+    const descriptor = /<(?:md:)?KeyDescriptor use="encryption">([\s\S]*?)<\/(?:md:)?KeyDescriptor>/.exec(xml)![1]!;
+    return /<(?:ds:)?X509Certificate>([^<]+)</.exec(descriptor)![1]!.replace(/\s+/g, '');
+  };
+  const encrypted = (s: Started, certificate: string) =>
+    idp.encryptedResponse({ inResponseTo: s.saml.id, acs, audience: sp, person: pupil('ec-eloise') }, certificate);
+
+  test('to our key: signed in; to another key: refused; after a key rotation, to the key ÉduConnect read before: signed in', async () => {
+    const eloise = school.studentsA[1]!.id;
+    const before = await encryptionCertificate();
+    let s = await start();
+    expect(await subOf(s, await answer(s, await encrypted(s, before)))).toBe(eloise);
+
+    s = await start();
+    const refused = await answer(s, await encrypted(s, idp.foreignCertificate));
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('La réponse d’ÉduConnect n’est pas valable');
+
+    // `ent-idp keys rotate --now`: ÉduConnect keeps encrypting to the key of the metadata it
+    // last read until it reads it again; the superseded key is still ours meanwhile.
+    await rotateSigningKeys(ts.server.db, ts.config, { now: true });
+    expect(await ts.server.oidc.reloadKeys()).toBe(true);
+    const after = await encryptionCertificate();
+    expect(after).not.toBe(before);
+    for (const certificate of [before, after]) {
+      s = await start();
+      expect(await subOf(s, await answer(s, await encrypted(s, certificate)))).toBe(eloise);
     }
   });
 });
