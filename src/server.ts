@@ -23,6 +23,7 @@ import { ADMIN_SCOPE } from './scopes.js';
 import { casClient, casRoutes, createCasMetrics } from './cas/index.js';
 import { createEduconnectLogout, createEduconnectSp, educonnectSpRoutes } from './educonnect/index.js';
 import { loadIdpMetadata } from './domain/educonnect/index.js';
+import { startIdpMetadataRefresh } from './educonnect/metadata-refresh.js';
 import { createSamlMetrics, samlClient, samlRoutes } from './saml/index.js';
 import { reusableSession } from './saml/session-reuse.js';
 import type { CasDomain } from './domain/cas/index.js';
@@ -162,7 +163,8 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
       reusableSession: reusableSession(oidc, domain.terms),
     }),
   );
-  // ÉduConnect (our SP side), when configured: its metadata is read once, at start.
+  // ÉduConnect (our SP side), when configured: its metadata is read at start, then again every
+  // EDUCONNECT_METADATA_REFRESH seconds (educonnect/metadata-refresh.ts).
   const educonnect = config.educonnect
     ? createEduconnectSp({
         config,
@@ -171,6 +173,15 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
         signingKeys: oidc.signingKeys,
       })
     : null;
+  const educonnectMetadata =
+    educonnect && config.educonnect
+      ? startIdpMetadataRefresh({
+          source: config.educonnect.metadata,
+          sp: educonnect,
+          intervalSeconds: config.educonnect.metadataRefreshSeconds,
+          logger,
+        })
+      : null;
   const educonnectLogout = educonnect ? createEduconnectLogout({ config, sp: educonnect, logger }) : null;
   app.use(
     educonnectSpRoutes({ config, educonnect: domain.educonnect, sp: educonnect, logout: educonnectLogout, logger }),
@@ -215,6 +226,7 @@ async function compose(config: Config, db: Database, logger: Logger, ownsDatabas
     },
     async close() {
       if (purgeTimer) clearInterval(purgeTimer);
+      educonnectMetadata?.stop();
       if (server) {
         const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();

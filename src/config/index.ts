@@ -59,7 +59,13 @@ export interface Config {
   cas: { ticketTtl: number };
   saml: { garIdEnt: string | null };
   /** ÉduConnect federation (our SAML SP side); null when not configured. */
-  educonnect: { metadata: string; maxAgeSeconds: number; refIdAttribute: string } | null;
+  educonnect: {
+    metadata: string;
+    maxAgeSeconds: number;
+    refIdAttribute: string;
+    /** Seconds between two readings of the metadata; 0: at start only. */
+    metadataRefreshSeconds: number;
+  } | null;
   /** OIDC clients declared in a file, applied at start. */
   clientsFile?: string;
   /** The demo ENT application (development; `npm run demo:app` runs it alone). */
@@ -191,6 +197,7 @@ function toConfig(s: Settings): Config {
           metadata: s.EDUCONNECT_IDP_METADATA,
           maxAgeSeconds: s.EDUCONNECT_MAX_AGE,
           refIdAttribute: s.EDUCONNECT_REFID_ATTRIBUTE,
+          metadataRefreshSeconds: s.EDUCONNECT_METADATA_REFRESH,
         }
       : null,
     clientsFile: s.CLIENTS_FILE,

@@ -193,6 +193,11 @@ export const settings = {
     default: 600,
     doc: 'seconds an ÉduConnect sign-in may take: the AuthnRequest id is kept that long, and an older assertion is refused',
   },
+  EDUCONNECT_METADATA_REFRESH: {
+    schema: int(0, 86_400),
+    default: 3600,
+    doc: "seconds between two readings of ÉduConnect's metadata (file or URL), so a new ÉduConnect certificate is trusted without a restart; a reading that fails keeps the last good metadata; 0: read at start only",
+  },
   EDUCONNECT_REFID_ATTRIBUTE: {
     schema: z.string().min(1).max(200),
     default: 'FrEduCtRefId',

@@ -23,7 +23,10 @@ export const SP_ACS_PATH = '/saml/sp/acs';
 export const SP_SLO_PATH = '/saml/sp/slo';
 
 export interface EduconnectSp {
-  idp: IdpMetadata;
+  /** ÉduConnect's metadata as last read. */
+  readonly idp: IdpMetadata;
+  /** Trusts `next` from now on (a new reading of ÉduConnect's metadata: src/educonnect/metadata-refresh.ts). */
+  useIdp(next: IdpMetadata): void;
   entityId: string;
   /** The signed AuthnRequest URL for interaction `uid` (RelayState), the request bound to it. */
   authorizeUrl(uid: string): Promise<string>;
@@ -73,7 +76,8 @@ export function createEduconnectSp(deps: {
   requests: FederationRequests;
   signingKeys(): JWK[];
 }): EduconnectSp {
-  const { config, idp, requests } = deps;
+  const { config, requests } = deps;
+  let idp = deps.idp;
   const maxAgeMs = (config.educonnect?.maxAgeSeconds ?? 600) * 1000;
   const entityId = `${config.issuer}${SP_METADATA_PATH}`;
 
@@ -121,7 +125,12 @@ export function createEduconnectSp(deps: {
   };
 
   return {
-    idp,
+    get idp() {
+      return idp;
+    },
+    useIdp(next) {
+      idp = next;
+    },
     entityId,
     async authorizeUrl(uid) {
       const id = `_${randomBytes(20).toString('hex')}`;

@@ -544,6 +544,62 @@ describe('logout toward ÉduConnect without a SingleLogoutService', () => {
   });
 });
 
+describe('ÉduConnect’s metadata, read again', () => {
+  test('a new ÉduConnect certificate is trusted without a restart; a broken reading keeps the last good one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ent-idp-educonnect-refresh-'));
+    const file = join(dir, 'idp.xml');
+    writeFileSync(file, idp.metadata());
+    const other = await startTestServer({
+      env: { EDUCONNECT_IDP_METADATA: file, EDUCONNECT_METADATA_REFRESH: '1' },
+    });
+    try {
+      const rc = await registerClient(other, { clientId: 'relecture' });
+      const otherAcs = `${other.url}/saml/sp/acs`;
+      /** Through ÉduConnect with a Response signed by `signer`: the page the browser lands on. */
+      const signInWith = async (signer: StandInIdp) => {
+        const browser = new Browser();
+        const connexion = await browser.go((await authorizationRequest(rc)).url.toString(), { stopAt: REDIRECT_URI });
+        const uid = /\/interaction\/([\w-]+)\/login/.exec(connexion.html)![1]!;
+        const saml = idp.readRequest(
+          (await browser.request(`${other.url}/interaction/${uid}/educonnect`)).headers.get('location')!,
+        );
+        const response = signer.response({
+          inResponseTo: saml.id,
+          acs: otherAcs,
+          audience: `${other.url}/saml/sp/metadata`,
+          person: pupil('ec-relecture'),
+        });
+        return browser.go(otherAcs, { form: { SAMLResponse: response, RelayState: saml.relayState } });
+      };
+      const accepted = (page: Page) => page.status === 200 && page.html.includes('/educonnect/lier');
+      const refused = (page: Page) =>
+        page.status === 400 && page.html.includes('La réponse d’ÉduConnect n’est pas valable');
+      const within = async (seconds: number, signer: StandInIdp, ok: (page: Page) => boolean) => {
+        const deadline = Date.now() + seconds * 1000;
+        for (;;) {
+          const page = await signInWith(signer);
+          if (ok(page) || Date.now() > deadline) return page;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      };
+
+      // ÉduConnect renews its certificate: the new one appears in its metadata.
+      const renewed = await makeEduconnectIdp();
+      expect(refused(await signInWith(renewed))).toBe(true);
+      writeFileSync(file, renewed.metadata());
+      expect(accepted(await within(5, renewed, accepted))).toBe(true);
+      expect(refused(await signInWith(idp))).toBe(true); // the old certificate left the metadata
+
+      // A reading that fails (a half-written file) leaves the last good metadata in use.
+      writeFileSync(file, '<md:EntityDescriptor');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(accepted(await signInWith(renewed))).toBe(true);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('without configuration', () => {
   test('no button, the SP endpoints answer 404 in French', async () => {
     const plain = await startTestServer();
