@@ -6,7 +6,7 @@
 //   npx tsx bench/admin.ts        BENCH_ADMIN_COUNT=300 BENCH_ADMIN_CONCURRENCY=1
 import { ensureBuilt, startChild } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, runIfMain, table, type Finding } from './lib/report.js';
 import {
   ARGON2_CHEAP,
   freePort,
@@ -124,12 +124,4 @@ export async function runAdmin(): Promise<Finding[]> {
   return findings;
 }
 
-if (isMain(import.meta.url)) {
-  runAdmin().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runAdmin);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, startChild } from './lib/proc.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, runIfMain, table, type Finding } from './lib/report.js';
 import {
   ARGON2_CHEAP,
   freePort,
@@ -159,12 +159,4 @@ export async function runCas(): Promise<Finding[]> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runCas().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runCas);

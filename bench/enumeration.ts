@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../test/helpers/server.js';
 import { Browser } from '../test/helpers/browser.js';
 import { authorizationRequest, REDIRECT_URI, registerClient } from '../test/helpers/oidc.js';
 import { createAccount } from '../test/helpers/factories.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, runIfMain, table, type Finding } from './lib/report.js';
 
 type Answer = { status: number; html: string; ms: number };
 /** Above this ratio of medians a kind may be told apart by its time. */
@@ -230,12 +230,4 @@ export async function runEnumeration(): Promise<Finding[]> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runEnumeration().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runEnumeration);

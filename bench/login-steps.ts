@@ -19,7 +19,7 @@ import { Browser, type Page } from '../test/helpers/browser.js';
 import { authorizationRequest, exchange } from '../test/helpers/oidc.js';
 import { discover } from './lib/flows.js';
 import { ensureBuilt, startChild, type Child } from './lib/proc.js';
-import { isMain, knob, machineLine, median } from './lib/report.js';
+import { knob, machineLine, median, runIfMain } from './lib/report.js';
 import { threadCpuMs, threadIds } from './lib/threads.mjs';
 import {
   ARGON2_PRODUCTION,
@@ -332,12 +332,4 @@ export async function runLoginSteps(): Promise<void> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runLoginSteps().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runLoginSteps);

@@ -10,7 +10,7 @@ import { BARE_SECRET, startBare, startServer, type SignInServer } from './lib/si
 import { profileSignInRequests, seedSignIns, stepsTable } from './login-steps.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import type { LoginForm } from './lib/flows.js';
-import { findingLine, isMain, knob, machineLine, median, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, median, runIfMain, table, type Finding } from './lib/report.js';
 import { ARGON2_PRODUCTION, sqliteTarget } from './lib/setup.js';
 
 interface VerifyResult {
@@ -432,12 +432,4 @@ function perRound(rounds: Round[], ratio: (r: Round) => number): { median: numbe
   return { median: median(values), rounds: values.map((v) => v.toFixed(2)).join(' ') };
 }
 
-if (isMain(import.meta.url)) {
-  runLogin().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runLogin);

@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/memory.ts        BENCH_MEMORY_COUNT=10000 BENCH_MEMORY_SECONDS=5
 import { ensureBuilt, startChild } from './lib/proc.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, runIfMain, table, type Finding } from './lib/report.js';
 import {
   ARGON2_CHEAP,
   freePort,
@@ -139,12 +139,4 @@ export async function runMemory(): Promise<Finding[]> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runMemory().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runMemory);

@@ -11,7 +11,7 @@
 //   npx tsx bench/saml.ts        BENCH_SAML_SECONDS=5 BENCH_SAML_CONCURRENCY=4 BENCH_PROFILE=1
 import { ensureBuilt, startChild } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
-import { findingLine, isMain, knob, machineLine, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, runIfMain, table, type Finding } from './lib/report.js';
 import { ARGON2_CHEAP, freePort, insertUsers, openBenchDatabase, serverEnv, sqliteTarget } from './lib/setup.js';
 import { createLogger } from '../src/logger.js';
 import { createAudit } from '../src/domain/audit.js';
@@ -130,12 +130,4 @@ export async function runSaml(): Promise<Finding[]> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runSaml().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runSaml);

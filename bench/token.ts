@@ -9,7 +9,7 @@
 //   npx tsx bench/token.ts        BENCH_TOKEN_SECONDS=5 BENCH_TOKEN_ROUNDS=3 BENCH_TOKEN_CONNECTIONS=16 BENCH_PROFILE=1
 import { ensureBuilt, localPid, startChild, type Child } from './lib/proc.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
-import { findingLine, isMain, knob, machineLine, median, table, type Finding } from './lib/report.js';
+import { findingLine, knob, machineLine, median, runIfMain, table, type Finding } from './lib/report.js';
 import {
   ARGON2_CHEAP,
   freePort,
@@ -404,12 +404,4 @@ function tokenBreakdown(
   return lines.join('\n');
 }
 
-if (isMain(import.meta.url)) {
-  runToken().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runToken);

@@ -84,6 +84,21 @@ export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === metaUrl;
 }
 
+/**
+ * Runs a bench when its file is the one started (`npx tsx bench/<name>.ts`), not when
+ * `npm run bench` imports it: exit 0 when done, its error printed and exit 1 when it fails.
+ */
+export function runIfMain(metaUrl: string, run: () => Promise<unknown>): void {
+  if (!isMain(metaUrl)) return;
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
 /** Bench knobs from the environment (BENCH_<NAME>), with defaults. */
 export function knob(name: string, fallback: number): number {
   const raw = process.env[`BENCH_${name}`];
