@@ -21,18 +21,15 @@ import { discover } from './lib/flows.js';
 import { ensureBuilt, startChild, type Child } from './lib/proc.js';
 import { knob, machineLine, median, runIfMain } from './lib/report.js';
 import { threadCpuMs, threadIds } from './lib/threads.mjs';
+import { ARGON2_PRODUCTION, freePort, REDIRECT_URI, sqliteTarget, type Target } from './lib/setup.js';
 import {
-  ARGON2_PRODUCTION,
-  freePort,
-  insertUsers,
-  openBenchDatabase,
-  REDIRECT_URI,
-  registerClient,
-  serverEnv,
-  sqliteTarget,
-  type Target,
-} from './lib/setup.js';
-import { BARE_SECRET, startBare, startServer, type SignInServer } from './lib/sign-in-servers.js';
+  BARE_SECRET,
+  seedSignIns,
+  startBare,
+  startServer,
+  type SignInServer,
+  type SignInSetup,
+} from './lib/sign-in-servers.js';
 
 /** The requests of one sign-in, named by what they do (the bare provider's form posts to another path). */
 const STEPS: [RegExp, string][] = [
@@ -115,16 +112,6 @@ async function signInMeasured(
   const callback = await browser.submit(page, m.form === 'ent' ? '/login' : '/interaction/', fields, REDIRECT_URI);
   if (!callback.url.startsWith(REDIRECT_URI)) throw new Error(`${m.name}: sign-in refused (${callback.status})`);
   await browser.measure('token', () => exchange({ config }, callback.url, request));
-}
-
-/** What the login bench seeded: the database, ent-idp's environment, the accounts and the client. */
-export interface SignInSetup {
-  target: Target;
-  env: Record<string, string>;
-  logins: string[];
-  password: string;
-  clientId: string;
-  secret: string;
 }
 
 /** One server's figures: per step, the main thread's median and mean and the other threads' mean (ms). */
@@ -277,31 +264,6 @@ export function stepsTable(profiles: StepProfile[]): string {
     sum('written KiB', (p) => p.writtenKiB.toFixed(0)),
     "  (other threads: all but the main thread and libuv's pool, mean per sign-in: V8's GC and compiler, the SQLite checkpoint worker; written: write(2) bytes per sign-in, sockets and files)",
   ].join('\n');
-}
-
-/** Seeds a fresh SQLite database as the login bench does: 64 accounts at the production argon2 cost, one client. */
-export async function seedSignIns(threadpool = '4'): Promise<SignInSetup> {
-  const target = sqliteTarget();
-  const port = await freePort();
-  const env = {
-    ...serverEnv({ url: target.url, port, argon2: ARGON2_PRODUCTION }),
-    UV_THREADPOOL_SIZE: threadpool,
-    BENCH_POOL_THREADS: '1',
-  };
-  const { config, db } = await openBenchDatabase(env);
-  const users = await insertUsers(db, config, 64);
-  const clientId = 'bench-app';
-  const secret = await registerClient(db, config, {
-    clientId,
-    name: 'Banc',
-    type: 'confidential',
-    redirectUris: [REDIRECT_URI],
-    grantTypes: ['authorization_code', 'refresh_token'],
-    scopes: ['openid', 'profile'],
-    firstParty: true,
-  });
-  await db.close();
-  return { target, env, logins: users.logins, password: users.password, clientId, secret };
 }
 
 export async function runLoginSteps(): Promise<void> {

@@ -6,8 +6,8 @@
 //
 //   npx tsx bench/login.ts        BENCH_LOGIN_SECONDS=20 BENCH_LOGIN_ROUNDS=3 BENCH_LOGIN_CONCURRENCY=4 BENCH_PROFILE=1
 import { ensureBuilt, startChild } from './lib/proc.js';
-import { BARE_SECRET, startBare, startServer, type SignInServer } from './lib/sign-in-servers.js';
-import { profileSignInRequests, seedSignIns, stepsTable } from './login-steps.js';
+import { BARE_SECRET, seedSignIns, startBare, startServer, type SignInServer } from './lib/sign-in-servers.js';
+import { profileSignInRequests, stepsTable } from './login-steps.js';
 import { profileArgs, reportProfile } from './lib/profile-summary.js';
 import type { LoginForm } from './lib/flows.js';
 import { findingLine, knob, machineLine, median, runIfMain, table, type Finding } from './lib/report.js';

@@ -1,8 +1,19 @@
-// The servers the login benches sign people in to: ent-idp from dist/ (server-child.mjs) and
-// the bare oidc-provider (bare-provider-child.mjs), each started idle, with its pid and
-// libuv pool threads so a load generator can read their CPU by thread (threads.mjs).
+// What the login benches sign people in to: the seeded database (64 accounts, one client),
+// ent-idp from dist/ (server-child.mjs) and the bare oidc-provider (bare-provider-child.mjs),
+// each started idle, with its pid and libuv pool threads so a load generator can read their
+// CPU by thread (threads.mjs).
 import { startChild } from './proc.js';
-import { freePort, REDIRECT_URI } from './setup.js';
+import {
+  ARGON2_PRODUCTION,
+  freePort,
+  insertUsers,
+  openBenchDatabase,
+  REDIRECT_URI,
+  registerClient,
+  serverEnv,
+  sqliteTarget,
+  type Target,
+} from './setup.js';
 
 interface Ready {
   type: 'ready';
@@ -60,4 +71,39 @@ export async function startBare(o: {
       ...(o.sqlite ? { BARE_SQLITE: o.sqlite } : {}),
     },
   });
+}
+
+/** What the login bench seeded: the database, ent-idp's environment, the accounts and the client. */
+export interface SignInSetup {
+  target: Target;
+  env: Record<string, string>;
+  logins: string[];
+  password: string;
+  clientId: string;
+  secret: string;
+}
+
+/** Seeds a fresh SQLite database as the login bench does: 64 accounts at the production argon2 cost, one client. */
+export async function seedSignIns(threadpool = '4'): Promise<SignInSetup> {
+  const target = sqliteTarget();
+  const port = await freePort();
+  const env = {
+    ...serverEnv({ url: target.url, port, argon2: ARGON2_PRODUCTION }),
+    UV_THREADPOOL_SIZE: threadpool,
+    BENCH_POOL_THREADS: '1',
+  };
+  const { config, db } = await openBenchDatabase(env);
+  const users = await insertUsers(db, config, 64);
+  const clientId = 'bench-app';
+  const secret = await registerClient(db, config, {
+    clientId,
+    name: 'Banc',
+    type: 'confidential',
+    redirectUris: [REDIRECT_URI],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile'],
+    firstParty: true,
+  });
+  await db.close();
+  return { target, env, logins: users.logins, password: users.password, clientId, secret };
 }
