@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
-import { XMLSerializer } from '@xmldom/xmldom';
+import { XMLSerializer, type Document } from '@xmldom/xmldom';
 import type { JWK } from 'jose';
 import xmlenc from 'xml-encryption';
 import type { Config } from '../config/index.js';
@@ -46,23 +46,11 @@ export interface SessionAtEduconnect {
   sessionIndex: string | null;
 }
 
-/**
- * The Response's EncryptedAssertion, serialized; null when it has none or is not XML we read
- * (node-saml refuses it then).
- */
-function encryptedAssertionOf(samlResponse: string): string | null {
-  try {
-    const root = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8')).documentElement;
-    for (let node = root?.firstChild ?? null; node; node = node.nextSibling)
-      if (
-        node.nodeType === node.ELEMENT_NODE &&
-        node.namespaceURI === SAML_NS &&
-        node.localName === 'EncryptedAssertion'
-      )
-        return new XMLSerializer().serializeToString(node);
-  } catch {
-    // Not XML we read: node-saml says why.
-  }
+/** The Response's EncryptedAssertion, serialized; null when it has none. */
+function encryptedAssertionOf(response: Document): string | null {
+  for (let node = response.documentElement?.firstChild ?? null; node; node = node.nextSibling)
+    if (node.nodeType === node.ELEMENT_NODE && node.namespaceURI === SAML_NS && node.localName === 'EncryptedAssertion')
+      return new XMLSerializer().serializeToString(node);
   return null;
 }
 
@@ -115,10 +103,10 @@ export function createEduconnectSp(deps: {
    * The private key an encrypted assertion was encrypted to, among our published RS256 keys
    * (current first); the current key when none opens it or nothing is encrypted.
    */
-  const decryptionKeyFor = async (samlResponse: string): Promise<string> => {
+  const decryptionKeyFor = async (response: Document): Promise<string> => {
     const [current, ...others] = await idpCertificates(deps.signingKeys(), config.issuer);
     if (!current) throw new Error('no RS256 signing key');
-    const encrypted = others.length ? encryptedAssertionOf(samlResponse) : null;
+    const encrypted = others.length ? encryptedAssertionOf(response) : null;
     if (!encrypted || (await opens(encrypted, current.privateKeyPem))) return current.privateKeyPem;
     for (const key of others) if (await opens(encrypted, key.privateKeyPem)) return key.privateKeyPem;
     return current.privateKeyPem;
@@ -139,8 +127,11 @@ export function createEduconnectSp(deps: {
       return url;
     },
     async validate(body) {
+      // Read first with our bounded, DTD-free parser (node-saml's accepts a document type
+      // declaration, which SAML messages must not carry); it also shows what was encrypted.
+      const response = parseXml(Buffer.from(body.SAMLResponse, 'base64').toString('utf8'));
       const { profile } = await (
-        await saml({ decryptionPvk: await decryptionKeyFor(body.SAMLResponse) })
+        await saml({ decryptionPvk: await decryptionKeyFor(response) })
       ).validatePostResponseAsync(body);
       if (!profile) throw new Error('no profile in the Response');
       // node-saml checks the signature against ÉduConnect's certificates; the Issuer it leaves

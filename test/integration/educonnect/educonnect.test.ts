@@ -302,6 +302,48 @@ describe('encrypted assertions', () => {
       expect(await subOf(s, await answer(s, await encrypted(s, certificate)))).toBe(eloise);
     }
   });
+
+  // Our keys are several now (after the rotation above): each hostile Response goes through
+  // the choice of the key as well as node-saml's checks.
+  const tampered = async (s: Started, change: (xml: string) => string, extra: { foreignKey?: boolean } = {}) => {
+    const b64 = await idp.encryptedResponse(
+      { inResponseTo: s.saml.id, acs, audience: sp, person: pupil('ec-eloise'), signResponse: false, ...extra },
+      await encryptionCertificate(),
+    );
+    return Buffer.from(change(Buffer.from(b64, 'base64').toString('utf8')), 'utf8').toString('base64');
+  };
+  const hostile: [string, (s: Started) => Promise<string>][] = [
+    [
+      'an encrypted key no key of ours opens',
+      (s) =>
+        tampered(s, (xml) =>
+          xml.replace(/(<(?:\w+:)?EncryptedKey[\s\S]*?<(?:\w+:)?CipherValue>)[^<]+/, `$1${'A'.repeat(344)}`),
+        ),
+    ],
+    [
+      'two encrypted assertions',
+      (s) => tampered(s, (xml) => xml.replace(/<saml:EncryptedAssertion>[\s\S]*<\/saml:EncryptedAssertion>/, '$&$&')),
+    ],
+    ['an assertion signed by another key, encrypted to ours', (s) => tampered(s, (xml) => xml, { foreignKey: true })],
+    ['a document type declaration in front', (s) => tampered(s, (xml) => `<!DOCTYPE r [<!ENTITY x "y">]>${xml}`)],
+  ];
+  test.each(hostile)('refused: %s', async (_name, build) => {
+    const s = await start();
+    const before = await ts.server.db.read((m) => m.count(FederationLink));
+    const page = await answer(s, await build(s));
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('La réponse d’ÉduConnect n’est pas valable');
+    expect(page.html).not.toMatch(/at \w+ \(|Error:/);
+    expect(await ts.server.db.read((m) => m.count(FederationLink))).toBe(before);
+  });
+
+  test('an encrypted Response replayed signs in once', async () => {
+    const s = await start();
+    const response = await encrypted(s, await encryptionCertificate());
+    expect(await subOf(s, await answer(s, response))).toBe(school.studentsA[1]!.id);
+    const again = await answer(s, response);
+    expect(again.status).toBe(400);
+  });
 });
 
 describe('bad Responses: refused with a French page, audited, never linked', () => {
@@ -322,6 +364,13 @@ describe('bad Responses: refused with a French page, audited, never linked', () 
     ],
     ['from another issuer', (s) => respond(s, pupil('ec-bad-9'), { issuer: 'https://faux-educonnect.example/idp' })],
     ['not base64 XML', () => Buffer.from('<<<not xml').toString('base64')],
+    [
+      'a document type declaration in front (SAML messages carry none)',
+      (s) =>
+        Buffer.from(
+          `<!DOCTYPE r [<!ENTITY x "y">]>${Buffer.from(respond(s, pupil('ec-bad-10')), 'base64').toString('utf8')}`,
+        ).toString('base64'),
+    ],
   ];
   test.each(cases)('%s', async (_name, build) => {
     const s = await start();
